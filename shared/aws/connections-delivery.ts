@@ -1,0 +1,72 @@
+import { Agent } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Delivery } from '../domain/ports/delivery.js';
+
+export interface ConnectionsDeliveryOptions {
+  region: string;
+  maxAttempts: number;
+  /** Sockets per endpoint; match the delivery concurrency. */
+  maxSockets: number;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const nameOf = (err: unknown) => (err as { name?: string }).name;
+
+/**
+ * Delivery through `@connections` with the real ApiGatewayManagementApiClient: one
+ * keep-alive client per endpoint (API Gateway's management API, a gateway task, or the
+ * local emulator all serve the same routes).
+ */
+export class ConnectionsDelivery implements Delivery {
+  private readonly clients = new Map<string, ApiGatewayManagementApiClient>();
+  private readonly encoder = new TextEncoder();
+
+  constructor(private readonly options: ConnectionsDeliveryOptions) {}
+
+  async post(endpoint: string, connectionId: string, data: string): Promise<'ok' | 'gone'> {
+    try {
+      await this.client(endpoint).send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: this.encoder.encode(data) }));
+      return 'ok';
+    } catch (err) {
+      if (nameOf(err) === 'GoneException' || statusOf(err) === 410) return 'gone';
+      throw err;
+    }
+  }
+
+  async disconnect(endpoint: string, connectionId: string): Promise<void> {
+    try {
+      await this.client(endpoint).send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (err) {
+      if (nameOf(err) !== 'GoneException' && statusOf(err) !== 410) throw err;
+    }
+  }
+
+  /** Closes every keep-alive socket. */
+  destroy(): void {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+  }
+
+  private client(endpoint: string): ApiGatewayManagementApiClient {
+    let client = this.clients.get(endpoint);
+    if (!client) {
+      const agentOptions = { keepAlive: true, maxSockets: this.options.maxSockets };
+      client = new ApiGatewayManagementApiClient({
+        endpoint,
+        region: this.options.region,
+        maxAttempts: this.options.maxAttempts,
+        ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+        requestHandler: new NodeHttpHandler({ httpAgent: new HttpAgent(agentOptions), httpsAgent: new Agent(agentOptions) }),
+      });
+      this.clients.set(endpoint, client);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,121 @@
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { GroupInfo } from '../domain/model.js';
+import type { GroupStore } from '../domain/ports/group-store.js';
+import { mapLimit } from '../domain/pool.js';
+import { batchWriteAll, isConditionFailed, queryAll } from './dynamo-batch.js';
+
+const groupPk = (gid: string) => `group#${gid}`;
+const memberKey = (gid: string, uid: string) => ({ pk: groupPk(gid), sk: `member#${uid}` });
+const linkKey = (uid: string, gid: string) => ({ pk: `user#${uid}`, sk: `group#${gid}` });
+const META = 'meta';
+
+/**
+ * Groups table (pk/sk strings): `group#<gid>`/`meta` (name, owner, memberCount),
+ * `group#<gid>`/`member#<uid>`, and the reverse link `user#<uid>`/`group#<gid>`.
+ */
+export class DynamoGroupStore implements GroupStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async create(group: Omit<GroupInfo, 'memberCount'>, members: string[]): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: groupPk(group.gid), sk: META, ...group, memberCount: 0 },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+    await this.addMembers(group.gid, members, group.createdAt);
+    return true;
+  }
+
+  async get(gid: string): Promise<GroupInfo | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: groupPk(gid), sk: META }, ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const { gid: id, name, owner, createdAt, memberCount } = out.Item as GroupInfo;
+    return { gid: id, name, owner, createdAt, memberCount };
+  }
+
+  async delete(gid: string): Promise<void> {
+    const members = await this.members(gid);
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: groupPk(gid), sk: META } }));
+    await batchWriteAll(
+      this.db,
+      this.table,
+      members.flatMap((uid) => [{ DeleteRequest: { Key: memberKey(gid, uid) } }, { DeleteRequest: { Key: linkKey(uid, gid) } }]),
+    );
+  }
+
+  /** Each member is a conditional put, so memberCount moves only for members really added. */
+  async addMembers(gid: string, uids: string[], nowMs: number): Promise<void> {
+    await mapLimit([...new Set(uids)], 8, async (uid) => {
+      try {
+        await this.db.send(
+          new PutCommand({ TableName: this.table, Item: { ...memberKey(gid, uid), joinedAt: nowMs }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        );
+      } catch (err) {
+        if (isConditionFailed(err)) return;
+        throw err;
+      }
+      await Promise.all([
+        this.db.send(new PutCommand({ TableName: this.table, Item: { ...linkKey(uid, gid), joinedAt: nowMs } })),
+        this.count(gid, 1),
+      ]);
+    });
+  }
+
+  async removeMembers(gid: string, uids: string[]): Promise<void> {
+    await mapLimit([...new Set(uids)], 8, async (uid) => {
+      const out = await this.db.send(new DeleteCommand({ TableName: this.table, Key: memberKey(gid, uid), ReturnValues: 'ALL_OLD' }));
+      if (!out.Attributes) return;
+      await Promise.all([this.db.send(new DeleteCommand({ TableName: this.table, Key: linkKey(uid, gid) })), this.count(gid, -1)]);
+    });
+  }
+
+  async isMember(gid: string, uid: string): Promise<boolean> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: memberKey(gid, uid), ConsistentRead: true }));
+    return out.Item !== undefined;
+  }
+
+  async members(gid: string): Promise<string[]> {
+    return this.listSk(groupPk(gid), 'member#');
+  }
+
+  async groupsOf(uid: string): Promise<string[]> {
+    return this.listSk(`user#${uid}`, 'group#');
+  }
+
+  private async listSk(pk: string, prefix: string): Promise<string[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
+      ProjectionExpression: 'sk',
+      ConsistentRead: true,
+    });
+    return items.map((i) => (i.sk as string).slice(prefix.length));
+  }
+
+  private async count(gid: string, delta: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: groupPk(gid), sk: META },
+          UpdateExpression: 'ADD memberCount :d',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':d': delta },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err; // group deleted meanwhile
+    }
+  }
+}

@@ -1,0 +1,182 @@
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ConnectionRef, Session } from '../domain/model.js';
+import type { SessionStore } from '../domain/ports/session-store.js';
+import { batchWriteAll, countAll, isConditionFailed, queryAll } from './dynamo-batch.js';
+
+const connKey = (id: string) => ({ pk: `conn#${id}`, sk: 'meta' });
+const userKey = (uid: string, id: string) => ({ pk: `user#${uid}`, sk: `conn#${id}` });
+const roomPk = (rid: string, shard: number) => `room#${rid}#${shard}`;
+const notExpired = { FilterExpression: 'expiresAt > :now' };
+
+/** FNV-1a of the connection id: which shard of a room a connection lands in. */
+function shardOf(connectionId: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < connectionId.length; i++) h = Math.imul(h ^ connectionId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shards;
+}
+
+const toRef = (item: Record<string, unknown>): ConnectionRef => ({
+  connectionId: (item.sk as string).slice('conn#'.length),
+  uid: item.uid as string,
+  endpoint: item.endpoint as string,
+  kind: item.kind as ConnectionRef['kind'],
+});
+
+/**
+ * Sessions table (pk/sk strings): `conn#<id>`/`meta` holds the session; `user#<uid>`/`conn#<id>`
+ * routes a user to connections; `room#<rid>#<shard>`/`conn#<id>` lists a room's members.
+ */
+export class DynamoSessionStore implements SessionStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly roomShards: number,
+  ) {}
+
+  async put(s: Session): Promise<void> {
+    const ref = { uid: s.uid, endpoint: s.endpoint, kind: s.kind, expiresAt: s.expiresAt };
+    await batchWriteAll(this.db, this.table, [
+      { PutRequest: { Item: { ...connKey(s.connectionId), ...s } } },
+      { PutRequest: { Item: { ...userKey(s.uid, s.connectionId), ...ref, device: s.device, platform: s.platform } } },
+    ]);
+  }
+
+  async get(connectionId: string, nowMs: number): Promise<Session | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: connKey(connectionId), ConsistentRead: true }));
+    const item = out.Item;
+    if (!item || (item.expiresAt as number) * 1000 <= nowMs) return undefined;
+    const { pk: _pk, sk: _sk, ...session } = item;
+    return session as Session;
+  }
+
+  async remove(connectionId: string): Promise<Session | undefined> {
+    const session = await this.get(connectionId, 0);
+    if (!session) return undefined;
+    await batchWriteAll(this.db, this.table, [
+      { DeleteRequest: { Key: connKey(connectionId) } },
+      { DeleteRequest: { Key: userKey(session.uid, connectionId) } },
+      ...session.rooms.map((rid) => ({ DeleteRequest: { Key: this.roomKey(rid, connectionId) } })),
+    ]);
+    return session;
+  }
+
+  async byUser(uid: string, nowMs: number): Promise<ConnectionRef[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ...notExpired,
+      ExpressionAttributeValues: { ':pk': `user#${uid}`, ':now': Math.floor(nowMs / 1000) },
+      ConsistentRead: true,
+    });
+    return items.map(toRef);
+  }
+
+  async renew(connectionId: string, expiresAt: number): Promise<void> {
+    const session = await this.get(connectionId, 0);
+    if (!session) return;
+    const keys = [connKey(connectionId), userKey(session.uid, connectionId), ...session.rooms.map((r) => this.roomKey(r, connectionId))];
+    await Promise.all(
+      keys.map((Key) =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key,
+            UpdateExpression: 'SET expiresAt = :e',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':e': expiresAt },
+          }),
+        ).catch((err: unknown) => {
+          if (!isConditionFailed(err)) throw err;
+        }),
+      ),
+    );
+  }
+
+  async joinRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined> {
+    let session: Session | undefined;
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: connKey(connectionId),
+          UpdateExpression: 'SET rooms = list_append(rooms, :r)',
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(rooms, :rid)',
+          ExpressionAttributeValues: { ':r': [rid], ':rid': rid },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      session = out.Attributes as Session;
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+      return this.get(connectionId, nowMs); // unknown connection, or already in the room
+    }
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...this.roomKey(rid, connectionId), uid: session.uid, endpoint: session.endpoint, kind: session.kind, expiresAt: session.expiresAt },
+      }),
+    );
+    return session;
+  }
+
+  async leaveRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const session = await this.get(connectionId, nowMs);
+      const index = session?.rooms.indexOf(rid) ?? -1;
+      if (!session || index < 0) return session;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: connKey(connectionId),
+            UpdateExpression: `REMOVE rooms[${index}]`,
+            ConditionExpression: `rooms[${index}] = :rid`,
+            ExpressionAttributeValues: { ':rid': rid },
+          }),
+        );
+        await this.db.send(new DeleteCommand({ TableName: this.table, Key: this.roomKey(rid, connectionId) }));
+        session.rooms.splice(index, 1);
+        return session;
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err; // rooms changed under us: read again
+      }
+    }
+    throw new Error(`could not leave room ${rid}: the session kept changing`);
+  }
+
+  async roomMembers(rid: string, nowMs: number): Promise<ConnectionRef[]> {
+    const shards = await Promise.all(
+      this.shards().map((s) =>
+        queryAll(this.db, {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ...notExpired,
+          ExpressionAttributeValues: { ':pk': roomPk(rid, s), ':now': Math.floor(nowMs / 1000) },
+        }),
+      ),
+    );
+    return shards.flat().map(toRef);
+  }
+
+  async roomCount(rid: string, nowMs: number): Promise<number> {
+    const counts = await Promise.all(
+      this.shards().map((s) =>
+        countAll(this.db, {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ...notExpired,
+          ExpressionAttributeValues: { ':pk': roomPk(rid, s), ':now': Math.floor(nowMs / 1000) },
+        }),
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  private roomKey(rid: string, connectionId: string) {
+    return { pk: roomPk(rid, shardOf(connectionId, this.roomShards)), sk: `conn#${connectionId}` };
+  }
+
+  private shards(): number[] {
+    return Array.from({ length: this.roomShards }, (_, i) => i);
+  }
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of edgeim, parsed once from the environment and validated.
+ * The README's configuration table lists each variable; keep the two in step.
+ */
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+export const configSchema = z
+  .object({
+    AWS_REGION: z.string().default('us-east-1'),
+    /** Send DynamoDB and SQS calls here instead of AWS (the local stack, LocalStack). */
+    AWS_ENDPOINT_URL: optionalString,
+    /** Per-service endpoints (AWS SDK names); each wins over AWS_ENDPOINT_URL for its service. */
+    AWS_ENDPOINT_URL_DYNAMODB: optionalString,
+    AWS_ENDPOINT_URL_SQS: optionalString,
+    EDGEIM_SESSIONS_TABLE: z.string().default('edgeim-sessions'),
+    EDGEIM_TIMELINES_TABLE: z.string().default('edgeim-timelines'),
+    EDGEIM_GROUPS_TABLE: z.string().default('edgeim-groups'),
+    EDGEIM_IDS_TABLE: z.string().default('edgeim-ids'),
+    EDGEIM_QUEUE_URL: z.string().default(''),
+    /** HS256 secret. Local default only; the cloud stack passes a secret ARN or a JWKS URL. */
+    EDGEIM_JWT_SECRET: optionalString,
+    /** Secrets Manager ARN holding the HS256 secret (cloud). */
+    EDGEIM_JWT_SECRET_ARN: optionalString,
+    /** JWKS URL for RS256/ES256 tokens. */
+    EDGEIM_JWKS_URL: optionalString,
+    EDGEIM_JWT_ISSUER: optionalString,
+    EDGEIM_JWT_AUDIENCE: optionalString,
+    /** Groups up to this size get write fan-out (a copy in every inbox); larger ones read fan-out. */
+    EDGEIM_WRITE_FANOUT_MAX: int(500, 1),
+    /** Offline retention of timeline items, in days. */
+    EDGEIM_RETENTION_DAYS: int(7, 1),
+    /** Largest message `body` (JSON-encoded bytes) a client may send. */
+    EDGEIM_MAX_BODY_BYTES: int(16 * 1024, 1),
+    /** Largest client frame accepted (API Gateway's own cap is 128 KiB). */
+    EDGEIM_MAX_FRAME_BYTES: int(64 * 1024, 256),
+    /** Merged server frames are split so none exceeds this (API Gateway bills per 32 KiB). */
+    EDGEIM_MAX_PUSH_BYTES: int(32 * 1024, 1024),
+    /** Shards per room in the sessions table, so a large room is not one hot partition. */
+    EDGEIM_ROOM_SHARDS: int(4, 1),
+    /** Ids fetched per DynamoDB call by the segment allocator. */
+    EDGEIM_ID_STEP: int(1000, 1),
+    /** Parallel PostToConnection calls per job invocation. */
+    EDGEIM_DELIVERY_CONCURRENCY: int(32, 1),
+    /** Attempts per PostToConnection call (AWS SDK retry) before the job record fails. */
+    EDGEIM_DELIVERY_MAX_ATTEMPTS: int(3, 1),
+    /** Session lifetime: API Gateway closes connections after 2 h; slack added. */
+    EDGEIM_SESSION_TTL_SECONDS: int(2 * 3600 + 600, 60),
+    /** `@connections` endpoint of the WebSocket API; derived from the event when empty. */
+    EDGEIM_WS_MANAGEMENT_ENDPOINT: optionalString,
+    /** SNS topic for offline recipients (cloud). */
+    EDGEIM_OFFLINE_TOPIC_ARN: optionalString,
+    /** Webhook URL POSTed for offline recipients (local / self-hosted). */
+    EDGEIM_OFFLINE_WEBHOOK_URL: optionalString,
+  })
+  .superRefine((c, ctx) => {
+    const sources = [c.EDGEIM_JWT_SECRET, c.EDGEIM_JWT_SECRET_ARN, c.EDGEIM_JWKS_URL].filter(Boolean);
+    if (sources.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'set only one of EDGEIM_JWT_SECRET, EDGEIM_JWT_SECRET_ARN, EDGEIM_JWKS_URL',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Thrown when the environment does not describe a valid configuration. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses and validates the configuration; throws ConfigError listing every bad setting. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+/** The HS256 secret of the local runtime (WIRE.md). Never used by the cloud stack. */
+export const LOCAL_JWT_SECRET = 'edgeim-local-secret';

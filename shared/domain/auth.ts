@@ -1,0 +1,71 @@
+import { SignJWT, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { UnauthorizedError } from '../errors.js';
+import { ID_PATTERN } from '../protocol/identifiers.js';
+
+/** Who a verified token belongs to. */
+export interface Identity {
+  uid: string;
+  /** Token expiry, epoch seconds. */
+  exp: number;
+}
+
+export interface TokenVerifier {
+  /** Resolves the identity of a valid token; rejects with UnauthorizedError otherwise. */
+  verify(token: string | undefined | null): Promise<Identity>;
+}
+
+export interface VerifierOptions {
+  /** HS256 shared secret. */
+  secret?: string;
+  /** JWKS URL for RS256/ES256. */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+/** Builds a verifier for HS256 (secret) or RS256/ES256 (JWKS URL) tokens, verified with jose. */
+export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  let key: Uint8Array | JWTVerifyGetKey;
+  let algorithms: string[];
+  if (options.jwksUrl) {
+    key = createRemoteJWKSet(new URL(options.jwksUrl));
+    algorithms = ['RS256', 'ES256'];
+  } else if (options.secret) {
+    key = new TextEncoder().encode(options.secret);
+    algorithms = ['HS256'];
+  } else {
+    throw new Error('a JWT secret or a JWKS URL is required');
+  }
+  const verifyOptions = {
+    algorithms,
+    requiredClaims: ['sub', 'exp'],
+    ...(options.issuer ? { issuer: options.issuer } : {}),
+    ...(options.audience ? { audience: options.audience } : {}),
+  };
+
+  return {
+    async verify(token) {
+      if (!token) throw new UnauthorizedError('missing token');
+      try {
+        const { payload } = await jwtVerify(token, key as Uint8Array, verifyOptions);
+        const uid = payload.sub;
+        if (!uid || !ID_PATTERN.test(uid)) throw new UnauthorizedError('token sub is not a valid uid');
+        return { uid, exp: payload.exp as number };
+      } catch (err) {
+        if (err instanceof UnauthorizedError) throw err;
+        const reason = err instanceof errors.JWTExpired ? 'token expired' : 'invalid token';
+        throw new UnauthorizedError(reason, { cause: err });
+      }
+    },
+  };
+}
+
+/** Signs an HS256 token for `uid` (local runtime, tests, `npm run token`). */
+export async function signToken(uid: string, secret: string, ttlSeconds = 24 * 3600): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(uid)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(new TextEncoder().encode(secret));
+}

@@ -1,0 +1,74 @@
+import type { Message, PushableFrame } from '../protocol/frames.js';
+import { retentionExpiry, type Deps } from './deps.js';
+import type { DeliveryPlan } from './delivery-plan.js';
+import type { ConnectionRef, Job } from './model.js';
+import { mapLimit } from './pool.js';
+
+/** Parallel store calls per job record (appends, session look-ups). */
+const STORE_CONCURRENCY = 16;
+
+export type FanoutDeps = Pick<Deps, 'config' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'offline'>;
+
+export interface FanoutLog {
+  warn(message: string, extra: Record<string, unknown>): void;
+}
+
+/**
+ * Persists one job's message where it belongs and queues its frames in `plan`
+ * (goim's job, plus storage). Idempotent: a retried job appends nothing twice.
+ *
+ * - 1:1 and groups up to EDGEIM_WRITE_FANOUT_MAX: append to every member's inbox
+ *   (the sender's too), then a `message` frame to each of their live connections.
+ * - larger groups: append once to `group:<gid>`, then a `notify` to members' connections.
+ * - rooms: not stored; a `message` frame (seq 0) to every connection in the room but the sender's.
+ */
+export async function planJob(deps: FanoutDeps, job: Job, plan: DeliveryPlan, record: number, log?: FanoutLog): Promise<void> {
+  const { message } = job;
+  const now = deps.clock.now();
+  if (job.kind === 'room') {
+    const rid = (message.to as { room: string }).room;
+    for (const ref of await deps.sessions.roomMembers(rid, now)) {
+      if (ref.connectionId !== job.origin) plan.add(ref, { type: 'message', timeline: `room:${rid}`, seq: 0, message }, record);
+    }
+    return;
+  }
+  if ('user' in message.to) {
+    await writeFanout(deps, [...new Set([message.from, message.to.user])], message, plan, record);
+    return;
+  }
+  if (!('group' in message.to)) return;
+  const gid = message.to.group;
+  const members = await deps.groups.members(gid);
+  if (members.length === 0) {
+    log?.warn('group has no members any more; message kept only in the sender log', { gid, msgId: message.id });
+    return;
+  }
+  if (members.length <= deps.config.EDGEIM_WRITE_FANOUT_MAX) {
+    await writeFanout(deps, members, message, plan, record);
+    return;
+  }
+  const timeline = `group:${gid}` as const;
+  const seq = await deps.timelines.append(timeline, message, retentionExpiry(deps));
+  await forEachConnection(deps, members, now, (ref) => plan.add(ref, { type: 'notify', timeline, seq }, record));
+}
+
+async function writeFanout(deps: FanoutDeps, uids: string[], message: Message, plan: DeliveryPlan, record: number): Promise<void> {
+  const expiresAt = retentionExpiry(deps);
+  const now = deps.clock.now();
+  const appended = await mapLimit(uids, STORE_CONCURRENCY, async (uid) => {
+    const [seq, refs] = await Promise.all([deps.timelines.append(`user:${uid}`, message, expiresAt), deps.sessions.byUser(uid, now)]);
+    return { uid, seq, refs };
+  });
+  for (const { uid, seq, refs } of appended) {
+    const frame: PushableFrame = { type: 'message', timeline: 'inbox', seq, message };
+    for (const ref of refs) plan.add(ref, frame, record);
+    if (refs.length === 0 && uid !== message.from) {
+      deps.offline.offline(uid, message).catch(() => undefined);
+    }
+  }
+}
+
+async function forEachConnection(deps: FanoutDeps, uids: string[], now: number, fn: (ref: ConnectionRef) => void): Promise<void> {
+  const lists = await mapLimit(uids, STORE_CONCURRENCY, (uid) => deps.sessions.byUser(uid, now));
+  for (const refs of lists) refs.forEach(fn);
+}

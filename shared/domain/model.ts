@@ -1,0 +1,45 @@
+import type { Message } from '../protocol/frames.js';
+
+/** How a connection is held: by API Gateway's WebSocket API or by a gateway task (goim TCP/WS). */
+export type ConnectionKind = 'apigw' | 'gateway';
+
+/** Where and how to reach one live connection. */
+export interface ConnectionRef {
+  connectionId: string;
+  uid: string;
+  /** `@connections` endpoint that serves this connection. */
+  endpoint: string;
+  kind: ConnectionKind;
+}
+
+/** One live connection. */
+export interface Session extends ConnectionRef {
+  device: string;
+  platform: string;
+  /** Rooms joined, in join order. */
+  rooms: string[];
+  /** goim `accepts`: business ops this connection wants (gateway connections). */
+  accepts?: number[];
+  connectedAt: number;
+  /** Epoch seconds after which the session is dead even if never removed. */
+  expiresAt: number;
+}
+
+/** A message stored in a timeline at a dense sequence number. */
+export interface TimelineEntry {
+  seq: number;
+  message: Message;
+}
+
+export interface GroupInfo {
+  gid: string;
+  name: string;
+  owner: string;
+  createdAt: number;
+  memberCount: number;
+}
+
+/** Work for the fan-out job, carried by the FIFO queue. */
+export type Job =
+  | { kind: 'message'; message: Message; origin?: string }
+  | { kind: 'room'; message: Message; origin?: string };

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { BadRequestError, TooLargeError, type ErrorCode } from '../errors.js';
+import { gidSchema, ridSchema, timelineSchema, uidSchema, type Target, type TimelineName } from './identifiers.js';
+
+/** A stored or broadcast message, as every client sees it (WIRE.md). */
+export interface Message {
+  id: string;
+  conv: string;
+  from: string;
+  to: Target;
+  body: unknown;
+  cmid: string;
+  sentAt: number;
+}
+
+const requestId = z.string().max(64).optional();
+const cmid = z.string().min(1).max(64);
+export const targetSchema = z.union([
+  z.strictObject({ user: uidSchema }),
+  z.strictObject({ group: gidSchema }),
+  z.strictObject({ room: ridSchema }),
+]);
+
+const sendFields = {
+  to: targetSchema,
+  cmid: cmid.optional(),
+  body: z.unknown().refine((b) => b !== undefined, 'body is required'),
+};
+const syncFields = {
+  timeline: timelineSchema,
+  after: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(200).default(100),
+};
+const ackFields = {
+  timeline: timelineSchema,
+  seq: z.number().int().min(1),
+  kind: z.enum(['delivered', 'read']),
+};
+const roomFields = { room: ridSchema };
+const membersField = z.array(uidSchema).max(1000);
+
+/** Client → server requests of the WebSocket API, routed by `action`. */
+export const requestSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('send'), id: requestId, ...sendFields }),
+  z.object({ action: z.literal('sync'), id: requestId, ...syncFields }),
+  z.object({ action: z.literal('ack'), id: requestId, ...ackFields }),
+  z.object({ action: z.literal('join'), id: requestId, ...roomFields }),
+  z.object({ action: z.literal('leave'), id: requestId, ...roomFields }),
+  z.object({ action: z.literal('heartbeat'), id: requestId }),
+  z.object({
+    action: z.literal('createGroup'),
+    id: requestId,
+    group: gidSchema.optional(),
+    name: z.string().max(200).optional(),
+    members: membersField.default([]),
+  }),
+  z.object({ action: z.literal('addMembers'), id: requestId, group: gidSchema, members: membersField.min(1) }),
+  z.object({ action: z.literal('removeMembers'), id: requestId, group: gidSchema, members: membersField.min(1) }),
+  z.object({ action: z.literal('groups'), id: requestId }),
+]);
+
+export type Request = z.infer<typeof requestSchema>;
+export type SendRequest = Extract<Request, { action: 'send' }>;
+export type SyncRequest = Extract<Request, { action: 'sync' }>;
+export type AckRequest = Extract<Request, { action: 'ack' }>;
+export const ACTIONS = requestSchema.options.map((o) => o.shape.action.value);
+
+/** The same payloads without `action`, for transports that carry the action elsewhere (goim ops). */
+export const sendPayloadSchema = z.object({ id: requestId, ...sendFields });
+export const syncPayloadSchema = z.object({ id: requestId, ...syncFields });
+export const ackPayloadSchema = z.object({ id: requestId, ...ackFields });
+export const roomPayloadSchema = z.object({ id: requestId, ...roomFields });
+
+/** A bad frame: carries the request id when one could be read, so the reply can echo it. */
+export class FrameError extends BadRequestError {
+  constructor(
+    message: string,
+    readonly requestId?: string,
+    readonly errorCode: ErrorCode = 'BAD_REQUEST',
+  ) {
+    super(message);
+  }
+}
+
+function readId(value: unknown): string | undefined {
+  if (value && typeof value === 'object' && 'id' in value) {
+    const id = (value as { id: unknown }).id;
+    if (typeof id === 'string' && id.length <= 64) return id;
+  }
+  return undefined;
+}
+
+function describe(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+/** Validates `value` against a schema, throwing FrameError (BAD_REQUEST) with a readable reason. */
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new FrameError(describe(parsed.error.issues), readId(value));
+  return parsed.data;
+}
+
+/**
+ * Parses one client text frame: size, JSON, then shape. Every failure is a FrameError
+ * that keeps the request id when the frame had a readable one.
+ */
+export function parseRequest(text: string, maxFrameBytes: number): Request {
+  if (Buffer.byteLength(text) > maxFrameBytes) {
+    const err = new FrameError(`frame exceeds ${maxFrameBytes} bytes`, undefined, 'TOO_LARGE');
+    throw err;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new FrameError('frame is not valid JSON');
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new FrameError('frame must be a JSON object');
+  }
+  const action = (value as { action?: unknown }).action;
+  if (typeof action !== 'string' || !(ACTIONS as string[]).includes(action)) {
+    throw new FrameError(`unknown action ${JSON.stringify(action ?? null)}; expected one of ${ACTIONS.join(', ')}`, readId(value));
+  }
+  return parseWith(requestSchema, value);
+}
+
+/** Throws TOO_LARGE when a message body encodes to more than `max` bytes. */
+export function checkBodySize(body: unknown, max: number): void {
+  const size = Buffer.byteLength(JSON.stringify(body) ?? '');
+  if (size > max) throw new TooLargeError(`body is ${size} bytes; the limit is ${max}`);
+}
+
+/** Server → client frames. */
+export type ReplyFrame =
+  | { type: 'reply'; id?: string; ok: true; data: unknown }
+  | { type: 'reply'; id?: string; ok: false; error: { code: ErrorCode; message: string } };
+export interface MessageFrame {
+  type: 'message';
+  /** `inbox`, `group:<gid>`, or `room:<rid>` (rooms are not stored: seq is 0). */
+  timeline: TimelineName | `room:${string}`;
+  seq: number;
+  message: Message;
+}
+export interface NotifyFrame {
+  type: 'notify';
+  timeline: `group:${string}`;
+  seq: number;
+}
+export interface PushFrame {
+  type: 'push';
+  op: number;
+  body: unknown;
+  encoding?: 'base64';
+}
+export interface ErrorFrame {
+  type: 'error';
+  error: { code: ErrorCode; message: string };
+}
+export type PushableFrame = MessageFrame | NotifyFrame | PushFrame;
+export interface BatchFrame {
+  type: 'batch';
+  frames: PushableFrame[];
+}
+export type ServerFrame = ReplyFrame | PushableFrame | BatchFrame | ErrorFrame;
