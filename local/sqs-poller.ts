@@ -1,4 +1,4 @@
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 export interface SqsPollerOptions {
@@ -9,15 +9,32 @@ export interface SqsPollerOptions {
   batchSize?: number;
   /** Parallel pollers (Lambda scales FIFO by message group; groups stay ordered by SQS's group lock). */
   concurrency?: number;
+  /**
+   * Long-poll wait. The embedded SQS holds a receive for the whole wait unless it fills
+   * the batch, so the local stack short-polls it (0: answers within ~40 ms); real SQS and
+   * LocalStack answer a long poll as soon as a message arrives.
+   */
+  waitTimeSeconds?: number;
   onError?: (err: unknown) => void;
 }
+
+const groupOf = (m: Message) => m.Attributes?.MessageGroupId;
 
 /**
  * Lambda's SQS event source mapping, locally: long-polls batches of ≤ 10, invokes the
  * handler with a real SQS event, deletes the records that succeeded, and leaves reported
  * failures (or the whole batch, if the handler throws) to reappear after the visibility timeout.
+ *
+ * It also keeps SQS FIFO's message-group lock, which the embedded SQS lacks: while a
+ * group has a message in flight, or a failed message waiting for its retry, later
+ * messages of that group are handed back (visibility 0) instead of processed, so a
+ * group is always processed in order, as on AWS.
  */
 export class SqsPoller {
+  /** In-flight message count per group. */
+  private readonly busy = new Map<string, number>();
+  /** Group → the failed message that must be processed before anything else of the group. */
+  private readonly awaitingRetry = new Map<string, string>();
   private running = false;
   private inFlight = 0;
   private loops: Promise<void>[] = [];
@@ -65,14 +82,15 @@ export class SqsPoller {
           new ReceiveMessageCommand({
             QueueUrl: this.options.queueUrl,
             MaxNumberOfMessages: this.options.batchSize ?? 10,
-            WaitTimeSeconds: 1,
+            WaitTimeSeconds: this.options.waitTimeSeconds ?? 1,
             AttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
           { abortSignal: this.abort.signal },
         );
-        const messages = out.Messages ?? [];
-        if (messages.length > 0) await this.invoke(messages);
+        const { take, release } = this.admit(out.Messages ?? []);
+        if (release.length > 0) await this.release(release);
+        if (take.length > 0) await this.invoke(take);
       } catch (err) {
         if (!this.running) return;
         this.options.onError?.(err);
@@ -81,11 +99,46 @@ export class SqsPoller {
     }
   }
 
+  /** Splits a received batch into what may run now and what its group lock holds back. */
+  private admit(messages: Message[]): { take: Message[]; release: Message[] } {
+    const take: Message[] = [];
+    const release: Message[] = [];
+    const blocked = new Set<string>();
+    for (const m of messages) {
+      const group = groupOf(m);
+      if (group === undefined) {
+        take.push(m);
+        continue;
+      }
+      const waitingFor = this.awaitingRetry.get(group);
+      if (blocked.has(group) || (this.busy.get(group) ?? 0) > 0 || (waitingFor !== undefined && waitingFor !== m.MessageId)) {
+        blocked.add(group);
+        release.push(m);
+      } else {
+        take.push(m);
+      }
+    }
+    for (const m of take) {
+      const group = groupOf(m);
+      if (group !== undefined) this.busy.set(group, (this.busy.get(group) ?? 0) + 1);
+    }
+    return { take, release };
+  }
+
+  private async release(messages: Message[]): Promise<void> {
+    await this.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: this.options.queueUrl,
+        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: 0 })),
+      }),
+    );
+  }
+
   private async invoke(messages: Message[]): Promise<void> {
     this.inFlight++;
+    let failed = new Set(messages.map((m) => m.MessageId ?? ''));
     try {
       const event: SQSEvent = { Records: messages.map((m) => this.record(m)) };
-      let failed: Set<string>;
       try {
         const response = await this.handler(event);
         failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
@@ -103,7 +156,25 @@ export class SqsPoller {
         );
       }
     } finally {
+      this.settle(messages, failed);
       this.inFlight--;
+    }
+  }
+
+  /** Unlocks the batch's groups; a group with a failure waits for that message's retry. */
+  private settle(messages: Message[], failed: Set<string>): void {
+    for (const m of messages) {
+      const group = groupOf(m);
+      if (group === undefined) continue;
+      const left = (this.busy.get(group) ?? 1) - 1;
+      if (left > 0) this.busy.set(group, left);
+      else this.busy.delete(group);
+      const id = m.MessageId ?? '';
+      if (failed.has(id)) {
+        if (!this.awaitingRetry.has(group) || this.awaitingRetry.get(group) === id) this.awaitingRetry.set(group, id);
+      } else if (this.awaitingRetry.get(group) === id) {
+        this.awaitingRetry.delete(group);
+      }
     }
   }
 

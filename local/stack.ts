@@ -104,6 +104,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     queueArn: attrs.Attributes?.QueueArn ?? QUEUE_NAME,
     region: config.AWS_REGION,
     concurrency: options.pollers ?? 4,
+    waitTimeSeconds: external ? 1 : 0,
     onError: (err) => logger.error('job poller', { err: String(err) }),
   });
   poller.start();

@@ -55,6 +55,8 @@ export class WsApiEmulator {
   private readonly wss: WebSocketServer;
   private readonly connections = new Map<string, Connection>();
   private readonly faults: PostFault[] = [];
+  /** `$disconnect` invocations still running, awaited by close(). */
+  private readonly disconnecting = new Set<Promise<void>>();
   private readonly stage: string;
   private readonly apiId = randomBytes(5).toString('hex');
   private routes: WsRoutes | undefined;
@@ -107,9 +109,10 @@ export class WsApiEmulator {
   }
 
   async close(): Promise<void> {
-    for (const [id, conn] of this.connections) {
-      conn.socket.close(1001, 'Going away');
-      await this.disconnect(id);
+    for (const conn of this.connections.values()) conn.socket.close(1001, 'Going away');
+    while (this.connections.size > 0 || this.disconnecting.size > 0) {
+      await Promise.all([...this.disconnecting]);
+      if (this.connections.size > 0) await new Promise((r) => setTimeout(r, 10));
     }
     this.wss.close();
     this.server.closeAllConnections();
@@ -183,7 +186,9 @@ export class WsApiEmulator {
         clearTimeout(conn.idle);
         if (this.connections.get(connectionId) !== conn) return;
         this.connections.delete(connectionId);
-        void conn.queue.then(() => this.disconnect(connectionId, conn));
+        const done = conn.queue.then(() => this.disconnect(connectionId, conn));
+        this.disconnecting.add(done);
+        void done.finally(() => this.disconnecting.delete(done));
       });
       ws.on('error', (err) => this.options.onError?.(err, 'socket'));
     });

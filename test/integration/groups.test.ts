@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.js';
+import { startTestStack } from '../helpers/local-stack.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+describe('groups', () => {
+  let stack: LocalStack;
+  const clients: TestClient[] = [];
+  const connect = async (uid: string) => {
+    const c = await TestClient.connect(stack.wsUrl, uid);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack({ env: { EDGEIM_WRITE_FANOUT_MAX: '3' } });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await stack.close();
+  });
+
+  it('write fan-out: a group of 3 gets the message in every inbox', async () => {
+    const [ann, ben, cat] = await Promise.all([connect('ann'), connect('ben'), connect('cat')]);
+    const group = await ann.call('createGroup', { group: 'trio', name: 'Trio', members: ['ben', 'cat'] });
+    expect(group).toMatchObject({ gid: 'trio', owner: 'ann', memberCount: 3 });
+    expect(await ben.call('groups')).toEqual({ groups: ['trio'] });
+
+    const { msgId } = await ben.call('send', { to: { group: 'trio' }, cmid: 'g-1', body: 'hi all' });
+    for (const c of [ann, ben, cat]) {
+      const [frame] = await c.messages(1, (f) => f.message.id === msgId);
+      expect(frame).toMatchObject({ timeline: 'inbox', message: { conv: 'g:trio', from: 'ben', to: { group: 'trio' } } });
+    }
+  });
+
+  it('read fan-out: above EDGEIM_WRITE_FANOUT_MAX members get notify and pull with sync', async () => {
+    const [ann, ben, cat, dan] = await Promise.all([connect('ann'), connect('ben'), connect('cat'), connect('dan')]);
+    await ann.call('createGroup', { group: 'quad', members: ['ben', 'cat', 'dan'] });
+    const { msgId } = await ann.call('send', { to: { group: 'quad' }, cmid: 'q-1', body: 'big news' });
+    for (const c of [ann, ben, cat, dan]) {
+      const notify = await c.next((f) => f.type === 'notify');
+      expect(notify).toEqual({ type: 'notify', timeline: 'group:quad', seq: 1 });
+      const page = await c.call('sync', { timeline: 'group:quad', after: 0 });
+      expect(page.messages).toEqual([{ seq: 1, message: expect.objectContaining({ id: msgId, body: 'big news' }) }]);
+    }
+    await stack.drain();
+    expect(dan.pending('message').filter((f) => f.message.id === msgId)).toEqual([]);
+  });
+
+  it("refuses a non-member's send and sync with FORBIDDEN, and a missing group with NOT_FOUND", async () => {
+    const eve = await connect('eve');
+    const send = await eve.request('send', { to: { group: 'trio' }, cmid: 'x-1', body: 'let me in' });
+    expect(send).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const sync = await eve.request('sync', { timeline: 'group:quad' });
+    expect(sync).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const missing = await eve.request('send', { to: { group: 'nope' }, cmid: 'x-2', body: 1 });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('only the owner manages members; a member may leave', async () => {
+    const [ann, ben] = await Promise.all([connect('ann'), connect('ben')]);
+    await ann.call('createGroup', { group: 'club', members: ['ben'] });
+    expect(await ben.request('addMembers', { group: 'club', members: ['zed'] })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await ann.call('addMembers', { group: 'club', members: ['zed', 'zed'] })).toMatchObject({ memberCount: 3 });
+    expect(await ben.call('removeMembers', { group: 'club', members: ['ben'] })).toMatchObject({ memberCount: 2 });
+    expect(await ben.request('send', { to: { group: 'club' }, cmid: 'c-1', body: 1 })).toMatchObject({ error: { code: 'FORBIDDEN' } });
+  });
+});
