@@ -7,7 +7,7 @@ export interface SqsPollerOptions {
   region: string;
   /** Lambda's FIFO batch size cap is 10. */
   batchSize?: number;
-  /** Parallel pollers (Lambda scales FIFO by message group; groups stay ordered by SQS's group lock). */
+  /** Parallel invocations (Lambda scales FIFO by message group; each group stays in order). */
   concurrency?: number;
   /**
    * Long-poll wait. The embedded SQS holds a receive for the whole wait unless it fills
@@ -37,7 +37,8 @@ export class SqsPoller {
   private readonly awaitingRetry = new Map<string, string>();
   private running = false;
   private inFlight = 0;
-  private loops: Promise<void>[] = [];
+  private receiving: Promise<void> | undefined;
+  private readonly invocations = new Set<Promise<void>>();
   private readonly abort = new AbortController();
 
   constructor(
@@ -49,13 +50,14 @@ export class SqsPoller {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loops = Array.from({ length: this.options.concurrency ?? 2 }, () => this.loop());
+    this.receiving = this.loop();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.abort.abort();
-    await Promise.all(this.loops);
+    await this.receiving;
+    await Promise.all(this.invocations);
   }
 
   /** Resolves when the queue is empty and no batch is being processed (or after `timeoutMs`). */
@@ -75,9 +77,15 @@ export class SqsPoller {
     return false;
   }
 
+  /**
+   * One receive at a time (concurrent receives on the embedded SQS can return a group's
+   * later message before its earlier one), dispatching up to `concurrency` invocations.
+   */
   private async loop(): Promise<void> {
+    const concurrency = this.options.concurrency ?? 2;
     while (this.running) {
       try {
+        while (this.invocations.size >= concurrency) await Promise.race(this.invocations);
         const out = await this.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: this.options.queueUrl,
@@ -90,7 +98,10 @@ export class SqsPoller {
         );
         const { take, release } = this.admit(out.Messages ?? []);
         if (release.length > 0) await this.release(release);
-        if (take.length > 0) await this.invoke(take);
+        if (take.length > 0) {
+          const run = this.invoke(take).finally(() => this.invocations.delete(run));
+          this.invocations.add(run);
+        }
       } catch (err) {
         if (!this.running) return;
         this.options.onError?.(err);

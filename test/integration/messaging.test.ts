@@ -66,6 +66,15 @@ describe('1:1 messages over the WebSocket API', () => {
     expect(page.messages.map((m: any) => m.message.body)).toEqual(['once', 'marker']);
   });
 
+  it('keeps the order of a burst of sends within a conversation', async () => {
+    const [sam, tia] = await Promise.all([connect('sam', 's1'), connect('tia', 't1')]);
+    const replies = Array.from({ length: 25 }, (_, i) => sam.call('send', { to: { user: 'tia' }, cmid: `burst-${i}`, body: i }));
+    const ids = (await Promise.all(replies)).map((r) => r.msgId);
+    const frames = await tia.messages(25);
+    expect(frames.map((f) => f.message.body)).toEqual(ids.map((_, i) => i));
+    expect(frames.map((f) => f.seq)).toEqual(ids.map((_, i) => i + 1));
+  });
+
   it('moves delivered and read pointers forward only', async () => {
     const pia = await connect('pia', 'p2');
     await pia.call('ack', { timeline: 'inbox', seq: 2, kind: 'read' });
