@@ -34,7 +34,11 @@ export class IdAllocator {
     const id = this.take();
     if (id !== undefined) return id;
     for (let attempt = 0; attempt < 3; attempt++) {
-      await this.refill();
+      try {
+        await this.refill();
+      } catch {
+        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt)); // lastError keeps the cause
+      }
       const retry = this.take();
       if (retry !== undefined) return retry;
     }

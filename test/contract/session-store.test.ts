@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoSessionStore } from '../../shared/aws/dynamo-session-store.js';
+import type { Session } from '../../shared/domain/model.js';
+import type { SessionStore } from '../../shared/domain/ports/session-store.js';
+import { startDynalite } from '../helpers/dynalite.js';
+
+const NOW = 1_800_000_000_000;
+const session = (id: string, uid: string, expiresAt = NOW / 1000 + 3600): Session => ({
+  connectionId: id,
+  uid,
+  endpoint: 'http://endpoint',
+  kind: 'apigw',
+  device: `dev-${id}`,
+  platform: 'web',
+  rooms: [],
+  connectedAt: NOW,
+  expiresAt,
+});
+
+/** The SessionStore contract (ports/session-store.ts), run against an implementation. */
+function sessionStoreContract(name: string, make: () => Promise<{ store: SessionStore; close(): Promise<void> }>) {
+  describe(`SessionStore contract: ${name}`, () => {
+    let store: SessionStore;
+    let close: () => Promise<void>;
+    beforeAll(async () => ({ store, close } = await make()));
+    afterAll(() => close());
+
+    it('put makes a session visible by connection and by user', async () => {
+      await store.put(session('c1', 'u1'));
+      await store.put(session('c2', 'u1'));
+      expect(await store.get('c1', NOW)).toMatchObject({ uid: 'u1', device: 'dev-c1', rooms: [] });
+      expect((await store.byUser('u1', NOW)).map((r) => r.connectionId).sort()).toEqual(['c1', 'c2']);
+      expect(await store.byUser('nobody', NOW)).toEqual([]);
+    });
+
+    it('ignores expired sessions on every read, and renew moves the expiry', async () => {
+      await store.put(session('old', 'u2', NOW / 1000 - 1));
+      expect(await store.get('old', NOW)).toBeUndefined();
+      expect(await store.byUser('u2', NOW)).toEqual([]);
+      await store.renew('old', NOW / 1000 + 60);
+      expect(await store.get('old', NOW)).toBeDefined();
+      expect(await store.byUser('u2', NOW)).toHaveLength(1);
+    });
+
+    it('rooms: join is idempotent, several rooms per connection, counts and members, leave', async () => {
+      await store.put(session('r1', 'u3'));
+      await store.put(session('r2', 'u4'));
+      await store.joinRoom('r1', 'a', NOW);
+      await store.joinRoom('r1', 'a', NOW);
+      await store.joinRoom('r1', 'b', NOW);
+      await store.joinRoom('r2', 'a', NOW);
+      expect((await store.get('r1', NOW))?.rooms).toEqual(['a', 'b']);
+      expect(await store.roomCount('a', NOW)).toBe(2);
+      expect((await store.roomMembers('a', NOW)).map((r) => r.connectionId).sort()).toEqual(['r1', 'r2']);
+      expect((await store.leaveRoom('r1', 'a', NOW))?.rooms).toEqual(['b']);
+      expect(await store.roomCount('a', NOW)).toBe(1);
+      expect(await store.joinRoom('missing', 'a', NOW)).toBeUndefined();
+    });
+
+    it('remove deletes the session, its routing and its rooms, and is idempotent', async () => {
+      await store.put(session('x1', 'u5'));
+      await store.joinRoom('x1', 'z', NOW);
+      expect((await store.remove('x1'))?.uid).toBe('u5');
+      expect(await store.get('x1', NOW)).toBeUndefined();
+      expect(await store.byUser('u5', NOW)).toEqual([]);
+      expect(await store.roomCount('z', NOW)).toBe(0);
+      expect(await store.remove('x1')).toBeUndefined();
+    });
+  });
+}
+
+sessionStoreContract('DynamoDB (dynalite)', async () => {
+  const d = await startDynalite();
+  return { store: new DynamoSessionStore(d.db, d.config.EDGEIM_SESSIONS_TABLE, 3), close: d.close };
+});

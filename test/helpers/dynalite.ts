@@ -1,0 +1,25 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { createDocumentClient } from '../../shared/aws/clients.js';
+import { tableDefinitions } from '../../shared/aws/tables.js';
+import { loadConfig, type Config } from '../../shared/config.js';
+
+/** An in-memory dynalite with edgeim's tables, reached through the real AWS SDK. */
+export async function startDynalite(): Promise<{ db: DynamoDBDocumentClient; config: Config; close(): Promise<void> }> {
+  const server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const config = loadConfig({ AWS_ENDPOINT_URL_DYNAMODB: endpoint, EDGEIM_JWT_SECRET: 'x' });
+  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  for (const def of tableDefinitions(config)) await raw.send(new CreateTableCommand(def));
+  const db = createDocumentClient(config, raw);
+  return {
+    db,
+    config,
+    close: async () => {
+      db.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { DeliveryPlan } from '../../shared/domain/delivery-plan.js';
+import type { Delivery } from '../../shared/domain/ports/delivery.js';
+import type { PushableFrame } from '../../shared/protocol/frames.js';
+
+const ref = (id: string) => ({ connectionId: id, uid: 'u', endpoint: 'e', kind: 'apigw' as const });
+const push = (n: number, size = 10): PushableFrame => ({ type: 'push', op: 1000, body: 'x'.repeat(size) + n });
+
+class Recorder implements Delivery {
+  posts: { id: string; data: string }[] = [];
+  constructor(private readonly outcome: (id: string, data: string) => 'ok' | 'gone' | Error = () => 'ok') {}
+  async post(_e: string, id: string, data: string) {
+    const result = this.outcome(id, data);
+    if (result instanceof Error) throw result;
+    if (result === 'ok') this.posts.push({ id, data });
+    return result;
+  }
+  async disconnect() {}
+}
+
+describe('DeliveryPlan', () => {
+  it('merges frames for one connection into batch frames under the size cap, in order', async () => {
+    const plan = new DeliveryPlan();
+    for (let i = 0; i < 10; i++) plan.add(ref('a'), push(i, 300), i);
+    plan.add(ref('b'), push(99), 0);
+    const rec = new Recorder();
+    const result = await plan.deliver(rec, 4, 1024);
+    const toA = rec.posts.filter((p) => p.id === 'a').map((p) => JSON.parse(p.data));
+    expect(toA.length).toBeGreaterThan(1);
+    expect(rec.posts.every((p) => Buffer.byteLength(p.data) <= 1024)).toBe(true);
+    const bodies = toA.flatMap((f) => (f.type === 'batch' ? f.frames : [f])).map((f: any) => f.body);
+    expect(bodies).toEqual(Array.from({ length: 10 }, (_, i) => 'x'.repeat(300) + i));
+    expect(JSON.parse(rec.posts.find((p) => p.id === 'b')!.data)).toEqual(push(99)); // single frame: not wrapped
+    expect(result).toEqual({ gone: [], posts: rec.posts.length });
+  });
+
+  it('keeps one notify per timeline per connection, with the newest seq', async () => {
+    const plan = new DeliveryPlan();
+    plan.add(ref('a'), { type: 'notify', timeline: 'group:g', seq: 1 }, 0);
+    plan.add(ref('a'), { type: 'notify', timeline: 'group:g', seq: 2 }, 1);
+    const rec = new Recorder();
+    await plan.deliver(rec, 1, 32_768);
+    expect(JSON.parse(rec.posts[0]!.data)).toEqual({ type: 'notify', timeline: 'group:g', seq: 2 });
+  });
+
+  it('reports the earliest record of a failed post and stops that connection; reports gone connections', async () => {
+    const plan = new DeliveryPlan();
+    plan.add(ref('a'), push(1, 600), 3);
+    plan.add(ref('a'), push(2, 600), 5);
+    plan.add(ref('b'), push(3), 1);
+    plan.add(ref('c'), push(4), 0);
+    const rec = new Recorder((id, data) => (id === 'a' && data.includes('x1') ? new Error('boom') : id === 'c' ? 'gone' : 'ok'));
+    const result = await plan.deliver(rec, 2, 1024);
+    expect(result.failedFrom).toBe(3);
+    expect(result.gone.map((r) => r.connectionId)).toEqual(['c']);
+    expect(rec.posts.map((p) => p.id)).toEqual(['b']); // a's second chunk must not overtake the failed first
+  });
+});
