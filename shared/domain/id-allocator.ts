@@ -57,7 +57,7 @@ export class IdAllocator {
       }
     }
     const id = seg.next++;
-    if (seg.last - id < this.refillBelow && !this.spare) this.refill().catch(() => undefined);
+    if (seg.last - id < this.refillBelow && !this.spare && !this.pending) this.refill().catch(() => undefined);
     return id;
   }
 
