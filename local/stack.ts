@@ -13,7 +13,7 @@ import { createDisconnectHandler } from '../functions/disconnect.js';
 import { createFanoutJob } from '../functions/fanout-job.js';
 import { createHeartbeatHandler } from '../functions/heartbeat.js';
 import { createApp, type App } from '../shared/app.js';
-import { clientOptions, createSqsClient } from '../shared/aws/clients.js';
+import { clientOptions, createSqsClient, type ClientHook } from '../shared/aws/clients.js';
 import { tableDefinitions } from '../shared/aws/tables.js';
 import { LOCAL_JWT_SECRET, loadConfig, type Config } from '../shared/config.js';
 import { SqsPoller } from './sqs-poller.js';
@@ -32,6 +32,8 @@ export interface LocalStackOptions {
   visibilityTimeout?: number;
   pollers?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Sees every AWS SDK client the handlers use (benchmarks count calls with it). */
+  onClient?: ClientHook;
 }
 
 export interface LocalStack {
@@ -85,7 +87,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const sqsClient = createSqsClient(config);
   const queueUrl = config.EDGEIM_QUEUE_URL || (await ensureQueue(config, options.visibilityTimeout ?? 5));
   config = { ...config, EDGEIM_QUEUE_URL: queueUrl };
-  const app = await createApp(config, { logger });
+  const app = await createApp(config, { logger }, options.onClient ? { onClient: options.onClient } : {});
   const getApp = () => Promise.resolve(app);
 
   emulator.setRoutes({

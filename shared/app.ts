@@ -1,7 +1,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { clientOptions, createDocumentClient, createSqsClient } from './aws/clients.js';
+import { clientOptions, createDocumentClient, createSqsClient, type ClientHook } from './aws/clients.js';
 import { ConnectionsDelivery } from './aws/connections-delivery.js';
 import { DynamoGroupStore } from './aws/dynamo-group-store.js';
 import { DynamoIdRangeStore } from './aws/dynamo-id-range-store.js';
@@ -24,14 +24,23 @@ export interface App extends Deps {
 /** Id allocator names in the ids table. */
 export const ID_NAMES = { message: 'msg', connection: 'conn' } as const;
 
+export interface CreateAppOptions {
+  /** Sees every AWS SDK client (DynamoDB, SQS, SNS, each `@connections` endpoint's). */
+  onClient?: ClientHook;
+}
+
 /** Wires the AWS adapters from a configuration. `overrides` replace single parts (tests, local runtime). */
-export async function createApp(config: Config, overrides: Partial<App> = {}): Promise<App> {
+export async function createApp(config: Config, overrides: Partial<App> = {}, options: CreateAppOptions = {}): Promise<App> {
   const logger = overrides.logger ?? new Logger({ serviceName: 'edgeim' });
+  const hook = options.onClient ?? (() => undefined);
   const db = createDocumentClient(config);
+  const sqs = createSqsClient(config);
+  hook(db);
+  hook(sqs);
   const warn = (message: string, extra: Record<string, unknown>) => logger.warn(message, extra);
   const local = clientOptions(config, 'dynamodb');
   const offline = config.EDGEIM_OFFLINE_TOPIC_ARN
-    ? new SnsOfflineNotifier(new SNSClient({ region: config.AWS_REGION }), config.EDGEIM_OFFLINE_TOPIC_ARN, warn)
+    ? new SnsOfflineNotifier(withHook(new SNSClient({ region: config.AWS_REGION }), hook), config.EDGEIM_OFFLINE_TOPIC_ARN, warn)
     : config.EDGEIM_OFFLINE_WEBHOOK_URL
       ? new WebhookOfflineNotifier(config.EDGEIM_OFFLINE_WEBHOOK_URL, warn)
       : noOfflineNotifier;
@@ -43,17 +52,23 @@ export async function createApp(config: Config, overrides: Partial<App> = {}): P
     timelines: new DynamoTimelineStore(db, config.EDGEIM_TIMELINES_TABLE),
     groups: new DynamoGroupStore(db, config.EDGEIM_GROUPS_TABLE),
     ids: new IdAllocator(new DynamoIdRangeStore(db, config.EDGEIM_IDS_TABLE), ID_NAMES.message, config.EDGEIM_ID_STEP),
-    queue: new SqsJobQueue(createSqsClient(config), config.EDGEIM_QUEUE_URL),
+    queue: new SqsJobQueue(sqs, config.EDGEIM_QUEUE_URL),
     delivery: new ConnectionsDelivery({
       region: config.AWS_REGION,
       maxAttempts: config.EDGEIM_DELIVERY_MAX_ATTEMPTS,
       maxSockets: config.EDGEIM_DELIVERY_CONCURRENCY,
+      onClient: hook,
       ...('credentials' in local ? { credentials: local.credentials } : {}),
     }),
     offline,
     verifier: overrides.verifier ?? (await createVerifier(config)),
     ...overrides,
   };
+}
+
+function withHook<T extends Parameters<ClientHook>[0]>(client: T, hook: ClientHook): T {
+  hook(client);
+  return client;
 }
 
 async function createVerifier(config: Config): Promise<TokenVerifier> {

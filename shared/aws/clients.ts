@@ -3,6 +3,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../config.js';
 
+/** Called with every AWS SDK client edgeim builds, e.g. to add middleware that counts calls. */
+export type ClientHook = (client: { middlewareStack: { add: (...args: any[]) => void } }) => void;
+
 type EndpointConfig = Pick<Config, 'AWS_REGION' | 'AWS_ENDPOINT_URL' | 'AWS_ENDPOINT_URL_DYNAMODB' | 'AWS_ENDPOINT_URL_SQS'>;
 
 /** The endpoint override for one service, if any (service-specific first, then AWS_ENDPOINT_URL). */

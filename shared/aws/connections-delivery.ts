@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Delivery } from '../domain/ports/delivery.js';
+import type { ClientHook } from './clients.js';
 
 export interface ConnectionsDeliveryOptions {
   region: string;
@@ -14,6 +15,7 @@ export interface ConnectionsDeliveryOptions {
   /** Sockets per endpoint; match the delivery concurrency. */
   maxSockets: number;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  onClient?: ClientHook;
 }
 
 const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -65,6 +67,7 @@ export class ConnectionsDelivery implements Delivery {
         ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
         requestHandler: new NodeHttpHandler({ httpAgent: new HttpAgent(agentOptions), httpsAgent: new Agent(agentOptions) }),
       });
+      this.options.onClient?.(client);
       this.clients.set(endpoint, client);
     }
     return client;
