@@ -1,32 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.js';
-import { startTestStack } from '../helpers/local-stack.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { describe, expect, it } from 'vitest';
+import { useTestStack } from '../helpers/local-stack.js';
 
 describe('faults in the fan-out job', () => {
-  let stack: LocalStack;
-  const clients: TestClient[] = [];
-  const connect = async (uid: string) => {
-    const c = await TestClient.connect(stack.wsUrl, uid);
-    clients.push(c);
-    return c;
-  };
-  const connectionIdsOf = async (uid: string) => (await stack.app.sessions.byUser(uid, Date.now())).map((r) => r.connectionId);
-
-  beforeAll(async () => {
-    stack = await startTestStack({ env: { EDGEIM_DELIVERY_MAX_ATTEMPTS: '2' } });
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await stack.close();
-  });
+  const t = useTestStack({ env: { EDGEIM_DELIVERY_MAX_ATTEMPTS: '2' } });
+  const connect = (uid: string) => t.connect(uid);
+  const connectionIdsOf = async (uid: string) => (await t.stack.app.sessions.byUser(uid, Date.now())).map((r) => r.connectionId);
 
   it('retries a failed delivery; it arrives once and nothing behind it overtakes it', async () => {
     const alice = await connect('alice');
     const bob = await connect('bob');
     const [bobId] = await connectionIdsOf('bob');
     // Every attempt of the first job run fails (2 SDK attempts); the retry goes through.
-    stack.emulator.injectPostFault({ match: (data, id) => id === bobId && data.includes('FAIL-ME'), times: 2, status: 500 });
+    t.stack.emulator.injectPostFault({ match: (data, id) => id === bobId && data.includes('FAIL-ME'), times: 2, status: 500 });
 
     const ids: string[] = [];
     for (const text of ['FAIL-ME', 'second', 'third']) ids.push((await alice.call('send', { to: { user: 'bob' }, cmid: text, body: { text } })).msgId);
@@ -34,7 +19,7 @@ describe('faults in the fan-out job', () => {
     const received = await bob.messages(3, () => true, 15_000);
     expect(received.map((f) => f.message.id)).toEqual(ids);
     expect(received.map((f) => f.seq)).toEqual([1, 2, 3]);
-    await stack.drain();
+    await t.stack.drain();
     expect(bob.pending('message')).toEqual([]); // nothing arrived twice
 
     const page = await bob.call('sync', { timeline: 'inbox' });
@@ -47,7 +32,7 @@ describe('faults in the fan-out job', () => {
     const [firstId] = await connectionIdsOf('carl');
     await connect('carl');
     const staleId = (await connectionIdsOf('carl')).find((id) => id !== firstId)!;
-    stack.emulator.dropWithoutDisconnect(staleId);
+    t.stack.emulator.dropWithoutDisconnect(staleId);
     expect(await connectionIdsOf('carl')).toContain(staleId);
 
     const { msgId } = await alice.call('send', { to: { user: 'carl' }, cmid: 'stale-1', body: 'ping' });

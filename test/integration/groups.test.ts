@@ -1,24 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.js';
-import { startTestStack } from '../helpers/local-stack.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { describe, expect, it } from 'vitest';
+import { useTestStack } from '../helpers/local-stack.js';
 
 describe('groups', () => {
-  let stack: LocalStack;
-  const clients: TestClient[] = [];
-  const connect = async (uid: string) => {
-    const c = await TestClient.connect(stack.wsUrl, uid);
-    clients.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    stack = await startTestStack({ env: { EDGEIM_WRITE_FANOUT_MAX: '3' } });
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await stack.close();
-  });
+  const t = useTestStack({ env: { EDGEIM_WRITE_FANOUT_MAX: '3' } });
+  const connect = (uid: string) => t.connect(uid);
 
   it('write fan-out: a group of 3 gets the message in every inbox', async () => {
     const [ann, ben, cat] = await Promise.all([connect('ann'), connect('ben'), connect('cat')]);
@@ -43,7 +28,7 @@ describe('groups', () => {
       const page = await c.call('sync', { timeline: 'group:quad', after: 0 });
       expect(page.messages).toEqual([{ seq: 1, message: expect.objectContaining({ id: msgId, body: 'big news' }) }]);
     }
-    await stack.drain();
+    await t.stack.drain();
     expect(dan.pending('message').filter((f) => f.message.id === msgId)).toEqual([]);
   });
 

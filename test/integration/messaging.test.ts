@@ -1,24 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.js';
-import { startTestStack } from '../helpers/local-stack.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { describe, expect, it } from 'vitest';
+import { useTestStack } from '../helpers/local-stack.js';
 
 describe('1:1 messages over the WebSocket API', () => {
-  let stack: LocalStack;
-  const clients: TestClient[] = [];
-  const connect = async (uid: string, device: string) => {
-    const c = await TestClient.connect(stack.wsUrl, uid, { device, platform: 'web' });
-    clients.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await stack.close();
-  });
+  const t = useTestStack();
+  const connect = (uid: string, device: string) => t.connect(uid, { device, platform: 'web' });
 
   it("reaches every device of the recipient and the sender's other devices, same id, consecutive seqs", async () => {
     const [a1, a2, b1, b2] = await Promise.all([connect('alice', 'a1'), connect('alice', 'a2'), connect('bob', 'b1'), connect('bob', 'b2')]);
@@ -39,7 +24,7 @@ describe('1:1 messages over the WebSocket API', () => {
     const alice = await connect('alice', 'a3');
     const sent = [];
     for (let i = 1; i <= 3; i++) sent.push((await alice.call('send', { to: { user: 'olga' }, cmid: `off-${i}`, body: { n: i } })).msgId);
-    await stack.drain();
+    await t.stack.drain();
 
     const olga = await connect('olga', 'o1');
     const page = await olga.call('sync', { timeline: 'inbox', after: 0 });
@@ -59,7 +44,7 @@ describe('1:1 messages over the WebSocket API', () => {
     await pia.messages(1, (f) => f.message.id === one.msgId);
     await alice.call('send', { to: { user: 'pia' }, cmid: 'dup-2', body: 'marker' });
     await pia.messages(1, (f) => f.message.body === 'marker');
-    await stack.drain();
+    await t.stack.drain();
 
     expect(pia.pending('message').filter((f) => f.message.id === one.msgId)).toHaveLength(0);
     const page = await pia.call('sync', { timeline: 'inbox' });
@@ -79,6 +64,6 @@ describe('1:1 messages over the WebSocket API', () => {
     const pia = await connect('pia', 'p2');
     await pia.call('ack', { timeline: 'inbox', seq: 2, kind: 'read' });
     await pia.call('ack', { timeline: 'inbox', seq: 1, kind: 'read' });
-    expect(await stack.app.timelines.pointers('pia', 'inbox')).toEqual({ delivered: 2, read: 2 });
+    expect(await t.stack.app.timelines.pointers('pia', 'inbox')).toEqual({ delivered: 2, read: 2 });
   });
 });

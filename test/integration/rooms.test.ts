@@ -1,24 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.js';
-import { startTestStack } from '../helpers/local-stack.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { describe, expect, it } from 'vitest';
+import { useTestStack } from '../helpers/local-stack.js';
 
 describe('rooms', () => {
-  let stack: LocalStack;
-  const clients: TestClient[] = [];
-  const connect = async (uid: string) => {
-    const c = await TestClient.connect(stack.wsUrl, uid);
-    clients.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await stack.close();
-  });
+  const t = useTestStack();
+  const connect = (uid: string) => t.connect(uid);
 
   it('a room send reaches the other members; leave stops delivery; a connection is in several rooms', async () => {
     const [r1, r2, r3] = await Promise.all([connect('r1'), connect('r2'), connect('r3')]);
@@ -42,7 +27,7 @@ describe('rooms', () => {
     await r3.call('join', { room: 'side' });
     await r3.call('send', { to: { room: 'side' }, body: 'side talk' });
     await r1.messages(1, (f) => f.message.body === 'side talk');
-    await stack.drain();
+    await t.stack.drain();
 
     expect(r3.pending('message').map((f) => f.message.body)).toEqual([]);
     expect(r1.pending('message').map((f) => f.message.body)).toEqual([]);
@@ -61,6 +46,6 @@ describe('rooms', () => {
     await a.call('join', { room: 'brief' });
     await b.call('join', { room: 'brief' });
     await b.close();
-    await expect.poll(async () => stack.app.sessions.roomCount('brief', Date.now())).toBe(1);
+    await expect.poll(async () => t.stack.app.sessions.roomCount('brief', Date.now())).toBe(1);
   });
 });
