@@ -5,7 +5,7 @@ import { FrameError, parseRequest } from '../shared/protocol/frames.js';
 import { bodyText, callerOf, replyResult, type AppSource, type WsEvent } from './ws-events.js';
 
 /**
- * `$default`: every client action of the WebSocket API (WIRE.md). The reply goes back as
+ * `$default`: every client action of the WebSocket API (docs/PROTOCOL.md). The reply goes back as
  * the route response; a bad frame gets an error reply and the connection stays open.
  */
 export const createDefaultHandler =

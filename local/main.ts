@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { LOCAL_API_KEY } from '../shared/config.js';
 import { startLocalStack } from './stack.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -26,7 +27,11 @@ console.log(`
 edgeim is running locally
 
   WebSocket API     ${stack.wsUrl}/?token=TOKEN      (npm run token -- alice)
+  Push API          ${stack.pushUrl}/v1   (Authorization: Bearer ${c.EDGEIM_API_KEYS === LOCAL_API_KEY ? LOCAL_API_KEY : 'KEY'}; reference ${stack.pushUrl}/docs)
   @connections      ${c.EDGEIM_WS_MANAGEMENT_ENDPOINT}/@connections/{id}
+  goim TCP          127.0.0.1:${stack.gateway.ports.tcp}   (Auth body {"token": TOKEN})
+  goim WebSocket    ${stack.gateway.wsUrl}
+  gateway internal  ${stack.gateway.endpoint}/@connections/{id}   (${stack.gateway.endpoint}/healthz)
   DynamoDB          ${c.AWS_ENDPOINT_URL_DYNAMODB ?? c.AWS_ENDPOINT_URL}${values.data ? `   (data in ${values.data})` : '   (in memory)'}
   SQS               ${c.EDGEIM_QUEUE_URL}
 

@@ -15,6 +15,12 @@ export interface SqsPollerOptions {
    * LocalStack answer a long poll as soon as a message arrives.
    */
   waitTimeSeconds?: number;
+  /**
+   * The queue's visibility timeout, in seconds. While an invocation runs, its messages
+   * are kept invisible (Lambda guarantees this by requiring a visibility timeout above
+   * the function timeout); only a reported failure brings a message back.
+   */
+  visibilityTimeout?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -148,6 +154,7 @@ export class SqsPoller {
   private async invoke(messages: Message[]): Promise<void> {
     this.inFlight++;
     let failed = new Set(messages.map((m) => m.MessageId ?? ''));
+    const keepInvisible = this.keepInvisible(messages);
     try {
       const event: SQSEvent = { Records: messages.map((m) => this.record(m)) };
       try {
@@ -167,9 +174,28 @@ export class SqsPoller {
         );
       }
     } finally {
+      clearInterval(keepInvisible);
       this.settle(messages, failed);
       this.inFlight--;
     }
+  }
+
+  /** Renews the batch's invisibility every half timeout until the invocation ends. */
+  private keepInvisible(messages: Message[]): NodeJS.Timeout | undefined {
+    const seconds = this.options.visibilityTimeout;
+    if (!seconds) return undefined;
+    const timer = setInterval(() => {
+      this.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.options.queueUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: seconds })),
+          }),
+        )
+        .catch((err: unknown) => this.options.onError?.(err));
+    }, (seconds * 1000) / 2);
+    timer.unref();
+    return timer;
   }
 
   /** Unlocks the batch's groups; a group with a failure waits for that message's retry. */

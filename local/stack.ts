@@ -1,11 +1,8 @@
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import dynalite from 'dynalite';
-import { createSqsServer } from 'local-aws-sqs';
 import { createAuthorizer } from '../functions/authorizer.js';
 import { createConnectHandler } from '../functions/connect.js';
 import { createDefaultHandler } from '../functions/default.js';
@@ -15,7 +12,11 @@ import { createHeartbeatHandler } from '../functions/heartbeat.js';
 import { createApp, type App } from '../shared/app.js';
 import { clientOptions, createSqsClient, type ClientHook } from '../shared/aws/clients.js';
 import { tableDefinitions } from '../shared/aws/tables.js';
-import { LOCAL_JWT_SECRET, loadConfig, type Config } from '../shared/config.js';
+import { LOCAL_API_KEY, LOCAL_JWT_SECRET, loadConfig, type Config } from '../shared/config.js';
+import { createPushApi } from '../shared/push-api/app.js';
+import { startGateway, type RunningGateway } from '../gateway/server.js';
+import { withDemoPage } from './demo/demo-server.js';
+import { startEmulators, type Emulators } from './emulators.js';
 import { SqsPoller } from './sqs-poller.js';
 import { WsApiEmulator } from './ws-api-emulator.js';
 
@@ -24,8 +25,14 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Ports; 0 picks a free one. Defaults: WebSocket API 3001, DynamoDB 4567, SQS 9324. */
   wsPort?: number;
+  /** Push API port; default EDGEIM_PUSH_API_PORT (3000), 0 picks a free one. */
+  pushPort?: number;
   dynamoPort?: number;
   sqsPort?: number;
+  /** goim gateway ports (TCP, WebSocket `/sub`, internal HTTP); defaults from config (3101, 3102, 3180); 0 picks a free one. */
+  gatewayTcpPort?: number;
+  gatewayWsPort?: number;
+  gatewayHttpPort?: number;
   /** Environment settings (see the README's configuration table); process.env is the base. */
   env?: Record<string, string | undefined>;
   /** Seconds a received job stays invisible; a failed job is retried after it. */
@@ -40,8 +47,12 @@ export interface LocalStack {
   config: Config;
   app: App;
   wsUrl: string;
+  /** Base URL of the push API (`/v1/*`, `/goim/*`, `/openapi.json`, `/docs`). */
+  pushUrl: string;
   emulator: WsApiEmulator;
   poller: SqsPoller;
+  /** The goim gateway (TCP, goim WebSocket, internal `@connections` API) on the same app. */
+  gateway: RunningGateway;
   /** Waits until every queued job has been processed. */
   drain(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -64,18 +75,15 @@ const closeServer = (server: Server) => new Promise<void>((resolve) => server.cl
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   if (!env.EDGEIM_JWT_SECRET && !env.EDGEIM_JWT_SECRET_ARN && !env.EDGEIM_JWKS_URL) env.EDGEIM_JWT_SECRET = LOCAL_JWT_SECRET;
+  if (!env.EDGEIM_API_KEYS && !env.EDGEIM_API_KEYS_SECRET_ARN) env.EDGEIM_API_KEYS = LOCAL_API_KEY;
   const external = Boolean(env.AWS_ENDPOINT_URL);
-  const servers: Server[] = [];
   const logger = new Logger({ serviceName: 'edgeim', logLevel: options.logLevel ?? 'WARN' });
 
+  let emulators: Emulators | undefined;
   if (!external) {
-    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-    const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}) });
-    servers.push(db);
-    env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${await listen(db, options.dynamoPort ?? 4567)}`;
-    const sqs = await createSqsServer({ port: options.sqsPort ?? 9324, hostname: '127.0.0.1' });
-    servers.push(sqs);
-    env.AWS_ENDPOINT_URL_SQS = `http://127.0.0.1:${(sqs.address() as { port: number }).port}`;
+    emulators = await startEmulators({ dynamoPort: options.dynamoPort ?? 4567, sqsPort: options.sqsPort ?? 9324, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+    env.AWS_ENDPOINT_URL_DYNAMODB = emulators.dynamoUrl;
+    env.AWS_ENDPOINT_URL_SQS = emulators.sqsUrl;
   }
 
   const emulator = new WsApiEmulator({ port: options.wsPort ?? 3001, onError: (err, where) => logger.error(`ws emulator: ${where}`, { err: String(err) }) });
@@ -85,10 +93,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let config = loadConfig(env);
   await ensureTables(config);
   const sqsClient = createSqsClient(config);
-  const queueUrl = config.EDGEIM_QUEUE_URL || (await ensureQueue(config, options.visibilityTimeout ?? 5));
+  const visibilityTimeout = options.visibilityTimeout ?? 5;
+  const queueUrl = config.EDGEIM_QUEUE_URL || (await ensureQueue(config, visibilityTimeout));
   config = { ...config, EDGEIM_QUEUE_URL: queueUrl };
   const app = await createApp(config, { logger }, options.onClient ? { onClient: options.onClient } : {});
   const getApp = () => Promise.resolve(app);
+  const pushApi = createPushApi({ deps: getApp, onInternalError: (err) => logger.error('push API request failed', { err: String(err) }) });
+  const site = withDemoPage(pushApi.fetch, { app, wsUrl: `ws://127.0.0.1:${wsPort}`, jwtSecret: config.EDGEIM_JWT_SECRET });
+  const pushServer = createAdaptorServer({ fetch: site }) as Server;
+  const pushPort = await listen(pushServer, options.pushPort ?? config.EDGEIM_PUSH_API_PORT);
 
   emulator.setRoutes({
     authorizer: createAuthorizer(getApp),
@@ -107,27 +120,36 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region: config.AWS_REGION,
     concurrency: options.pollers ?? 4,
     waitTimeSeconds: external ? 1 : 0,
+    visibilityTimeout,
     onError: (err) => logger.error('job poller', { err: String(err) }),
   });
   poller.start();
+  const gateway = await startGateway(app, {
+    host: '127.0.0.1',
+    ...(options.gatewayTcpPort !== undefined ? { tcpPort: options.gatewayTcpPort } : {}),
+    ...(options.gatewayWsPort !== undefined ? { wsPort: options.gatewayWsPort } : {}),
+    ...(options.gatewayHttpPort !== undefined ? { httpPort: options.gatewayHttpPort } : {}),
+  });
 
   return {
     config,
     app,
     wsUrl: `ws://127.0.0.1:${wsPort}`,
+    pushUrl: `http://127.0.0.1:${pushPort}`,
     emulator,
     poller,
+    gateway,
     drain: (timeoutMs) => poller.drain(timeoutMs),
     async close() {
+      await gateway.close();
+      pushServer.closeAllConnections();
+      await closeServer(pushServer);
       await emulator.close();
       await poller.drain(10_000);
       await poller.stop();
       sqsClient.destroy();
       (app.delivery as { destroy?: () => void }).destroy?.();
-      for (const server of servers.reverse()) {
-        server.closeAllConnections?.();
-        await closeServer(server);
-      }
+      await emulators?.close();
     },
   };
 }

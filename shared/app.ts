@@ -61,7 +61,7 @@ export async function createApp(config: Config, overrides: Partial<App> = {}, op
       ...('credentials' in local ? { credentials: local.credentials } : {}),
     }),
     offline,
-    verifier: overrides.verifier ?? (await createVerifier(config)),
+    verifier: overrides.verifier ?? lazyVerifier(() => createVerifier(config)),
     ...overrides,
   };
 }
@@ -69,6 +69,23 @@ export async function createApp(config: Config, overrides: Partial<App> = {}, op
 function withHook<T extends Parameters<ClientHook>[0]>(client: T, hook: ClientHook): T {
   hook(client);
   return client;
+}
+
+/**
+ * Builds the verifier on first use: only the functions that verify tokens (the
+ * authorizer, the gateway) are given the JWT settings and may read the secret.
+ */
+function lazyVerifier(build: () => Promise<TokenVerifier>): TokenVerifier {
+  let verifier: Promise<TokenVerifier> | undefined;
+  return {
+    async verify(token) {
+      verifier ??= build().catch((err: unknown) => {
+        verifier = undefined; // retry the secret fetch on the next call
+        throw err;
+      });
+      return (await verifier).verify(token);
+    },
+  };
 }
 
 async function createVerifier(config: Config): Promise<TokenVerifier> {

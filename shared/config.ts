@@ -57,6 +57,59 @@ export const configSchema = z
     EDGEIM_OFFLINE_TOPIC_ARN: optionalString,
     /** Webhook URL POSTed for offline recipients (local / self-hosted). */
     EDGEIM_OFFLINE_WEBHOOK_URL: optionalString,
+    /** Push API keys, comma-separated (several for rotation). Local default: LOCAL_API_KEY. */
+    EDGEIM_API_KEYS: optionalString,
+    /** Secrets Manager ARN whose string value holds the push API keys, comma-separated (cloud). */
+    EDGEIM_API_KEYS_SECRET_ARN: optionalString,
+    /** Push API: `npm start` serves it on this port. */
+    EDGEIM_PUSH_API_PORT: int(3000),
+    /** Push API: requests per second per API key (burst of the same size); 0 turns the limit off. Per process / Lambda instance. */
+    EDGEIM_API_RATE_LIMIT: int(1000),
+    /** Push API: largest request body in bytes (413 TOO_LARGE above it). */
+    EDGEIM_API_BODY_LIMIT: int(64 * 1024, 256),
+    /** Push API: serve `/goim/*` without an API key, as goim did. Only on a private network. */
+    EDGEIM_GOIM_ROUTES_OPEN: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])
+      .default(false)
+      .transform((v) => v === true || v === 'true' || v === '1'),
+    /** `/goim/nodes/*`: the gateway's public host name (the NLB's in the cloud). */
+    EDGEIM_NODES_DOMAIN: z.string().default('localhost'),
+    /** `/goim/nodes/*`: the gateway's public goim TCP, WebSocket and WSS ports. */
+    EDGEIM_NODES_TCP_PORT: int(3101),
+    EDGEIM_NODES_WS_PORT: int(3102),
+    EDGEIM_NODES_WSS_PORT: int(3103),
+    /** `/goim/nodes/*`: heartbeat interval (seconds) and missed heartbeats allowed, as told to goim clients. */
+    EDGEIM_NODES_HEARTBEAT_SECONDS: int(240, 1),
+    EDGEIM_NODES_HEARTBEAT_MAX: int(2, 1),
+    /** Gateway: goim over raw TCP listens here (goim's default 3101). */
+    EDGEIM_GATEWAY_TCP_PORT: int(3101),
+    /** Gateway: goim over WebSocket (path `/sub`) listens here (goim's default 3102). */
+    EDGEIM_GATEWAY_WS_PORT: int(3102),
+    /** Gateway: internal HTTP port serving `@connections`, the batch/room extensions and `/healthz`. */
+    EDGEIM_GATEWAY_HTTP_PORT: int(3180),
+    /** Gateway: address the listeners bind to. */
+    EDGEIM_GATEWAY_HOST: z.string().default('0.0.0.0'),
+    /** Gateway: `http://<task-ip>:<http port>` written in sessions; derived from the HTTP port when empty. */
+    EDGEIM_GATEWAY_PUBLIC_ENDPOINT: optionalString,
+    /** Gateway: largest goim packet body accepted from a client; bigger closes the connection. */
+    EDGEIM_GOIM_MAX_BODY_BYTES: int(64 * 1024, 64),
+    /** Gateway: a connection that has not authenticated within this time is closed. */
+    EDGEIM_HANDSHAKE_TIMEOUT_MS: int(8000, 1),
+    /** Gateway: a connection silent for this long (no heartbeat or other packet) is closed (goim: 4 min x 2). */
+    EDGEIM_HEARTBEAT_TIMEOUT_MS: int(8 * 60_000, 1),
+    /** Gateway, local only: accept goim's bare `{mid}` auth without a token. Never enable in the cloud. */
+    EDGEIM_GOIM_INSECURE_AUTH: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])
+      .default(false)
+      .transform((v) => v === true || v === 'true' || v === '1'),
+    /** Gateway: frames for one connection within this window (ms) go out as one write; 0 = end of the event-loop turn. */
+    EDGEIM_GATEWAY_MERGE_WINDOW_MS: int(0),
+    /** Gateway: a connection's merged write is flushed early once it holds this many packets. */
+    EDGEIM_GATEWAY_MERGE_MAX_FRAMES: int(64, 1),
+    /** Gateway: bytes queued for one connection (unsent + socket buffer) before it is closed as SLOW_CONSUMER. */
+    EDGEIM_GATEWAY_MAX_OUTBOUND_BYTES: int(4 * 1024 * 1024, 1024),
+    /** Gateway: on SIGTERM, clients are told and sessions removed within this time, then the process exits. */
+    EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
   })
   .superRefine((c, ctx) => {
     const sources = [c.EDGEIM_JWT_SECRET, c.EDGEIM_JWT_SECRET_ARN, c.EDGEIM_JWKS_URL].filter(Boolean);
@@ -85,5 +138,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return parsed.data;
 }
 
-/** The HS256 secret of the local runtime (WIRE.md). Never used by the cloud stack. */
+/** The HS256 secret of the local runtime (docs/PROTOCOL.md). Never used by the cloud stack. */
 export const LOCAL_JWT_SECRET = 'edgeim-local-secret';
+
+/** The push API key of the local runtime (`Authorization: Bearer edgeim-local-key`). Never used by the cloud stack. */
+export const LOCAL_API_KEY = 'edgeim-local-key';

@@ -1,6 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRef, Session } from '../domain/model.js';
-import type { SessionStore } from '../domain/ports/session-store.js';
+import type { LiveCounts, SessionStore } from '../domain/ports/session-store.js';
 import { batchWriteAll, countAll, isConditionFailed, queryAll } from './dynamo-batch.js';
 
 const connKey = (id: string) => ({ pk: `conn#${id}`, sk: 'meta' });
@@ -170,6 +170,60 @@ export class DynamoSessionStore implements SessionStore {
       ),
     );
     return counts.reduce((a, b) => a + b, 0);
+  }
+
+  async scanLive(nowMs: number, page: { limit: number; cursor?: string | undefined }): Promise<{ refs: ConnectionRef[]; cursor?: string }> {
+    const refs: ConnectionRef[] = [];
+    let start = page.cursor ? (JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined;
+    // Limit counts items read before the filter: ask for what is missing, so a page never overshoots.
+    while (refs.length < page.limit) {
+      const out = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          Limit: page.limit - refs.length,
+          FilterExpression: 'begins_with(pk, :conn) AND expiresAt > :now',
+          ProjectionExpression: 'pk, uid, endpoint, kind',
+          ExpressionAttributeValues: { ':conn': 'conn#', ':now': Math.floor(nowMs / 1000) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        refs.push({ connectionId: (item.pk as string).slice('conn#'.length), uid: item.uid, endpoint: item.endpoint, kind: item.kind });
+      }
+      start = out.LastEvaluatedKey;
+      if (!start) return { refs };
+    }
+    return { refs, cursor: Buffer.from(JSON.stringify(start)).toString('base64url') };
+  }
+
+  async liveCounts(nowMs: number): Promise<LiveCounts> {
+    const counts: LiveCounts = { connections: 0, users: 0, rooms: {} };
+    const users = new Set<string>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'expiresAt > :now AND (begins_with(pk, :conn) OR begins_with(pk, :room))',
+          ProjectionExpression: 'pk, uid',
+          ExpressionAttributeValues: { ':conn': 'conn#', ':room': 'room#', ':now': Math.floor(nowMs / 1000) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const pk = item.pk as string;
+        if (pk.startsWith('conn#')) {
+          counts.connections++;
+          users.add(item.uid as string);
+        } else {
+          const rid = pk.slice('room#'.length, pk.lastIndexOf('#'));
+          counts.rooms[rid] = (counts.rooms[rid] ?? 0) + 1;
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    counts.users = users.size;
+    return counts;
   }
 
   private roomKey(rid: string, connectionId: string) {

@@ -3,11 +3,12 @@ import { retentionExpiry, type Deps } from './deps.js';
 import type { DeliveryPlan } from './delivery-plan.js';
 import type { ConnectionRef, Job } from './model.js';
 import { mapLimit } from './pool.js';
+import { planPush } from './push.js';
 
 /** Parallel store calls per job record (appends, session look-ups). */
 const STORE_CONCURRENCY = 16;
 
-export type FanoutDeps = Pick<Deps, 'config' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'offline'>;
+export type FanoutDeps = Pick<Deps, 'config' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'offline' | 'queue'>;
 
 export interface FanoutLog {
   warn(message: string, extra: Record<string, unknown>): void;
@@ -21,8 +22,10 @@ export interface FanoutLog {
  *   (the sender's too), then a `message` frame to each of their live connections.
  * - larger groups: append once to `group:<gid>`, then a `notify` to members' connections.
  * - rooms: not stored; a `message` frame (seq 0) to every connection in the room but the sender's.
+ * - pushes (push API): not stored; a `push` frame to the target's connections (push.ts).
  */
 export async function planJob(deps: FanoutDeps, job: Job, plan: DeliveryPlan, record: number, log?: FanoutLog): Promise<void> {
+  if (job.kind === 'push') return planPush(deps, job.push, plan, record);
   const { message } = job;
   const now = deps.clock.now();
   if (job.kind === 'room') {

@@ -42,4 +42,27 @@ export interface GroupInfo {
 /** Work for the fan-out job, carried by the FIFO queue. */
 export type Job =
   | { kind: 'message'; message: Message; origin?: string }
-  | { kind: 'room'; message: Message; origin?: string };
+  | { kind: 'room'; message: Message; origin?: string }
+  | { kind: 'push'; push: PushJob };
+
+/** Who one push job delivers to: one user, one connection key, one room, or every live connection. */
+export type PushJobTarget = { user: string } | { key: string } | { room: string } | { all: true };
+
+/**
+ * A transient push (goim's job): a `push` frame, never stored. Push-all runs as a chain
+ * of paged jobs: each delivers one page and enqueues the next (`cursor`, `page`), paced
+ * by `speed` (connections per second) through `notBefore`.
+ */
+export interface PushJob {
+  /** Request id: with the target and page, the queue's dedup id. */
+  id: string;
+  op: number;
+  body: unknown;
+  encoding?: 'base64';
+  to: PushJobTarget;
+  speed?: number;
+  cursor?: string;
+  page?: number;
+  /** Epoch ms before which this page must not go out (speed pacing). */
+  notBefore?: number;
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BadRequestError, TooLargeError, type ErrorCode } from '../errors.js';
 import { gidSchema, ridSchema, timelineSchema, uidSchema, type Target, type TimelineName } from './identifiers.js';
 
-/** A stored or broadcast message, as every client sees it (WIRE.md). */
+/** A stored or broadcast message, as every client sees it (docs/PROTOCOL.md). */
 export interface Message {
   id: string;
   conv: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** User, group and room ids: 1–64 chars of `[A-Za-z0-9_.:@-]` (WIRE.md). */
+/** User, group and room ids: 1–64 chars of `[A-Za-z0-9_.:@-]` (docs/PROTOCOL.md). */
 export const ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,64}$/;
 
 export const idSchema = (what: string) =>

@@ -66,6 +66,36 @@ function sessionStoreContract(name: string, make: () => Promise<{ store: Session
       expect(await store.roomCount('z', NOW)).toBe(0);
       expect(await store.remove('x1')).toBeUndefined();
     });
+
+    it('scanLive pages through every live connection; liveCounts totals connections, users and rooms', async () => {
+      const before = await store.liveCounts(NOW);
+      await store.put(session('s1', 'scan-a'));
+      await store.put(session('s2', 'scan-a'));
+      await store.put(session('s3', 'scan-b'));
+      await store.put(session('s-dead', 'scan-c', NOW / 1000 - 1));
+      await store.joinRoom('s1', 'scan-room', NOW);
+      await store.joinRoom('s3', 'scan-room', NOW);
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.scanLive(NOW, { limit: 2, cursor });
+        expect(page.refs.length).toBeLessThanOrEqual(2);
+        seen.push(...page.refs.map((r) => r.connectionId));
+        cursor = page.cursor;
+        pages++;
+      } while (cursor && pages < 100);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen).toEqual(expect.arrayContaining(['s1', 's2', 's3']));
+      expect(seen).not.toContain('s-dead');
+      expect(seen).toHaveLength(before.connections + 3);
+
+      const after = await store.liveCounts(NOW);
+      expect(after.connections).toBe(before.connections + 3);
+      expect(after.users).toBe(before.users + 2);
+      expect(after.rooms['scan-room']).toBe(2);
+    });
   });
 }
 

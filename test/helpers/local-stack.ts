@@ -4,7 +4,7 @@ import { TestClient } from './ws-client.js';
 
 /** A local stack on free ports, quiet, with fast job retries. */
 export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({ wsPort: 0, dynamoPort: 0, sqsPort: 0, logLevel: 'SILENT', visibilityTimeout: 1, ...options });
+  return startLocalStack({ wsPort: 0, pushPort: 0, dynamoPort: 0, sqsPort: 0, gatewayTcpPort: 0, gatewayWsPort: 0, gatewayHttpPort: 0, logLevel: 'SILENT', visibilityTimeout: 1, ...options });
 }
 
 /**

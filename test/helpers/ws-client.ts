@@ -5,7 +5,7 @@ import { signToken } from '../../shared/domain/auth.js';
 export type Frame = Record<string, any>;
 
 /**
- * A WebSocket API client for tests, written from WIRE.md: sends JSON requests with ids,
+ * A WebSocket API client for tests, written from docs/PROTOCOL.md: sends JSON requests with ids,
  * awaits their replies, and keeps every pushed frame (batch frames unpacked) for assertions.
  */
 export class TestClient {

@@ -24,4 +24,27 @@ export interface SessionStore {
   leaveRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined>;
   roomMembers(rid: string, nowMs: number): Promise<ConnectionRef[]>;
   roomCount(rid: string, nowMs: number): Promise<number>;
+  /**
+   * One page of every live connection (push-all). Pass the returned `cursor` to get the
+   * next page; no cursor means the end. A page holds at most `limit` connections (maybe
+   * fewer, even zero, before the end). Order is the storage's, stable across pages.
+   * Cost: a paged Scan of the whole sessions table (DynamoDB reads every item, live or not,
+   * routing and room items included: about 3 items per connection), so it is for rare
+   * broadcasts, not per-message paths.
+   */
+  scanLive(nowMs: number, page: { limit: number; cursor?: string | undefined }): Promise<{ refs: ConnectionRef[]; cursor?: string }>;
+  /**
+   * Live totals: connections, distinct users, and connections per room.
+   * Cost: one full Scan of the sessions table per call (see `scanLive`); callers should
+   * cache or rate-limit it. A counter item would make it O(1) but caps near 1 000 writes/s.
+   */
+  liveCounts(nowMs: number): Promise<LiveCounts>;
+}
+
+/** What `liveCounts` returns. */
+export interface LiveCounts {
+  connections: number;
+  users: number;
+  /** Room id → live connections in it (rooms with none are absent). */
+  rooms: Record<string, number>;
 }

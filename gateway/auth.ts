@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { TokenVerifier } from '../shared/domain/auth.js';
+import { UnauthorizedError } from '../shared/errors.js';
+import { ID_PATTERN } from '../shared/protocol/identifiers.js';
+import { isBusinessOp } from '../shared/protocol/goim/index.js';
+
+/**
+ * The goim Auth body (op 7), with edgeim's `token`:
+ * `{"token": JWT, "mid": int64, "key": string, "room_id": "type://id", "platform": string, "accepts": [int32…]}`.
+ * Only `token` matters for identity; `mid` is used instead only in the local insecure mode.
+ * `key` is kept as the device name; the connection id is always the server's.
+ */
+const authBodySchema = z.object({
+  token: z.string().optional(),
+  mid: z.union([z.number(), z.string()]).optional(),
+  key: z.string().max(64).optional(),
+  room_id: z.string().max(128).optional(),
+  platform: z.string().max(32).optional(),
+  accepts: z.array(z.number()).max(1000).optional(),
+});
+
+/** A successful Auth. */
+export interface AuthResult {
+  uid: string;
+  device?: string | undefined;
+  platform?: string | undefined;
+  /** Room to join right away (edgeim form, see `roomFromGoim`). */
+  room?: string | undefined;
+  accepts: number[];
+}
+
+/**
+ * Verifies an Auth body. Rejects with UnauthorizedError (DisconnectReply UNAUTHORIZED)
+ * on bad JSON, a bad or missing token, or (insecure mode) a bad `mid`.
+ */
+export async function authenticate(body: Uint8Array, verifier: TokenVerifier, insecure: boolean): Promise<AuthResult> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch {
+    throw new UnauthorizedError('auth body is not JSON');
+  }
+  const parsed = authBodySchema.safeParse(value);
+  if (!parsed.success) throw new UnauthorizedError('auth body does not match goim auth');
+  const auth = parsed.data;
+  let uid: string;
+  if (auth.token !== undefined || !insecure) {
+    uid = (await verifier.verify(auth.token)).uid;
+  } else {
+    uid = String(auth.mid ?? '');
+    if (!ID_PATTERN.test(uid)) throw new UnauthorizedError('mid is not a valid uid');
+  }
+  return {
+    uid,
+    device: auth.key || undefined,
+    platform: auth.platform || undefined,
+    room: auth.room_id ? roomFromGoim(auth.room_id) : undefined,
+    accepts: (auth.accepts ?? []).filter(isBusinessOp),
+  };
+}
+
+/**
+ * goim room keys are `type://id` (`live://1000`); edgeim room ids cannot hold `/`, so
+ * the gateway names that room `type:id` (`live:1000`). Anything else is used as is.
+ */
+export function roomFromGoim(roomKey: string): string {
+  const i = roomKey.indexOf('://');
+  return i > 0 ? `${roomKey.slice(0, i)}:${roomKey.slice(i + 3)}` : roomKey;
+}
+
+/** Parses a Sub/Unsub body (`1000,1001`): the business ops in it, others ignored. */
+export function parseOps(text: string): number[] {
+  const ops: number[] = [];
+  for (const part of text.split(',')) {
+    const op = Number(part.trim());
+    if (part.trim() !== '' && isBusinessOp(op)) ops.push(op);
+  }
+  return ops;
+}

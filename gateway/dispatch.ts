@@ -1,0 +1,183 @@
+import { connect } from '../shared/domain/connections.js';
+import type { Caller } from '../shared/domain/deps.js';
+import { handleRequest } from '../shared/domain/requests.js';
+import { toErrorBody, UnauthorizedError } from '../shared/errors.js';
+import {
+  ackPayloadSchema,
+  FrameError,
+  parseWith,
+  roomPayloadSchema,
+  sendPayloadSchema,
+  syncPayloadSchema,
+  type ReplyFrame,
+  type Request,
+} from '../shared/protocol/frames.js';
+import { HEADER_SIZE, Op, writeHeader, type Packet } from '../shared/protocol/goim/index.js';
+import { authenticate, parseOps, roomFromGoim } from './auth.js';
+import { ChannelState, type Channel } from './channel.js';
+import { bytesPacket, textPacket } from './frame-packets.js';
+import type { Gateway } from './gateway.js';
+import { sessionOf } from './gateway-sessions.js';
+
+/**
+ * Client ops → domain actions (docs/PROTOCOL.md gateway section). Every action runs through
+ * `handleRequest`, the same entry the WebSocket API uses; this file only maps ops,
+ * bodies and replies.
+ *
+ * | op in            | action                    | op out | reply body |
+ * |------------------|---------------------------|--------|------------|
+ * | 7 Auth           | verify token, connect     | 8      | `{uid, key, heartbeat}` |
+ * | 2 Heartbeat      | heartbeat                 | 3      | int32 online count of the first room |
+ * | 4 SendMsg        | send                      | 5      | WIRE `reply` frame |
+ * | 18 Sync          | sync                      | 19     | WIRE `reply` frame |
+ * | 20 Ack           | ack                       | 21     | WIRE `reply` frame |
+ * | 22 Join          | join                      | 24     | WIRE `reply` frame (`data: {online}`) |
+ * | 23 Leave         | leave                     | 25     | WIRE `reply` frame (`data: {online}`) |
+ * | 12 ChangeRoom    | leave every room, join the body's (goim `type://id` → `type:id`) | 13 | the body echoed (a `reply` error frame on failure) |
+ * | 14 Sub / 16 Unsub| update `accepts` (stored in the session) | 15 / 17 | the body echoed |
+ *
+ * Replies echo the request's ver and seq. A bad request gets an error reply and the
+ * connection stays open; unknown ops are ignored (as goim does).
+ */
+export async function dispatch(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
+  if (ch.state === ChannelState.Handshake) {
+    if (p.op === Op.Auth) await authorize(gw, ch, p);
+    return;
+  }
+  if (ch.state !== ChannelState.Open) return;
+  const caller: Caller = { uid: ch.uid, connectionId: ch.id };
+  switch (p.op) {
+    case Op.Heartbeat: {
+      const { online } = (await handleRequest(gw.deps, caller, { action: 'heartbeat' })) as { online: number };
+      const buf = Buffer.allocUnsafe(HEADER_SIZE + 4);
+      writeHeader(buf, 0, 4, p.ver, Op.HeartbeatReply, p.seq);
+      buf.writeInt32BE(online, HEADER_SIZE);
+      gw.send(ch, buf);
+      return;
+    }
+    case Op.SendMsg:
+      return jsonRequest(gw, ch, caller, p, Op.SendMsgReply, (v) => ({ action: 'send', ...parseWith(sendPayloadSchema, v) }));
+    case Op.Sync:
+      return jsonRequest(gw, ch, caller, p, Op.SyncReply, (v) => ({ action: 'sync', ...parseWith(syncPayloadSchema, v) }));
+    case Op.Ack:
+      return jsonRequest(gw, ch, caller, p, Op.AckReply, (v) => ({ action: 'ack', ...parseWith(ackPayloadSchema, v) }));
+    case Op.Join:
+      return jsonRequest(gw, ch, caller, p, Op.JoinReply, (v) => ({ action: 'join', ...parseWith(roomPayloadSchema, v) }));
+    case Op.Leave:
+      return jsonRequest(gw, ch, caller, p, Op.LeaveReply, (v) => ({ action: 'leave', ...parseWith(roomPayloadSchema, v) }));
+    case Op.ChangeRoom:
+      return changeRoom(gw, ch, caller, p);
+    case Op.Sub:
+    case Op.Unsub:
+      return changeAccepts(gw, ch, p);
+    default:
+      return; // goim ignores ops it does not know
+  }
+}
+
+async function authorize(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
+  ch.state = ChannelState.Authenticating;
+  let auth;
+  try {
+    auth = await authenticate(p.body, gw.app.verifier, gw.options.insecureAuth);
+  } catch (err) {
+    if (ch.state !== ChannelState.Authenticating) return;
+    gw.close(ch, { code: 'UNAUTHORIZED', message: err instanceof UnauthorizedError ? err.message : 'auth failed' }, false);
+    return;
+  }
+  const id = `g${await gw.connectionIds.next()}`;
+  const session = await connect(gw.app, {
+    connectionId: id,
+    uid: auth.uid,
+    endpoint: gw.endpoint,
+    kind: 'gateway',
+    device: auth.device,
+    platform: auth.platform,
+    accepts: auth.accepts,
+  });
+  if (ch.state !== ChannelState.Authenticating) {
+    gw.removeSession(id); // the connection went away (or timed out) while we wrote the session
+    return;
+  }
+  if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
+  ch.handshakeTimer = null;
+  ch.id = id;
+  ch.uid = auth.uid;
+  ch.device = session.device;
+  ch.platform = session.platform;
+  ch.connectedAt = session.connectedAt;
+  ch.expiresAt = session.expiresAt;
+  ch.accepts = auth.accepts.length > 0 ? new Set(auth.accepts) : null;
+  ch.state = ChannelState.Open;
+  gw.channels.set(id, ch);
+  const heartbeat = Math.max(1, Math.floor(gw.options.heartbeatTimeoutMs / 4000));
+  gw.send(ch, textPacket(Op.AuthReply, JSON.stringify({ uid: auth.uid, key: id, heartbeat }), p.ver, p.seq));
+  if (auth.room) {
+    try {
+      await handleRequest(gw.deps, { uid: auth.uid, connectionId: id }, { action: 'join', room: auth.room });
+    } catch (err) {
+      gw.app.logger.warn('could not join the auth room', { connectionId: id, room: auth.room, err: String(err) });
+    }
+  }
+}
+
+function bodyText(p: Packet): string {
+  return Buffer.from(p.body.buffer, p.body.byteOffset, p.body.byteLength).toString('utf8');
+}
+
+async function jsonRequest(gw: Gateway, ch: Channel, caller: Caller, p: Packet, replyOp: number, parse: (value: unknown) => Request): Promise<void> {
+  let id: string | undefined;
+  let frame: ReplyFrame;
+  try {
+    let value: unknown;
+    try {
+      value = JSON.parse(bodyText(p));
+    } catch {
+      throw new FrameError('body is not valid JSON');
+    }
+    const req = parse(value);
+    id = req.id;
+    frame = { type: 'reply', ...(id !== undefined ? { id } : {}), ok: true, data: await handleRequest(gw.deps, caller, req) };
+  } catch (err) {
+    if (err instanceof FrameError) id = err.requestId;
+    frame = { type: 'reply', ...(id !== undefined ? { id } : {}), ok: false, error: errorBody(err) };
+    if (!(err instanceof Error && 'code' in err)) gw.app.logger.error('gateway request failed', { op: p.op, err: String(err) });
+  }
+  gw.send(ch, textPacket(replyOp, JSON.stringify(frame), p.ver, p.seq));
+}
+
+/** The one mapping from an error to the `error` of a reply frame on the gateway. */
+function errorBody(err: unknown) {
+  return err instanceof FrameError ? { code: err.errorCode, message: err.message } : toErrorBody(err);
+}
+
+async function changeRoom(gw: Gateway, ch: Channel, caller: Caller, p: Packet): Promise<void> {
+  const text = bodyText(p).trim();
+  try {
+    for (const rid of [...ch.rooms]) await handleRequest(gw.deps, caller, { action: 'leave', room: rid });
+    if (text !== '') {
+      const room = parseWith(roomPayloadSchema, { room: roomFromGoim(text) }).room;
+      await handleRequest(gw.deps, caller, { action: 'join', room });
+    }
+    gw.send(ch, bytesPacket(Op.ChangeRoomReply, p.body, p.ver, p.seq));
+  } catch (err) {
+    const frame: ReplyFrame = { type: 'reply', ok: false, error: errorBody(err) };
+    gw.send(ch, textPacket(Op.ChangeRoomReply, JSON.stringify(frame), p.ver, p.seq));
+  }
+}
+
+async function changeAccepts(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
+  const ops = parseOps(bodyText(p));
+  const accepts = new Set(ch.accepts ?? []);
+  for (const op of ops) {
+    if (p.op === Op.Sub) accepts.add(op);
+    else accepts.delete(op);
+  }
+  ch.accepts = accepts.size > 0 ? accepts : null;
+  try {
+    await gw.app.sessions.put({ ...sessionOf(ch, gw.endpoint), accepts: [...accepts] });
+  } catch (err) {
+    gw.app.logger.warn('could not store accepts', { connectionId: ch.id, err: String(err) });
+  }
+  gw.send(ch, bytesPacket(p.op === Op.Sub ? Op.SubReply : Op.UnsubReply, p.body, p.ver, p.seq));
+}

@@ -1,0 +1,118 @@
+import type { ConnectionRef, Session } from '../shared/domain/model.js';
+import type { LiveCounts, SessionStore } from '../shared/domain/ports/session-store.js';
+import { ChannelState, type Channel } from './channel.js';
+import type { LocalRooms } from './rooms.js';
+
+/** What the decorator needs from the gateway. */
+export interface ChannelDirectory {
+  channel(connectionId: string): Channel | undefined;
+  readonly endpoint: string;
+}
+
+/**
+ * The sessions store as the gateway's domain calls see it: the real store, with two
+ * shortcuts that keep heartbeats off DynamoDB's hot path.
+ *
+ * - `get` of a connection held by this task is answered from memory (the task wrote
+ *   that session and sees every change to it: joins, leaves, accepts).
+ * - `roomCount` is cached per room for `countTtlMs` (heartbeats of a large room would
+ *   otherwise count it once per member per interval); a join or leave through this task
+ *   drops the room's cached count.
+ *
+ * Joins and leaves keep the channel's rooms and the task's local room index in step.
+ */
+export class GatewaySessions implements SessionStore {
+  private readonly counts = new Map<string, { value: number; at: number }>();
+
+  constructor(
+    private readonly inner: SessionStore,
+    private readonly directory: ChannelDirectory,
+    private readonly rooms: LocalRooms,
+    private readonly countTtlMs: number,
+  ) {}
+
+  put(session: Session): Promise<void> {
+    return this.inner.put(session);
+  }
+
+  async get(connectionId: string, nowMs: number): Promise<Session | undefined> {
+    const ch = this.directory.channel(connectionId);
+    if (ch && ch.state === ChannelState.Open) return sessionOf(ch, this.directory.endpoint);
+    return this.inner.get(connectionId, nowMs);
+  }
+
+  remove(connectionId: string): Promise<Session | undefined> {
+    return this.inner.remove(connectionId);
+  }
+
+  byUser(uid: string, nowMs: number): Promise<ConnectionRef[]> {
+    return this.inner.byUser(uid, nowMs);
+  }
+
+  renew(connectionId: string, expiresAt: number): Promise<void> {
+    return this.inner.renew(connectionId, expiresAt);
+  }
+
+  async joinRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined> {
+    const session = await this.inner.joinRoom(connectionId, rid, nowMs);
+    this.counts.delete(rid);
+    const ch = this.directory.channel(connectionId);
+    if (session && ch && ch.state === ChannelState.Open && !ch.rooms.includes(rid)) {
+      ch.rooms = [...ch.rooms, rid];
+      this.rooms.add(rid, ch);
+    }
+    return session;
+  }
+
+  async leaveRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined> {
+    const session = await this.inner.leaveRoom(connectionId, rid, nowMs);
+    this.counts.delete(rid);
+    const ch = this.directory.channel(connectionId);
+    if (ch && ch.rooms.includes(rid)) {
+      ch.rooms = ch.rooms.filter((r) => r !== rid);
+      this.rooms.remove(rid, ch);
+    }
+    return session;
+  }
+
+  roomMembers(rid: string, nowMs: number): Promise<ConnectionRef[]> {
+    return this.inner.roomMembers(rid, nowMs);
+  }
+
+  async roomCount(rid: string, nowMs: number): Promise<number> {
+    const cached = this.counts.get(rid);
+    if (cached && nowMs - cached.at < this.countTtlMs) return cached.value;
+    const value = await this.inner.roomCount(rid, nowMs);
+    this.counts.set(rid, { value, at: nowMs });
+    return value;
+  }
+
+  /** Drops cached counts older than their ttl (called by the gateway's sweep). */
+  prune(nowMs: number): void {
+    for (const [rid, c] of this.counts) if (nowMs - c.at >= this.countTtlMs) this.counts.delete(rid);
+  }
+
+  scanLive(nowMs: number, page: { limit: number; cursor?: string | undefined }): Promise<{ refs: ConnectionRef[]; cursor?: string }> {
+    return this.inner.scanLive(nowMs, page);
+  }
+
+  liveCounts(nowMs: number): Promise<LiveCounts> {
+    return this.inner.liveCounts(nowMs);
+  }
+}
+
+/** The session of a channel this task holds, as it was written (plus later changes). */
+export function sessionOf(ch: Channel, endpoint: string): Session {
+  return {
+    connectionId: ch.id,
+    uid: ch.uid,
+    endpoint,
+    kind: 'gateway',
+    device: ch.device,
+    platform: ch.platform,
+    rooms: [...ch.rooms],
+    ...(ch.accepts ? { accepts: [...ch.accepts] } : {}),
+    connectedAt: ch.connectedAt,
+    expiresAt: ch.expiresAt,
+  };
+}

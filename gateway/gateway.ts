@@ -1,0 +1,191 @@
+import type { App } from '../shared/app.js';
+import { disconnect } from '../shared/domain/connections.js';
+import type { Deps } from '../shared/domain/deps.js';
+import type { IdAllocator } from '../shared/domain/id-allocator.js';
+import { Op, type Packet } from '../shared/protocol/goim/index.js';
+import { ChannelState, type Channel } from './channel.js';
+import type { DisconnectReason } from './disconnect-codes.js';
+import { dispatch } from './dispatch.js';
+import type { OutPacket } from './frame-packets.js';
+import { textPacket } from './frame-packets.js';
+import { GatewaySessions } from './gateway-sessions.js';
+import type { GatewayOptions } from './options.js';
+import { Outbound } from './outbound.js';
+import { LocalRooms } from './rooms.js';
+
+/**
+ * The state of one gateway task: its connections, their rooms, the outbound queue and
+ * the connection lifecycle (accept → auth → open → close → forget). Transports
+ * (TCP, WebSocket) feed it packets; the internal API feeds it deliveries.
+ */
+export class Gateway {
+  /** Every transport connection until its socket closes, authenticated or not (shutdown reaches them all). */
+  readonly all = new Set<Channel>();
+  /** Authenticated connections by connection id. */
+  readonly channels = new Map<string, Channel>();
+  readonly rooms = new LocalRooms();
+  readonly outbound: Outbound;
+  readonly sessions: GatewaySessions;
+  /** The domain deps as gateway requests see them (sessions through GatewaySessions). */
+  readonly deps: Deps;
+  /** Session removals in flight (shutdown waits for them). */
+  readonly removals = new Set<Promise<void>>();
+  endpoint = '';
+  draining = false;
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly app: App,
+    readonly options: GatewayOptions,
+    readonly connectionIds: IdAllocator,
+  ) {
+    this.outbound = new Outbound(
+      { windowMs: options.mergeWindowMs, maxFrames: options.mergeMaxFrames, maxBytes: options.maxOutboundBytes },
+      (ch) => this.close(ch, { code: 'SLOW_CONSUMER', message: 'outbound queue full; reconnect and sync' }, false),
+    );
+    this.sessions = new GatewaySessions(app.sessions, this, this.rooms, options.roomCountTtlMs);
+    this.deps = { ...app, sessions: this.sessions };
+  }
+
+  channel(connectionId: string): Channel | undefined {
+    return this.channels.get(connectionId);
+  }
+
+  /** Starts the sweep that closes silent connections and renews sessions. */
+  start(): void {
+    const every = Math.min(30_000, Math.max(20, Math.floor(this.options.heartbeatTimeoutMs / 4)));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  /** A new transport connection: it has `handshakeTimeoutMs` to authenticate. */
+  accept(ch: Channel): void {
+    if (this.draining) {
+      ch.destroy();
+      return;
+    }
+    this.all.add(ch);
+    ch.handshakeTimer = setTimeout(handshakeExpired, this.options.handshakeTimeoutMs, this, ch);
+  }
+
+  /** A packet from the client. Requests run one at a time per connection, in order. */
+  onPacket(ch: Channel, p: Packet): void {
+    if (ch.state >= ChannelState.Closing) return;
+    ch.lastActive = Date.now();
+    if (ch.state === ChannelState.Handshake && p.op !== Op.Auth) return; // goim ignores other ops before auth
+    // The body is a view of the read chunk: keep a copy if it has to wait.
+    const packet = p.body.length === 0 ? p : { ver: p.ver, op: p.op, seq: p.seq, body: Buffer.from(p.body) };
+    if (ch.busy) {
+      (ch.requests ??= []).push(packet);
+      return;
+    }
+    void this.run(ch, packet);
+  }
+
+  private async run(ch: Channel, first: Packet): Promise<void> {
+    ch.busy = true;
+    let p: Packet | undefined = first;
+    while (p !== undefined) {
+      try {
+        await dispatch(this, ch, p);
+      } catch (err) {
+        this.app.logger.error('gateway request failed', { op: p.op, err: String(err) });
+      }
+      if (ch.state >= ChannelState.Closing) break;
+      p = ch.requests?.shift();
+      if (ch.requests?.length === 0) ch.requests = null;
+    }
+    ch.requests = null;
+    ch.busy = false;
+  }
+
+  /** Sends one packet to a channel through the outbound queue (keeps order with pushes). */
+  send(ch: Channel, buf: Buffer): boolean {
+    return this.outbound.enqueue(ch, buf);
+  }
+
+  /** Delivers translated packets to one channel, applying its accepts; false if it is gone. */
+  deliver(ch: Channel, packets: readonly OutPacket[]): boolean {
+    if (ch.state !== ChannelState.Open) return false;
+    for (let i = 0; i < packets.length; i++) {
+      const p = packets[i]!;
+      if (p.filterOp !== 0 && (ch.accepts === null || !ch.accepts.has(p.filterOp))) continue;
+      if (!this.outbound.enqueue(ch, p.buf)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Closes a connection on purpose: optionally flushes what is queued, sends a
+   * DisconnectReply with `reason`, half-closes, and forgets the session.
+   */
+  close(ch: Channel, reason: DisconnectReason | null, flushFirst: boolean): void {
+    if (ch.state >= ChannelState.Closing) return;
+    if (flushFirst) this.outbound.flushChannel(ch);
+    else this.outbound.discard(ch);
+    ch.state = ChannelState.Closing;
+    if (reason) ch.writeOne(textPacket(Op.DisconnectReply, JSON.stringify(reason)));
+    ch.end(this.options.closeLingerMs);
+    this.forget(ch);
+  }
+
+  /** The transport closed (client went away, or after close()). */
+  onTransportClosed(ch: Channel): void {
+    ch.state = ChannelState.Closed;
+    this.all.delete(ch);
+    this.outbound.discard(ch);
+    this.forget(ch);
+  }
+
+  /** Removes a channel from every index and deletes its session (once). */
+  private forget(ch: Channel): void {
+    if (ch.forgotten) return;
+    ch.forgotten = true;
+    if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
+    ch.handshakeTimer = null;
+    if (ch.id === '') return;
+    if (this.channels.get(ch.id) === ch) this.channels.delete(ch.id);
+    for (const rid of ch.rooms) this.rooms.remove(rid, ch);
+    this.removeSession(ch.id);
+  }
+
+  /** Deletes a session, tracked so shutdown can wait for it. */
+  removeSession(connectionId: string): void {
+    const done: Promise<void> = disconnect(this.app, connectionId)
+      .catch((err: unknown) => this.app.logger.warn('could not remove gateway session', { connectionId, err: String(err) }))
+      .finally(() => this.removals.delete(done));
+    this.removals.add(done);
+  }
+
+  /** Closes silent connections and renews sessions that are half way to expiry. */
+  private sweep(): void {
+    const now = Date.now();
+    const silentBefore = now - this.options.heartbeatTimeoutMs;
+    const renewBefore = Math.floor(now / 1000) + Math.floor(this.options.sessionTtlSeconds / 2);
+    for (const ch of this.channels.values()) {
+      if (ch.state !== ChannelState.Open) continue;
+      if (ch.lastActive < silentBefore) {
+        this.close(ch, { code: 'HEARTBEAT_TIMEOUT', message: 'no heartbeat within the timeout' }, true);
+      } else if (ch.expiresAt < renewBefore) {
+        const expiresAt = Math.floor(now / 1000) + this.options.sessionTtlSeconds;
+        ch.expiresAt = expiresAt;
+        this.app.sessions.renew(ch.id, expiresAt).catch((err: unknown) => {
+          this.app.logger.warn('could not renew gateway session', { connectionId: ch.id, err: String(err) });
+        });
+      }
+    }
+    this.sessions.prune(now);
+  }
+}
+
+function handshakeExpired(gw: Gateway, ch: Channel): void {
+  ch.handshakeTimer = null;
+  if (ch.state < ChannelState.Open) {
+    gw.close(ch, { code: 'HANDSHAKE_TIMEOUT', message: 'no auth within the handshake timeout' }, false);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The gateway as a standalone process (the Fargate task): configuration from the
+ * environment, graceful stop on SIGTERM/SIGINT within EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS.
+ * Prints one JSON line `{"event":"listening",…}` with its ports once it accepts connections.
+ */
+import { createApp } from '../shared/app.js';
+import { loadConfig } from '../shared/config.js';
+import { startGateway } from './server.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const config = loadConfig();
+const app = await createApp(config);
+const gw = await startGateway(app);
+console.log(JSON.stringify({ event: 'listening', ...gw.ports, endpoint: gw.endpoint, pid: process.pid }));
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  app.logger.info('gateway stopping', { signal, connections: gw.gateway.channels.size });
+  // Exit even if something hangs: the task must go within the bound.
+  setTimeout(() => process.exit(1), config.EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS + 2000).unref();
+  gw.close().then(
+    () => {
+      console.log(JSON.stringify({ event: 'stopped', signal }));
+      process.exit(0);
+    },
+    (err: unknown) => {
+      app.logger.error('gateway shutdown failed', { err: String(err) });
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));

@@ -1,0 +1,96 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { PacketReader, ProtocolError } from '../shared/protocol/goim/index.js';
+import { Channel } from './channel.js';
+import type { Gateway } from './gateway.js';
+
+const CHANNEL = Symbol('edgeim.channel');
+type TaggedSocket = Socket & { [CHANNEL]: TcpChannel };
+
+/**
+ * A goim connection over raw TCP. Packets are reassembled by a PacketReader; a batch
+ * goes out as its inner packets back to back with no outer header, as goim's TCP
+ * clients expect. Socket events go to shared listener functions (no closures per
+ * connection beyond the reader's callback).
+ */
+export class TcpChannel extends Channel {
+  readonly transport = 'tcp';
+  readonly reader: PacketReader;
+
+  constructor(
+    readonly gw: Gateway,
+    readonly socket: Socket,
+  ) {
+    super(Date.now());
+    this.reader = new PacketReader((p) => gw.onPacket(this, p), { maxBody: gw.options.maxBodyBytes });
+  }
+
+  buffered(): number {
+    return this.socket.writableLength;
+  }
+
+  writeOne(buf: Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(buf);
+  }
+
+  writeMany(bufs: Buffer[], totalBytes: number): void {
+    if (!this.socket.destroyed) this.socket.write(Buffer.concat(bufs, totalBytes));
+  }
+
+  end(lingerMs: number): void {
+    if (this.socket.destroyed) return;
+    this.socket.end();
+    setTimeout(destroySocket, lingerMs, this.socket).unref();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}
+
+function onData(this: TaggedSocket, chunk: Buffer): void {
+  const ch = this[CHANNEL];
+  try {
+    ch.reader.push(chunk);
+  } catch (err) {
+    const message = err instanceof ProtocolError ? `${err.code}: ${err.message}` : 'bad packet';
+    if (!(err instanceof ProtocolError)) ch.gw.app.logger.error('gateway packet handling failed', { err: String(err) });
+    this.pause();
+    ch.gw.close(ch, { code: 'PROTOCOL_ERROR', message }, false);
+  }
+}
+
+function onClose(this: TaggedSocket): void {
+  const ch = this[CHANNEL];
+  ch.gw.onTransportClosed(ch);
+}
+
+function onError(this: TaggedSocket): void {
+  // 'close' follows; resets and EPIPEs from departed clients are routine.
+}
+
+/** Starts the goim TCP listener. */
+export function listenTcp(gw: Gateway, port: number, host: string): Promise<Server> {
+  const server = createServer({ noDelay: true }, (socket) => {
+    const ch = new TcpChannel(gw, socket);
+    (socket as TaggedSocket)[CHANNEL] = ch;
+    socket.on('data', onData);
+    socket.on('close', onClose);
+    socket.on('error', onError);
+    gw.accept(ch);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

@@ -1,0 +1,183 @@
+import { EdgeImError, fromWireError } from './errors.js';
+import { encodePacket, GoimOp, GoimStreamReader, type GoimPacket } from './goim-codec.js';
+import { PendingRequests, type Action, type CloseReason, type Connection, type ConnectionHandlers } from './transport.js';
+import type { PushEvent, ServerFrame } from './types.js';
+
+/** A byte pipe under the goim protocol: a TCP socket or a WebSocket in binary mode. */
+export interface ByteLink {
+  write(bytes: Uint8Array): void;
+  close(): void;
+}
+
+/** goim Auth options shared by the goim transports. */
+export interface GoimAuthOptions {
+  /** Device key (goim `key`); the server makes the connection id either way. */
+  device?: string;
+  platform?: string;
+  /** Business ops (≥ 1000) whose user/key pushes this connection takes (goim `accepts`). */
+  accepts?: number[];
+  /** A room to join at auth, goim style `type://id` or an edgeim room id. */
+  room?: string;
+}
+
+const REQUEST_OPS: Partial<Record<Action, [number, number]>> = {
+  send: [GoimOp.SendMsg, GoimOp.SendMsgReply],
+  sync: [GoimOp.Sync, GoimOp.SyncReply],
+  ack: [GoimOp.Ack, GoimOp.AckReply],
+  join: [GoimOp.Join, GoimOp.JoinReply],
+  leave: [GoimOp.Leave, GoimOp.LeaveReply],
+};
+
+const decoder = new TextDecoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The goim protocol over any byte link: Auth/AuthReply, requests matched to replies by
+ * packet seq, heartbeats (op 2/3), pushes (ops 26, 27, ≥ 1000) translated to the same
+ * frames the WebSocket API sends, DisconnectReply reasons. Used by the goim TCP and goim
+ * WebSocket transports.
+ */
+export class GoimConnection implements Connection {
+  heartbeatHintMs: number | undefined;
+  private readonly reader = new GoimStreamReader();
+  private readonly pending = new PendingRequests<number>();
+  private seq = 0;
+  private closed = false;
+  private disconnect: { code: string; message: string } | undefined;
+  private authWaiter: { resolve: () => void; reject: (e: EdgeImError) => void } | undefined;
+
+  constructor(
+    private readonly link: ByteLink,
+    private readonly handlers: ConnectionHandlers,
+  ) {}
+
+  /** Sends Auth; resolves on AuthReply, rejects with UNAUTHORIZED on a DisconnectReply. */
+  authenticate(token: string, auth: GoimAuthOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.authWaiter = { resolve, reject };
+      const body = { token, mid: 0, key: auth.device ?? '', room_id: auth.room ?? '', platform: auth.platform ?? '', accepts: auth.accepts ?? [] };
+      this.link.write(encodePacket(GoimOp.Auth, ++this.seq, JSON.stringify(body)));
+    });
+  }
+
+  request(action: Action, fields: Record<string, unknown> = {}, timeoutMs = 15_000): Promise<unknown> {
+    if (this.closed) return Promise.reject(new EdgeImError('DISCONNECTED', 'connection closed'));
+    const seq = ++this.seq;
+    if (action === 'heartbeat') {
+      const reply = this.pending.add(seq, timeoutMs, () => new EdgeImError('TIMEOUT', `heartbeat got no reply within ${timeoutMs} ms`));
+      this.link.write(encodePacket(GoimOp.Heartbeat, seq));
+      return reply;
+    }
+    const ops = REQUEST_OPS[action];
+    if (!ops) return Promise.reject(new EdgeImError('UNSUPPORTED', `${action} is not available over goim; use the WebSocket API or the push API`));
+    const reply = this.pending.add(seq, timeoutMs, () => new EdgeImError('TIMEOUT', `${action} got no reply within ${timeoutMs} ms`));
+    this.link.write(encodePacket(ops[0], seq, JSON.stringify({ id: `r${seq}`, ...fields })));
+    return reply;
+  }
+
+  close(): void {
+    if (!this.closed) this.link.close();
+  }
+
+  /** Bytes from the link. */
+  onBytes(chunk: Uint8Array): void {
+    let packets: GoimPacket[];
+    try {
+      packets = this.reader.push(chunk);
+    } catch (err) {
+      this.disconnect = { code: 'PROTOCOL_ERROR', message: String((err as Error).message) };
+      this.link.close();
+      return;
+    }
+    for (const p of packets) this.onPacket(p);
+  }
+
+  /** The link closed (for whatever reason). */
+  onLinkClosed(error?: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending.rejectAll(() => new EdgeImError('DISCONNECTED', 'connection closed before the reply'));
+    const d = this.disconnect;
+    if (this.authWaiter) {
+      const unauthorized = d?.code === 'UNAUTHORIZED';
+      this.authWaiter.reject(
+        new EdgeImError(unauthorized ? 'UNAUTHORIZED' : 'NETWORK', d ? `${d.code}: ${d.message}` : 'connection closed during auth', { cause: error }),
+      );
+      this.authWaiter = undefined;
+      return;
+    }
+    const reason: CloseReason = d
+      ? { code: d.code, message: d.message, reconnect: d.code !== 'UNAUTHORIZED' && d.code !== 'PROTOCOL_ERROR', unauthorized: d.code === 'UNAUTHORIZED' }
+      : { code: 'CLOSED', message: error ? String((error as Error).message ?? error) : 'connection closed', reconnect: true };
+    this.handlers.onClose(reason);
+  }
+
+  private onPacket(p: GoimPacket): void {
+    switch (p.op) {
+      case GoimOp.AuthReply: {
+        const hint = parseJson(p.body) as { heartbeat?: unknown } | undefined;
+        if (typeof hint?.heartbeat === 'number' && hint.heartbeat > 0) this.heartbeatHintMs = hint.heartbeat * 1000;
+        this.authWaiter?.resolve();
+        this.authWaiter = undefined;
+        return;
+      }
+      case GoimOp.HeartbeatReply: {
+        const online = p.body.length >= 4 ? new DataView(p.body.buffer, p.body.byteOffset, 4).getInt32(0) : 0;
+        this.pending.resolve(p.seq, { online, time: Date.now() });
+        return;
+      }
+      case GoimOp.SendMsgReply:
+      case GoimOp.SyncReply:
+      case GoimOp.AckReply:
+      case GoimOp.JoinReply:
+      case GoimOp.LeaveReply: {
+        const frame = parseJson(p.body) as Extract<ServerFrame, { type: 'reply' }> | undefined;
+        if (!frame) this.pending.reject(p.seq, new EdgeImError('PROTOCOL', 'reply body is not JSON'));
+        else if (frame.ok) this.pending.resolve(p.seq, frame.data);
+        else this.pending.reject(p.seq, fromWireError(frame.error));
+        return;
+      }
+      case GoimOp.DisconnectReply: {
+        const d = parseJson(p.body) as { code?: unknown; message?: unknown } | undefined;
+        this.disconnect = { code: typeof d?.code === 'string' ? d.code : 'CLOSED_BY_SERVER', message: typeof d?.message === 'string' ? d.message : '' };
+        return;
+      }
+      case GoimOp.Message: {
+        const m = parseJson(p.body) as Omit<Extract<ServerFrame, { type: 'message' }>, 'type'> | undefined;
+        if (m) this.handlers.onFrame({ type: 'message', ...m });
+        return;
+      }
+      case GoimOp.Notify: {
+        const n = parseJson(p.body) as Omit<Extract<ServerFrame, { type: 'notify' }>, 'type'> | undefined;
+        if (n) this.handlers.onFrame({ type: 'notify', ...n });
+        return;
+      }
+      default:
+        if (p.op >= 1000) this.handlers.onFrame({ type: 'push', ...goimPush(p) } as ServerFrame);
+    }
+  }
+}
+
+/** A goim business push as a PushEvent: UTF-8 JSON is parsed, other text kept, bytes otherwise. */
+function goimPush(p: GoimPacket): PushEvent {
+  const bytes = p.body.slice();
+  let text: string;
+  try {
+    text = strictDecoder.decode(bytes);
+  } catch {
+    return { op: p.op, body: undefined, bytes };
+  }
+  try {
+    return { op: p.op, body: JSON.parse(text) };
+  } catch {
+    return { op: p.op, body: text };
+  }
+}
+
+function parseJson(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(body));
+  } catch {
+    return undefined;
+  }
+}

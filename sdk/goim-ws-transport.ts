@@ -1,0 +1,68 @@
+import { EdgeImError } from './errors.js';
+import { GoimConnection, type GoimAuthOptions } from './goim-connection.js';
+import { resolveWebSocket, type Connection, type ConnectionHandlers, type Transport, type WebSocketLike } from './transport.js';
+
+/** Options of the goim-over-WebSocket transport. */
+export interface GoimWsTransportOptions extends GoimAuthOptions {
+  /** The gateway's WebSocket URL, e.g. `ws://127.0.0.1:3102/sub`. */
+  url: string;
+  /** WebSocket constructor; defaults to the global one. */
+  WebSocket?: WebSocketLike;
+  /** Time allowed for the upgrade plus Auth (default 10 s). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * goim's binary protocol over WebSocket (one packet per binary message; op-9 batches
+ * unwrapped), as the gateway serves it on `:3102/sub`. Browser-safe. Heartbeats follow
+ * the server's hint from AuthReply, else every 60 s.
+ *
+ * @example
+ * const client = new EdgeImClient({
+ *   transport: goimWsTransport({ url: 'ws://127.0.0.1:3102/sub', accepts: [1000] }),
+ *   token,
+ * });
+ */
+export function goimWsTransport(options: GoimWsTransportOptions): Transport {
+  return {
+    kind: 'goim-ws',
+    defaultHeartbeatMs: 60_000,
+    connect: (token, handlers) => openGoimWs(options, token, handlers),
+  };
+}
+
+async function openGoimWs(options: GoimWsTransportOptions, token: string, handlers: ConnectionHandlers): Promise<Connection> {
+  const Ctor = resolveWebSocket(options.WebSocket);
+  const ws = new Ctor(options.url);
+  ws.binaryType = 'arraybuffer';
+  const conn = new GoimConnection({ write: (b) => ws.send(b), close: () => ws.close(1000, 'client close') }, handlers);
+  let failure: unknown;
+  ws.onmessage = (ev) => {
+    if (ev.data instanceof ArrayBuffer) conn.onBytes(new Uint8Array(ev.data));
+    else if (ArrayBuffer.isView(ev.data)) conn.onBytes(new Uint8Array(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
+  };
+  ws.onerror = (ev) => {
+    failure = (ev as { error?: unknown }).error ?? ev;
+  };
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onclose = (ev) => reject(new EdgeImError('NETWORK', `cannot connect to ${options.url} (${ev.code})`, { cause: failure }));
+  });
+  ws.onclose = () => conn.onLinkClosed(failure);
+  await withTimeout(conn.authenticate(token, options), options.connectTimeoutMs ?? 10_000, () => ws.close());
+  return conn;
+}
+
+/** Rejects with NETWORK when `p` takes longer than `ms` (and runs `onTimeout`). */
+export function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onTimeout();
+      reject(new EdgeImError('NETWORK', `no auth reply within ${ms} ms`));
+    }, ms);
+    p.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e)),
+    );
+  });
+}

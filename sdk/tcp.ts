@@ -1,0 +1,58 @@
+/**
+ * goim over raw TCP for Node (native and server-side clients). A separate entry
+ * (`@edgeim/sdk/tcp`) because it imports `node:net`; everything else of the SDK runs in
+ * browsers.
+ *
+ * @example
+ * import { EdgeImClient } from '@edgeim/sdk';
+ * import { goimTcpTransport } from '@edgeim/sdk/tcp';
+ *
+ * const client = new EdgeImClient({ transport: goimTcpTransport({ host: '127.0.0.1', port: 3101 }), token });
+ * await client.connect();
+ */
+import { connect as netConnect } from 'node:net';
+import { EdgeImError } from './errors.js';
+import { GoimConnection, type GoimAuthOptions } from './goim-connection.js';
+import { withTimeout } from './goim-ws-transport.js';
+import type { Connection, ConnectionHandlers, Transport } from './transport.js';
+
+/** Options of the goim TCP transport. */
+export interface GoimTcpTransportOptions extends GoimAuthOptions {
+  host: string;
+  /** The gateway's TCP port (3101 by default in `npm start`). */
+  port: number;
+  /** Time allowed for the TCP connect plus Auth (default 10 s). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * goim's binary protocol over TCP: packets reassembled from the stream, TCP batches
+ * (inner packets back to back) read as ordinary packets. Heartbeats follow the server's
+ * hint from AuthReply, else every 60 s.
+ *
+ * @example
+ * goimTcpTransport({ host: 'gw.example.com', port: 3101, accepts: [1000, 1001] })
+ */
+export function goimTcpTransport(options: GoimTcpTransportOptions): Transport {
+  return {
+    kind: 'goim-tcp',
+    defaultHeartbeatMs: 60_000,
+    connect: (token, handlers) => openTcp(options, token, handlers),
+  };
+}
+
+async function openTcp(options: GoimTcpTransportOptions, token: string, handlers: ConnectionHandlers): Promise<Connection> {
+  const socket = netConnect({ host: options.host, port: options.port });
+  socket.setNoDelay(true);
+  const conn = new GoimConnection({ write: (b) => socket.write(b), close: () => socket.end() }, handlers);
+  let failure: unknown;
+  socket.on('data', (chunk: Uint8Array) => conn.onBytes(chunk));
+  socket.on('error', (err) => (failure = err));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('close', () => reject(new EdgeImError('NETWORK', `cannot connect to ${options.host}:${options.port}`, { cause: failure })));
+  });
+  socket.on('close', () => conn.onLinkClosed(failure));
+  await withTimeout(conn.authenticate(token, options), options.connectTimeoutMs ?? 10_000, () => socket.destroy());
+  return conn;
+}

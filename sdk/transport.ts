@@ -1,0 +1,111 @@
+import type { EdgeImError } from './errors.js';
+import type { ServerFrame } from './types.js';
+
+/**
+ * What a transport does for the client: open one authenticated connection per call of
+ * `connect`. The client owns everything else (reconnect, heartbeats, sync, retries).
+ *
+ * Contract:
+ * - `connect` resolves once the server accepted the token (WebSocket API: upgrade done;
+ *   goim: AuthReply received) and rejects with an `EdgeImError` — `UNAUTHORIZED` when the
+ *   server refused the token, `NETWORK` for anything else.
+ * - `request` resolves with a reply's `data`, rejects with the reply's error code, and
+ *   rejects with `DISCONNECTED` when the connection closes first. Replies come in order.
+ * - every pushed frame (`message`, `notify`, `push`, batches unpacked) goes to `onFrame`.
+ * - `onClose` is called once, whoever closed.
+ */
+export interface Transport {
+  /** `ws-api`, `goim-ws` or `goim-tcp`. */
+  readonly kind: string;
+  /** Heartbeat interval that suits this transport when the app sets none. */
+  readonly defaultHeartbeatMs: number;
+  connect(token: string, handlers: ConnectionHandlers): Promise<Connection>;
+}
+
+/** Callbacks of one connection. */
+export interface ConnectionHandlers {
+  onFrame(frame: ServerFrame): void;
+  onClose(reason: CloseReason): void;
+}
+
+/** Why a connection closed. */
+export interface CloseReason {
+  /** A server disconnect code (goim DisconnectReply) or a WebSocket close code as text. */
+  code: string;
+  message: string;
+  /** False when reconnecting with the same token cannot help (UNAUTHORIZED, PROTOCOL_ERROR). */
+  reconnect: boolean;
+  /** True when the token was refused. */
+  unauthorized?: boolean;
+}
+
+/** The actions a connection serves (docs/PROTOCOL.md). */
+export type Action = 'send' | 'sync' | 'ack' | 'join' | 'leave' | 'heartbeat' | 'createGroup' | 'addMembers' | 'removeMembers' | 'groups';
+
+/** One open, authenticated connection. */
+export interface Connection {
+  request(action: Action, fields?: Record<string, unknown>, timeoutMs?: number): Promise<unknown>;
+  /** Server's heartbeat hint in ms (goim AuthReply), if any. */
+  readonly heartbeatHintMs?: number | undefined;
+  close(): void;
+}
+
+/** Any WebSocket constructor with the browser API (the global one, or `ws` in Node). */
+export type WebSocketLike = {
+  new (url: string, protocols?: string | string[]): WebSocketInstance;
+};
+
+/** The subset of the browser WebSocket the SDK uses. */
+export interface WebSocketInstance {
+  binaryType: string;
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  send(data: string | ArrayBufferView | ArrayBuffer): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** The global WebSocket, or a clear error telling Node 20 users to pass `ws`. */
+export function resolveWebSocket(ctor: WebSocketLike | undefined): WebSocketLike {
+  const found = ctor ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
+  if (!found) throw new Error('no global WebSocket: pass one, e.g. `import WebSocket from "ws"` and { WebSocket }');
+  return found;
+}
+
+/** Pending requests of one connection, settled by replies in order or by id. */
+export class PendingRequests<K> {
+  private readonly map = new Map<K, { resolve: (v: unknown) => void; reject: (e: EdgeImError) => void; timer: ReturnType<typeof setTimeout> | undefined }>();
+
+  add(key: K, timeoutMs: number, onTimeout: () => EdgeImError): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer = timeoutMs > 0 ? setTimeout(() => (this.map.delete(key), reject(onTimeout())), timeoutMs) : undefined;
+      this.map.set(key, { resolve, reject, timer });
+    });
+  }
+
+  resolve(key: K, value: unknown): boolean {
+    const p = this.take(key);
+    p?.resolve(value);
+    return p !== undefined;
+  }
+
+  reject(key: K, err: EdgeImError): boolean {
+    const p = this.take(key);
+    p?.reject(err);
+    return p !== undefined;
+  }
+
+  rejectAll(err: () => EdgeImError): void {
+    for (const key of [...this.map.keys()]) this.reject(key, err());
+  }
+
+  private take(key: K) {
+    const p = this.map.get(key);
+    if (!p) return undefined;
+    this.map.delete(key);
+    if (p.timer) clearTimeout(p.timer);
+    return p;
+  }
+}

@@ -1,0 +1,86 @@
+/** Where a message goes: a user, a group, or a (transient) room. */
+export type Target = { user: string } | { group: string } | { room: string };
+
+/**
+ * A timeline the client syncs: `inbox` (the user's own, holds 1:1 and write-fan-out
+ * group messages) or `group:<gid>` (a large group's shared timeline). Pushed room
+ * messages carry `room:<rid>` and seq 0.
+ */
+export type TimelineName = 'inbox' | `group:${string}` | `room:${string}`;
+
+/**
+ * A message as the server stores and delivers it (docs/PROTOCOL.md).
+ *
+ * @example
+ * { id: '4711', conv: 'u:alice:bob', from: 'alice', to: { user: 'bob' },
+ *   body: { text: 'hi' }, cmid: 'c-1', sentAt: 1795318111289 }
+ */
+export interface Message {
+  id: string;
+  /** Conversation: `u:<a>:<b>` (uids sorted), `g:<gid>` or `r:<rid>`. */
+  conv: string;
+  from: string;
+  to: Target;
+  body: unknown;
+  cmid: string;
+  sentAt: number;
+}
+
+/** A message with the timeline and seq it arrived on (seq 0 for rooms). */
+export interface TimelineMessage {
+  timeline: TimelineName;
+  seq: number;
+  message: Message;
+}
+
+/** Server → client frames, as the SDK hands them around (goim packets are translated to these). */
+export type ServerFrame =
+  | { type: 'reply'; id?: string; ok: true; data: unknown }
+  | { type: 'reply'; id?: string; ok: false; error: { code: string; message: string } }
+  | ({ type: 'message' } & TimelineMessage)
+  | { type: 'notify'; timeline: TimelineName; seq: number }
+  | { type: 'push'; op: number; body: unknown; encoding?: 'base64' }
+  | { type: 'batch'; frames: ServerFrame[] }
+  | { type: 'error'; error: { code: string; message: string } };
+
+/** A transient push (push API, goim business op ≥ 1000). Not stored, not synced. */
+export interface PushEvent {
+  op: number;
+  /** The pushed JSON value (WebSocket API), or the bytes as text / parsed JSON (goim). */
+  body: unknown;
+  /** The bytes when the push was binary (base64 on the WebSocket API, not UTF-8 on goim). */
+  bytes?: Uint8Array;
+}
+
+/** A `notify` for a large group: its timeline has a new head; the client pulls it. */
+export interface NotifyEvent {
+  timeline: TimelineName;
+  seq: number;
+}
+
+/** A page of `sync`. */
+export interface SyncPage {
+  messages: { seq: number; message: Message }[];
+  head: number;
+}
+
+/** A group as `createGroup` / `addMembers` / `removeMembers` return it. */
+export interface GroupInfo {
+  gid: string;
+  name?: string;
+  owner: string;
+  createdAt: number;
+  memberCount: number;
+}
+
+/** Builds the 1:1 conversation id of two users (`u:<a>:<b>`, sorted). */
+export function directConv(a: string, b: string): string {
+  return a < b ? `u:${a}:${b}` : `u:${b}:${a}`;
+}
+
+/** The conversation id of a target as seen by `me`. */
+export function convOf(me: string, to: Target): string {
+  if ('user' in to) return directConv(me, to.user);
+  if ('group' in to) return `g:${to.group}`;
+  return `r:${to.room}`;
+}

@@ -1,0 +1,120 @@
+import { EdgeImError, fromWireError } from './errors.js';
+import {
+  PendingRequests,
+  resolveWebSocket,
+  type Action,
+  type CloseReason,
+  type Connection,
+  type ConnectionHandlers,
+  type Transport,
+  type WebSocketInstance,
+  type WebSocketLike,
+} from './transport.js';
+import type { ServerFrame } from './types.js';
+
+/** Options of the WebSocket API transport. */
+export interface WsApiTransportOptions {
+  /** `wss://HOST/STAGE` (cloud) or `ws://127.0.0.1:3001` (`npm start`). */
+  url: string;
+  /** Device id sent as `device` (≤ 64 chars). */
+  device?: string;
+  /** Platform sent as `platform`, e.g. `web`, `ios`. */
+  platform?: string;
+  /** WebSocket constructor; defaults to the global one (browsers, React Native, Node ≥ 22). */
+  WebSocket?: WebSocketLike;
+}
+
+/**
+ * The JSON WebSocket API (API Gateway, or its local emulator). Browser-safe.
+ * Heartbeats default to 5 minutes, inside API Gateway's 10-minute idle close.
+ *
+ * @example
+ * const client = new EdgeImClient({
+ *   transport: wsApiTransport({ url: 'wss://abc.execute-api.eu-west-1.amazonaws.com/prod' }),
+ *   token: await fetchToken(),
+ * });
+ */
+export function wsApiTransport(options: WsApiTransportOptions): Transport {
+  return {
+    kind: 'ws-api',
+    defaultHeartbeatMs: 5 * 60_000,
+    connect: (token, handlers) => openWsApi(options, token, handlers),
+  };
+}
+
+function openWsApi(options: WsApiTransportOptions, token: string, handlers: ConnectionHandlers): Promise<Connection> {
+  const Ctor = resolveWebSocket(options.WebSocket);
+  const query = new URLSearchParams({ token });
+  if (options.device) query.set('device', options.device);
+  if (options.platform) query.set('platform', options.platform);
+  const base = options.url.replace(/\/+$/, '');
+  const url = `${base}${base.includes('?') ? '&' : '/?'}${query}`;
+  return new Promise((resolve, reject) => {
+    let ws: WebSocketInstance;
+    try {
+      ws = new Ctor(url);
+    } catch (err) {
+      reject(new EdgeImError('NETWORK', `cannot open ${options.url}`, { cause: err }));
+      return;
+    }
+    let opened = false;
+    let failure: unknown;
+    const pending = new PendingRequests<string>();
+    let nextId = 0;
+    let closed = false;
+    const conn: Connection = {
+      request(action: Action, fields = {}, timeoutMs = 15_000) {
+        if (closed) return Promise.reject(new EdgeImError('DISCONNECTED', 'connection closed'));
+        const id = `r${++nextId}`;
+        const reply = pending.add(id, timeoutMs, () => new EdgeImError('TIMEOUT', `${action} got no reply within ${timeoutMs} ms`));
+        ws.send(JSON.stringify({ action, id, ...fields }));
+        return reply;
+      },
+      close() {
+        if (!closed) ws.close(1000, 'client close');
+      },
+    };
+    const onFrame = (frame: ServerFrame) => {
+      if (frame.type === 'batch') {
+        for (const f of frame.frames) onFrame(f);
+      } else if (frame.type === 'reply') {
+        if (frame.id === undefined) return;
+        if (frame.ok) pending.resolve(frame.id, frame.data);
+        else pending.reject(frame.id, fromWireError(frame.error));
+      } else {
+        handlers.onFrame(frame);
+      }
+    };
+    ws.onopen = () => {
+      opened = true;
+      resolve(conn);
+    };
+    ws.onmessage = (ev) => {
+      if (typeof ev.data !== 'string') return;
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(ev.data) as ServerFrame;
+      } catch {
+        handlers.onFrame({ type: 'error', error: { code: 'PROTOCOL', message: 'frame is not JSON' } });
+        return;
+      }
+      onFrame(frame);
+    };
+    ws.onerror = (ev) => {
+      failure = (ev as { error?: unknown; message?: unknown }).error ?? (ev as { message?: unknown }).message ?? ev;
+    };
+    ws.onclose = (ev) => {
+      closed = true;
+      pending.rejectAll(() => new EdgeImError('DISCONNECTED', 'connection closed before the reply'));
+      if (!opened) {
+        // Browsers hide the upgrade status; Node's `ws` says "Unexpected server response: 401".
+        const text = String((failure as { message?: unknown })?.message ?? failure ?? '');
+        if (/\b401\b|\b403\b/.test(text)) reject(new EdgeImError('UNAUTHORIZED', 'the server refused the token', { cause: failure }));
+        else reject(new EdgeImError('NETWORK', `cannot connect to ${options.url} (${ev.code})`, { cause: failure }));
+        return;
+      }
+      const reason: CloseReason = { code: String(ev.code), message: ev.reason || 'connection closed', reconnect: ev.code !== 1008 };
+      handlers.onClose(reason);
+    };
+  });
+}

@@ -1,0 +1,78 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Deps } from '../domain/deps.js';
+import { NotFoundError, TooLargeError } from '../errors.js';
+import { authenticate, keysFromConfig, type KeySource } from './auth.js';
+import type { PushApiEnv } from './context.js';
+import { asEdgeImError, errorResponse, isGoimPath } from './errors.js';
+import { goimRoutes } from './goim-routes.js';
+import { openApiDocument } from './openapi.js';
+import { RateLimiter } from './rate-limit.js';
+import { referencePage } from './reference-page.js';
+import { mountRoutes, type ApiRoute } from './route.js';
+import { groupRoutes } from './v1-groups.js';
+import { messagesRoute, pushRoute } from './v1-messaging.js';
+import { presenceRoutes } from './v1-presence.js';
+
+/** Every `/v1` route, in the order the reference lists them. */
+export const V1_ROUTES: readonly ApiRoute[] = [pushRoute, messagesRoute, ...groupRoutes, ...presenceRoutes];
+
+export interface PushApiOptions {
+  /** The domain deps, resolved per request (a Lambda builds them once, lazily). */
+  deps: () => Promise<Deps>;
+  /** Accepted API keys; from the deps' configuration when omitted (EDGEIM_API_KEYS or its secret). */
+  keys?: KeySource;
+  /** Sees every error that becomes a 500 (the answer says only `internal error`). */
+  onInternalError?: (err: unknown) => void;
+  /** Version in the OpenAPI document. */
+  version?: string;
+}
+
+/**
+ * The push API for business backends, as one Hono app: the same app runs in Lambda
+ * (`hono/aws-lambda`) and on `@hono/node-server` locally.
+ *
+ * - `/v1/*`: the JSON API (zod-validated; OpenAPI 3.1 at `/openapi.json`, reference at `/docs`).
+ * - `/goim/*`: goim's HTTP API with goim's envelope.
+ * - Both need `Authorization: Bearer <key>` (EDGEIM_GOIM_ROUTES_OPEN opens `/goim/*`),
+ *   are rate-limited per key (EDGEIM_API_RATE_LIMIT) and body-limited (EDGEIM_API_BODY_LIMIT).
+ * - `/` is left to the demo page.
+ *
+ * @example
+ * const api = createPushApi({ deps: () => Promise.resolve(app) });
+ * serve({ fetch: api.fetch, port: 3000 });
+ */
+export function createPushApi(options: PushApiOptions): Hono<PushApiEnv> {
+  const api = new Hono<PushApiEnv>();
+  let keys = options.keys;
+  let limiter: RateLimiter | undefined;
+  const doc = openApiDocument(V1_ROUTES, options.version ?? '1.0.0');
+  const page = referencePage(doc as unknown as Parameters<typeof referencePage>[0]);
+
+  api.onError((err, c) => {
+    if (!asEdgeImError(err)) options.onInternalError?.(err);
+    return errorResponse(c, err);
+  });
+  api.notFound((c) => errorResponse(c, new NotFoundError(`no route ${c.req.method} ${c.req.path}`)));
+
+  api.get('/openapi.json', (c) => c.json(doc));
+  api.get('/docs', (c) => c.html(page));
+
+  const guard: MiddlewareHandler<PushApiEnv> = async (c, next) => {
+    const deps = await options.deps();
+    c.set('deps', deps);
+    const config = deps.config;
+    const open = config.EDGEIM_GOIM_ROUTES_OPEN && isGoimPath(c.req.path);
+    const id = open ? 'open' : authenticate(c.req.header('Authorization'), await (keys ??= keysFromConfig(config))());
+    c.set('keyId', id);
+    (limiter ??= new RateLimiter(config.EDGEIM_API_RATE_LIMIT)).take(id);
+    const limit = config.EDGEIM_API_BODY_LIMIT;
+    return bodyLimit({ maxSize: limit, onError: (ctx) => errorResponse(ctx, new TooLargeError(`request body exceeds ${limit} bytes`)) })(c, next);
+  };
+  api.use('/v1/*', guard);
+  api.use('/goim/*', guard);
+
+  mountRoutes(api, V1_ROUTES);
+  api.route('/goim', goimRoutes());
+  return api;
+}

@@ -1,0 +1,69 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { BadRequestError, EdgeImError, NotFoundError, toErrorBody, TooLargeError, type ErrorCode } from '../errors.js';
+
+/** HTTP status of each wire error code: the push API's one mapping. */
+export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+};
+
+/** goim's result codes: 0 OK, -400 request error, -500 server error; edgeim adds -401 and -429. */
+const GOIM_CODE_OF: Record<ErrorCode, number> = {
+  BAD_REQUEST: -400,
+  UNAUTHORIZED: -401,
+  FORBIDDEN: -400,
+  NOT_FOUND: -400,
+  TOO_LARGE: -400,
+  RATE_LIMITED: -429,
+  INTERNAL: -500,
+};
+
+/** Thrown when a key's request budget is spent (429, with Retry-After). */
+export class RateLimitedError extends EdgeImError {
+  override name = 'RateLimitedError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('RATE_LIMITED', message);
+  }
+}
+
+/** Turns anything thrown into an EdgeImError; Hono's own HTTP errors keep their meaning. */
+export function asEdgeImError(err: unknown): EdgeImError | undefined {
+  if (err instanceof EdgeImError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new TooLargeError(err.message || 'request body too large');
+    if (err.status === 404) return new NotFoundError(err.message || 'not found');
+    if (err.status >= 400 && err.status < 500) return new BadRequestError(err.message || 'bad request');
+  }
+  return undefined;
+}
+
+/** Whether a request is on goim's routes, which answer goim's envelope. */
+export const isGoimPath = (path: string) => path === '/goim' || path.startsWith('/goim/');
+
+/**
+ * The one place an error becomes a response. `/v1` and everything else:
+ * `{"error": {"code", "message"}}` with the status of STATUS_OF. goim routes: goim's
+ * `{code, message}` envelope with HTTP 200, except 401 and 429 which keep their status
+ * (goim had no keys or limits; a backend must notice those).
+ */
+export function errorResponse(c: Context, err: unknown): Response {
+  const known = asEdgeImError(err);
+  const body = toErrorBody(known ?? err);
+  if (known instanceof RateLimitedError) c.header('Retry-After', String(known.retryAfterSeconds));
+  if (body.code === 'UNAUTHORIZED') c.header('WWW-Authenticate', 'Bearer');
+  if (isGoimPath(c.req.path)) {
+    const status = body.code === 'UNAUTHORIZED' || body.code === 'RATE_LIMITED' ? STATUS_OF[body.code] : 200;
+    return c.json({ code: GOIM_CODE_OF[body.code], message: body.message }, status);
+  }
+  return c.json({ error: body }, STATUS_OF[body.code]);
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { pushTransient, type PushTarget } from '../domain/push.js';
+import { mapLimit } from '../domain/pool.js';
+import { BadRequestError } from '../errors.js';
+import { parseWith } from '../protocol/frames.js';
+import { ID_PATTERN } from '../protocol/identifiers.js';
+import type { PushApiEnv } from './context.js';
+
+/**
+ * goim's room key is `type://room`; edgeim room ids cannot hold `/`, so the room
+ * `live://1000` is the edgeim room `live:1000`. Both halves must be edgeim id characters.
+ */
+export function goimRoomId(type: string, room: string): string {
+  const rid = `${type}:${room}`;
+  if (!type || !room || !ID_PATTERN.test(rid) || type.includes(':')) throw new BadRequestError('type and room must be ids of [A-Za-z0-9_.@-]');
+  return rid;
+}
+
+/** The goim room (without its type) of an edgeim room id of that type, or undefined. */
+function roomOfType(rid: string, type: string): string | undefined {
+  return rid.startsWith(`${type}:`) ? rid.slice(type.length + 1) : undefined;
+}
+
+const opParam = z.coerce.number().int();
+const positiveInt = z.coerce.number().int().min(0);
+
+/** goim's success envelope: `{code: 0, message: ""}`, plus `data` when there is some (goim omits it when nil). */
+const ok = (c: Context, data?: unknown) => c.json(data === undefined ? { code: 0, message: '' } : { code: 0, message: '', data });
+
+function required(c: Context, name: string): string {
+  const value = c.req.query(name);
+  if (value === undefined || value === '') throw new BadRequestError(`${name} is required`);
+  return value;
+}
+
+function list(c: Context, name: string): string[] {
+  const values = (c.req.queries(name) ?? []).filter((v) => v !== '');
+  if (values.length === 0) throw new BadRequestError(`${name} is required (repeat it for several: ${name}=a&${name}=b)`);
+  return values;
+}
+
+/** goim pushes the raw request body: a UTF-8 string when it is valid UTF-8, else base64. */
+export function rawBody(bytes: ArrayBuffer): { body: string; encoding?: 'base64' } {
+  try {
+    return { body: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
+  } catch {
+    return { body: Buffer.from(bytes).toString('base64'), encoding: 'base64' };
+  }
+}
+
+async function push(c: Context<PushApiEnv>, to: PushTarget, speed?: number): Promise<Response> {
+  const op = parseWith(opParam, required(c, 'operation'));
+  const raw = rawBody(await c.req.arrayBuffer());
+  const result = await pushTransient(c.get('deps'), {
+    op,
+    ...raw,
+    to,
+    speed,
+    requestId: c.req.header('Idempotency-Key') ?? randomUUID(),
+  });
+  return ok(c, result);
+}
+
+/** `/goim/nodes/weighted` from configuration: the gateway's public address, as goim's logic answers it. */
+export function nodesReply(config: Config) {
+  return {
+    domain: config.EDGEIM_NODES_DOMAIN,
+    tcp_port: config.EDGEIM_NODES_TCP_PORT,
+    ws_port: config.EDGEIM_NODES_WS_PORT,
+    wss_port: config.EDGEIM_NODES_WSS_PORT,
+    heartbeat: config.EDGEIM_NODES_HEARTBEAT_SECONDS,
+    heartbeat_max: config.EDGEIM_NODES_HEARTBEAT_MAX,
+    nodes: [config.EDGEIM_NODES_DOMAIN],
+    backoff: { max_delay: 300, base_delay: 3, factor: 1.8, jitter: 1.3 },
+  };
+}
+
+/**
+ * goim's HTTP API (goim v2's logic routes), answered exactly as goim does: HTTP 200 with
+ * `{code, message, data}`, list parameters repeated, push bodies raw. A goim "key" is
+ * a connection key, a "mid" a user id. `ip_count` of the totals counts distinct users
+ * (edgeim does not track client addresses).
+ */
+export function goimRoutes(): Hono<PushApiEnv> {
+  const goim = new Hono<PushApiEnv>();
+  goim.post('/push/keys', (c) => push(c, { keys: list(c, 'keys') }));
+  goim.post('/push/mids', (c) => push(c, { users: list(c, 'mids') }));
+  goim.post('/push/room', (c) => push(c, { room: goimRoomId(required(c, 'type'), required(c, 'room')) }));
+  goim.post('/push/all', (c) => {
+    const speed = c.req.query('speed') ? parseWith(positiveInt, c.req.query('speed')) : 0;
+    return push(c, { all: true }, speed > 0 ? speed : undefined);
+  });
+
+  goim.get('/online/top', async (c) => {
+    const type = required(c, 'type');
+    const limit = parseWith(positiveInt, required(c, 'limit'));
+    const deps = c.get('deps');
+    const { rooms } = await deps.sessions.liveCounts(deps.clock.now());
+    const tops = Object.entries(rooms)
+      .flatMap(([rid, count]) => {
+        const room = roomOfType(rid, type);
+        return room === undefined ? [] : [{ room_id: room, count }];
+      })
+      .sort((a, b) => b.count - a.count || a.room_id.localeCompare(b.room_id))
+      .slice(0, limit);
+    return ok(c, tops);
+  });
+  goim.get('/online/room', async (c) => {
+    const type = required(c, 'type');
+    const rooms = list(c, 'rooms');
+    const deps = c.get('deps');
+    const now = deps.clock.now();
+    const counts = await mapLimit(rooms, 8, (room) => deps.sessions.roomCount(goimRoomId(type, room), now));
+    return ok(c, Object.fromEntries(rooms.map((room, i) => [room, counts[i]])));
+  });
+  goim.get('/online/total', async (c) => {
+    const deps = c.get('deps');
+    const counts = await deps.sessions.liveCounts(deps.clock.now());
+    return ok(c, { ip_count: counts.users, conn_count: counts.connections });
+  });
+
+  goim.get('/nodes/weighted', (c) => ok(c, nodesReply(c.get('deps').config)));
+  goim.get('/nodes/instances', (c) => {
+    const config = c.get('deps').config;
+    const host = config.EDGEIM_NODES_DOMAIN;
+    return ok(c, [
+      {
+        region: config.AWS_REGION,
+        zone: '',
+        env: '',
+        appid: 'goim.comet',
+        hostname: host,
+        addrs: [`tcp://${host}:${config.EDGEIM_NODES_TCP_PORT}`, `ws://${host}:${config.EDGEIM_NODES_WS_PORT}`, `wss://${host}:${config.EDGEIM_NODES_WSS_PORT}`],
+        version: '',
+        latest_timestamp: 0,
+        metadata: { weight: '10', offline: 'false' },
+      },
+    ]);
+  });
+  return goim;
+}

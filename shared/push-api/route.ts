@@ -1,0 +1,85 @@
+import type { Context, Hono } from 'hono';
+import type { z } from 'zod';
+import type { Deps } from '../domain/deps.js';
+import type { ErrorCode } from '../errors.js';
+import { BadRequestError } from '../errors.js';
+import { parseWith } from '../protocol/frames.js';
+import type { PushApiEnv } from './context.js';
+
+export type Method = 'get' | 'post' | 'delete';
+
+/** A request header a route reads, for validation and the OpenAPI document. */
+export interface HeaderSpec {
+  name: string;
+  required: boolean;
+  description: string;
+  schema: z.ZodType<string>;
+}
+
+/** What a handler gets: validated inputs and the domain deps. */
+export interface RouteInput<P, Q, B> {
+  deps: Deps;
+  params: P;
+  query: Q;
+  body: B;
+  headers: Record<string, string | undefined>;
+}
+
+/**
+ * One `/v1` route: its schemas drive both request validation and the OpenAPI document,
+ * so the two cannot drift apart. `path` uses OpenAPI's `{name}` syntax.
+ */
+export interface ApiRoute<PS extends z.ZodType = z.ZodType, QS extends z.ZodType = z.ZodType, BS extends z.ZodType = z.ZodType> {
+  id: string;
+  method: Method;
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  params?: PS;
+  query?: QS;
+  body?: BS;
+  headers?: HeaderSpec[];
+  response: { status: 200 | 201 | 202; description: string; schema: z.ZodType };
+  /** Error codes this route can answer besides 401/429/500, for the document. */
+  errors: ErrorCode[];
+  handler(input: RouteInput<z.output<PS>, z.output<QS>, z.output<BS>>): Promise<unknown>;
+}
+
+/** Declares a route with its inputs typed from its schemas. */
+export function defineRoute<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType>(route: ApiRoute<PS, QS, BS>): ApiRoute {
+  return route as unknown as ApiRoute;
+}
+
+/** `/v1/users/{uid}` → `/v1/users/:uid` (Hono's syntax). */
+export const honoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+/** Reads a JSON request body: empty or malformed JSON is BAD_REQUEST, never a 500. */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') throw new BadRequestError('a JSON request body is required');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new BadRequestError(`malformed JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Registers routes on a Hono app: validate params, query, headers and body, call the handler, answer JSON. */
+export function mountRoutes(api: Hono<PushApiEnv>, routes: readonly ApiRoute[]): void {
+  for (const route of routes) {
+    api.on(route.method.toUpperCase(), honoPath(route.path), async (c) => {
+      const params = route.params ? parseWith(route.params, c.req.param()) : {};
+      const query = route.query ? parseWith(route.query, c.req.query()) : {};
+      const headers: Record<string, string | undefined> = {};
+      for (const h of route.headers ?? []) {
+        const value = c.req.header(h.name);
+        if (value === undefined && h.required) throw new BadRequestError(`the ${h.name} header is required`);
+        headers[h.name.toLowerCase()] = value === undefined ? undefined : parseWith(h.schema, value);
+      }
+      const body = route.body ? parseWith(route.body, await readJson(c)) : undefined;
+      const data = await route.handler({ deps: c.get('deps'), params, query, body, headers });
+      return c.json(data as object, route.response.status);
+    });
+  }
+}

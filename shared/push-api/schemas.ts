@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { MAX_PUSH_TARGETS, MIN_PUSH_OP } from '../domain/push.js';
+import { targetSchema } from '../protocol/frames.js';
+import { gidSchema, ridSchema, uidSchema } from '../protocol/identifiers.js';
+
+/**
+ * The `/v1` request and response schemas: requests are validated with them and
+ * `/openapi.json` is generated from them.
+ */
+
+const body = z.unknown().refine((b) => b !== undefined, 'body is required').meta({ description: 'Any JSON value.' });
+/** A connection key: the connection id (API Gateway's, or the gateway's goim `key`). */
+export const keySchema = z.string().min(1).max(128).meta({ description: 'Connection key (connection id).' });
+
+export const uidParams = z.object({ uid: uidSchema });
+export const gidParams = z.object({ gid: gidSchema });
+export const memberParams = z.object({ gid: gidSchema, uid: uidSchema });
+export const ridParams = z.object({ rid: ridSchema });
+
+export const idempotencyKey = z.string().min(1).max(64);
+
+export const pushRequest = z
+  .object({
+    op: z
+      .number()
+      .int()
+      .min(MIN_PUSH_OP)
+      .max(2 ** 31 - 1)
+      .meta({ description: 'Business op (≥ 1000), the frame\'s `op`.' }),
+    body,
+    to: z.union([
+      z.strictObject({ users: z.array(uidSchema).min(1).max(MAX_PUSH_TARGETS) }).meta({ description: 'Every live connection of these users.' }),
+      z.strictObject({ keys: z.array(keySchema).min(1).max(MAX_PUSH_TARGETS) }).meta({ description: 'These connections.' }),
+      z.strictObject({ room: ridSchema }).meta({ description: 'Every connection in the room.' }),
+      z.strictObject({ all: z.literal(true) }).meta({ description: 'Every live connection.' }),
+    ]),
+    speed: z.number().int().min(1).optional().meta({ description: 'Push-all only: connections per second (goim\'s `speed`).' }),
+  })
+  .meta({ title: 'PushRequest' });
+
+export const pushResult = z
+  .object({
+    pushId: z.string(),
+    connections: z.number().int().meta({ description: 'Live connections targeted when accepted; 0 = nobody online, nothing queued.' }),
+  })
+  .meta({ title: 'PushResult' });
+
+export const messageRequest = z
+  .object({
+    from: uidSchema.default('system').meta({ description: 'Sender: a user, or `system` (default).' }),
+    to: z.union([z.strictObject({ user: uidSchema }), z.strictObject({ group: gidSchema })]),
+    body,
+  })
+  .meta({ title: 'MessageRequest' });
+
+export const messageAccepted = z.object({ msgId: z.string() }).meta({ title: 'MessageAccepted' });
+
+export const messageSchema = z
+  .object({
+    id: z.string(),
+    conv: z.string(),
+    from: z.string(),
+    to: targetSchema,
+    body: z.unknown(),
+    cmid: z.string(),
+    sentAt: z.number().int(),
+  })
+  .meta({ title: 'Message' });
+
+export const timelineQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0).meta({ description: 'Return messages with seq greater than this.' }),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+});
+
+export const timelinePage = z
+  .object({ messages: z.array(z.object({ seq: z.number().int(), message: messageSchema })), head: z.number().int() })
+  .meta({ title: 'TimelinePage' });
+
+const membersField = z.array(uidSchema).max(1000);
+
+export const createGroupRequest = z
+  .object({
+    group: gidSchema.optional().meta({ description: 'Group id; a random one when omitted.' }),
+    name: z.string().max(200).optional(),
+    owner: uidSchema.default('system').meta({ description: 'Owner (and member); `system` by default.' }),
+    members: membersField.default([]),
+  })
+  .meta({ title: 'CreateGroupRequest' });
+
+export const membersRequest = z.object({ members: membersField.min(1) }).meta({ title: 'MembersRequest' });
+
+export const groupInfo = z
+  .object({ gid: z.string(), name: z.string(), owner: z.string(), createdAt: z.number().int(), memberCount: z.number().int() })
+  .meta({ title: 'Group' });
+
+export const groupDetail = groupInfo.extend({ members: z.array(z.string()) }).meta({ title: 'GroupDetail' });
+
+export const groupList = z.object({ groups: z.array(z.string()) }).meta({ title: 'GroupList' });
+
+export const presence = z
+  .object({
+    uid: z.string(),
+    online: z.boolean(),
+    connections: z.array(
+      z.object({
+        key: z.string().meta({ description: 'Connection key: usable with `to.keys` of /v1/push.' }),
+        kind: z.enum(['apigw', 'gateway']),
+        device: z.string(),
+        platform: z.string(),
+        rooms: z.array(z.string()),
+        connectedAt: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ title: 'Presence' });
+
+export const roomOnline = z.object({ room: z.string(), online: z.number().int() }).meta({ title: 'RoomOnline' });
+export const onlineTotal = z.object({ connections: z.number().int(), users: z.number().int() }).meta({ title: 'OnlineTotal' });
+export const empty = z.object({}).meta({ title: 'Empty' });
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'INTERNAL']),
+      message: z.string(),
+    }),
+  })
+  .meta({ title: 'Error' });

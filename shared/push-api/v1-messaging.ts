@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { sendMessage } from '../domain/messaging.js';
+import { pushTransient } from '../domain/push.js';
+import { defineRoute } from './route.js';
+import { idempotencyKey, messageAccepted, messageRequest, pushRequest, pushResult } from './schemas.js';
+
+/**
+ * `POST /v1/push`: a transient push (goim's job) to users, connection keys, a room or
+ * everyone. Not stored. Answers once the push jobs are durable in the queue.
+ *
+ * @example
+ * curl -H 'Authorization: Bearer edgeim-local-key' -H 'Content-Type: application/json' \
+ *   -d '{"op":1000,"body":{"score":"2:1"},"to":{"room":"match-7"}}' http://localhost:3000/v1/push
+ */
+export const pushRoute = defineRoute({
+  id: 'push',
+  method: 'post',
+  path: '/v1/push',
+  tag: 'push',
+  summary: 'Push a transient event',
+  description:
+    'Sends `{"type":"push","op","body"}` to every live connection of the target, through the job queue (one queue group per target, so pushes to one target keep their order). Nothing is stored: offline targets miss it. `Idempotency-Key` (optional) makes a retried request a no-op within 5 minutes. Push-all honours `speed` (connections per second).',
+  body: pushRequest,
+  headers: [{ name: 'Idempotency-Key', required: false, description: 'Request id; a retry with the same key is dropped by the queue.', schema: idempotencyKey }],
+  response: { status: 202, description: 'Accepted: queued for the connections counted.', schema: pushResult },
+  errors: ['BAD_REQUEST', 'TOO_LARGE'],
+  handler: ({ deps, body, headers }) =>
+    pushTransient(deps, { op: body.op, body: body.body, to: body.to, speed: body.speed, requestId: headers['idempotency-key'] ?? randomUUID() }),
+});
+
+/**
+ * `POST /v1/messages`: a persisted message as a user or `system`, to a user or a group:
+ * the same path as a client's `send` (stored in inboxes, synced, delivered live).
+ *
+ * @example
+ * curl -H 'Authorization: Bearer edgeim-local-key' -H 'Idempotency-Key: order-42-shipped' \
+ *   -d '{"to":{"user":"alice"},"body":{"text":"Your order shipped"}}' http://localhost:3000/v1/messages
+ */
+export const messagesRoute = defineRoute({
+  id: 'sendMessage',
+  method: 'post',
+  path: '/v1/messages',
+  tag: 'messages',
+  summary: 'Send a persisted message',
+  description:
+    'Same path as a client `send`: the message gets an id, is stored in every recipient inbox (or the group timeline) and delivered to live connections. `Idempotency-Key` is the client message id: the same key from the same sender stores one message and answers the same `msgId`. Sending to a group needs the sender to be a member (`system` is a member of the groups it owns).',
+  body: messageRequest,
+  headers: [{ name: 'Idempotency-Key', required: true, description: 'Client message id (1–64 chars): the same key twice stores one message.', schema: idempotencyKey }],
+  response: { status: 202, description: 'Accepted: durable in the queue.', schema: messageAccepted },
+  errors: ['BAD_REQUEST', 'TOO_LARGE', 'FORBIDDEN', 'NOT_FOUND'],
+  handler: ({ deps, body, headers }) => sendMessage(deps, { uid: body.from }, { to: body.to, cmid: headers['idempotency-key'], body: body.body }),
+});

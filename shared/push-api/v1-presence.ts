@@ -1,0 +1,66 @@
+import { mapLimit } from '../domain/pool.js';
+import { syncTimeline } from '../domain/timelines.js';
+import { defineRoute } from './route.js';
+import { onlineTotal, presence, ridParams, roomOnline, timelinePage, timelineQuery, uidParams } from './schemas.js';
+
+/** Who is online, and a user's inbox, for backends. */
+export const presenceRoutes = [
+  defineRoute({
+    id: 'getPresence',
+    method: 'get',
+    path: '/v1/users/{uid}/presence',
+    tag: 'presence',
+    summary: "A user's live connections",
+    description: 'Every live connection of the user, on the WebSocket API (`apigw`) and the gateway (`gateway`), with device and platform.',
+    params: uidParams,
+    response: { status: 200, description: 'Presence.', schema: presence },
+    errors: ['BAD_REQUEST'],
+    handler: async ({ deps, params }) => {
+      const now = deps.clock.now();
+      const refs = await deps.sessions.byUser(params.uid, now);
+      const sessions = await mapLimit(refs, 8, (ref) => deps.sessions.get(ref.connectionId, now));
+      const connections = sessions
+        .filter((s) => s !== undefined)
+        .map((s) => ({ key: s.connectionId, kind: s.kind, device: s.device, platform: s.platform, rooms: s.rooms, connectedAt: s.connectedAt }));
+      return { uid: params.uid, online: connections.length > 0, connections };
+    },
+  }),
+  defineRoute({
+    id: 'getTimeline',
+    method: 'get',
+    path: '/v1/users/{uid}/timeline',
+    tag: 'messages',
+    summary: "A user's inbox",
+    description: 'Messages after `after` (seq), ascending, at most `limit`, and the inbox head: what the user would get with `sync`.',
+    params: uidParams,
+    query: timelineQuery,
+    response: { status: 200, description: 'One page.', schema: timelinePage },
+    errors: ['BAD_REQUEST'],
+    handler: ({ deps, params, query }) => syncTimeline(deps, { uid: params.uid }, { timeline: 'inbox', after: query.after, limit: query.limit }),
+  }),
+  defineRoute({
+    id: 'getRoomOnline',
+    method: 'get',
+    path: '/v1/rooms/{rid}/online',
+    tag: 'presence',
+    summary: 'Live connections in a room',
+    params: ridParams,
+    response: { status: 200, description: 'Count.', schema: roomOnline },
+    errors: ['BAD_REQUEST'],
+    handler: async ({ deps, params }) => ({ room: params.rid, online: await deps.sessions.roomCount(params.rid, deps.clock.now()) }),
+  }),
+  defineRoute({
+    id: 'getOnlineTotal',
+    method: 'get',
+    path: '/v1/online/total',
+    tag: 'presence',
+    summary: 'Live connections and users in total',
+    description: 'Scans the sessions table: meant for dashboards, not per-request paths.',
+    response: { status: 200, description: 'Totals.', schema: onlineTotal },
+    errors: [],
+    handler: async ({ deps }) => {
+      const counts = await deps.sessions.liveCounts(deps.clock.now());
+      return { connections: counts.connections, users: counts.users };
+    },
+  }),
+];
