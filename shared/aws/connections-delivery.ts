@@ -50,6 +50,21 @@ export class ConnectionsDelivery implements Delivery {
     }
   }
 
+  /** Gateway extension: many connections of one gateway task in one HTTP call. */
+  async postBatch(endpoint: string, items: { connectionId: string; data: string }[]): Promise<{ gone: string[] }> {
+    const res = await fetch(`${endpoint}/@batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+    if (!res.ok) throw new Error(`POST ${endpoint}/@batch answered ${res.status}`);
+    return (await res.json()) as { gone: string[] };
+  }
+
+  /** Gateway extension: one frame to a gateway task's local members of a room. */
+  async postRoom(endpoint: string, rid: string, data: string, except?: string): Promise<void> {
+    const query = except ? `?except=${encodeURIComponent(except)}` : '';
+    const res = await fetch(`${endpoint}/@rooms/${encodeURIComponent(rid)}${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: data });
+    if (!res.ok) throw new Error(`POST ${endpoint}/@rooms/${rid} answered ${res.status}`);
+    await res.arrayBuffer();
+  }
+
   /** Closes every keep-alive socket. */
   destroy(): void {
     for (const client of this.clients.values()) client.destroy();

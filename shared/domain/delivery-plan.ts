@@ -14,6 +14,16 @@ interface Outbox {
   queued: Queued[];
 }
 
+interface RoomBroadcast {
+  rid: string;
+  data: string;
+  record: number;
+  except?: string | undefined;
+}
+
+/** Largest `@batch` request body sent to one gateway task in one call. */
+const MAX_BATCH_REQUEST_BYTES = 1024 * 1024;
+
 export interface PlanResult {
   /** Earliest record with a frame that could not be delivered (retry from there), if any. */
   failedFrom?: number;
@@ -26,9 +36,21 @@ export interface PlanResult {
  * Frames bound for live connections during one job invocation. Frames for the same
  * connection go out merged into `batch` frames of at most `maxBytes` (API Gateway bills
  * per 32 KiB frame), in the order they were added, so per-connection order holds.
+ *
+ * Connections held by gateway tasks are reached with the gateway's extensions when the
+ * delivery offers them: one `@batch` call per task for all its connections, and one
+ * `@rooms` call per task and room broadcast (the task fans out to its members itself).
  */
 export class DeliveryPlan {
   private readonly outboxes = new Map<string, Outbox>();
+  private readonly broadcasts = new Map<string, RoomBroadcast[]>();
+
+  /** A frame for every member of a room that `endpoint` (a gateway task) holds, but `except`. */
+  addRoomBroadcast(endpoint: string, rid: string, frame: PushableFrame, record: number, except?: string): void {
+    let list = this.broadcasts.get(endpoint);
+    if (!list) this.broadcasts.set(endpoint, (list = []));
+    list.push({ rid, data: JSON.stringify(frame), record, except });
+  }
 
   add(ref: ConnectionRef, frame: PushableFrame, record: number): void {
     let box = this.outboxes.get(ref.connectionId);
@@ -51,23 +73,79 @@ export class DeliveryPlan {
   /** Posts every outbox (bounded concurrency); never rejects, reports what failed instead. */
   async deliver(delivery: Delivery, concurrency: number, maxBytes: number, onError?: (err: unknown, ref: ConnectionRef) => void): Promise<PlanResult> {
     const result: PlanResult = { gone: [], posts: 0 };
-    await mapLimit([...this.outboxes.values()], concurrency, async (box) => {
-      for (const chunk of chunkFrames(box.queued, maxBytes)) {
-        try {
-          result.posts++;
-          const outcome = await delivery.post(box.ref.endpoint, box.ref.connectionId, chunk.payload);
-          if (outcome === 'gone') {
-            result.gone.push(box.ref);
-            return;
-          }
-        } catch (err) {
-          onError?.(err, box.ref);
-          result.failedFrom = Math.min(result.failedFrom ?? Infinity, chunk.firstRecord);
-          return; // later chunks to this connection must not overtake the failed one
-        }
+    const fail = (record: number) => (result.failedFrom = Math.min(result.failedFrom ?? Infinity, record));
+    const tasks: (() => Promise<void>)[] = [];
+    const perTask = new Map<string, Outbox[]>();
+    for (const box of this.outboxes.values()) {
+      if (box.ref.kind === 'gateway' && delivery.postBatch) {
+        const list = perTask.get(box.ref.endpoint);
+        if (list) list.push(box);
+        else perTask.set(box.ref.endpoint, [box]);
+      } else {
+        tasks.push(() => this.deliverOne(delivery, box, maxBytes, result, fail, onError));
       }
-    });
+    }
+    for (const [endpoint, boxes] of perTask) tasks.push(() => this.deliverBatch(delivery, endpoint, boxes, maxBytes, result, fail, onError));
+    for (const [endpoint, list] of this.broadcasts) {
+      tasks.push(async () => {
+        for (const b of list) {
+          try {
+            result.posts++;
+            if (!delivery.postRoom) throw new Error('this delivery cannot broadcast to a room');
+            await delivery.postRoom(endpoint, b.rid, b.data, b.except);
+          } catch (err) {
+            onError?.(err, { connectionId: `@rooms/${b.rid}`, uid: '', endpoint, kind: 'gateway' });
+            fail(b.record);
+            return; // later broadcasts to this task must not overtake the failed one
+          }
+        }
+      });
+    }
+    await mapLimit(tasks, concurrency, (task) => task());
     return result;
+  }
+
+  private async deliverOne(delivery: Delivery, box: Outbox, maxBytes: number, result: PlanResult, fail: (record: number) => void, onError?: (err: unknown, ref: ConnectionRef) => void): Promise<void> {
+    for (const chunk of chunkFrames(box.queued, maxBytes)) {
+      try {
+        result.posts++;
+        if ((await delivery.post(box.ref.endpoint, box.ref.connectionId, chunk.payload)) === 'gone') {
+          result.gone.push(box.ref);
+          return;
+        }
+      } catch (err) {
+        onError?.(err, box.ref);
+        fail(chunk.firstRecord);
+        return; // later chunks to this connection must not overtake the failed one
+      }
+    }
+  }
+
+  /** One gateway task: every connection's chunks in `@batch` calls of bounded size, in order. */
+  private async deliverBatch(delivery: Delivery, endpoint: string, boxes: Outbox[], maxBytes: number, result: PlanResult, fail: (record: number) => void, onError?: (err: unknown, ref: ConnectionRef) => void): Promise<void> {
+    const refs = new Map(boxes.map((b) => [b.ref.connectionId, b.ref]));
+    const items: { connectionId: string; data: string; record: number }[] = [];
+    for (const box of boxes) for (const c of chunkFrames(box.queued, maxBytes)) items.push({ connectionId: box.ref.connectionId, data: c.payload, record: c.firstRecord });
+    let start = 0;
+    while (start < items.length) {
+      let end = start;
+      let bytes = 0;
+      while (end < items.length && (end === start || bytes + items[end]!.data.length < MAX_BATCH_REQUEST_BYTES)) bytes += items[end++]!.data.length;
+      const slice = items.slice(start, end);
+      try {
+        result.posts++;
+        const { gone } = await delivery.postBatch!(endpoint, slice.map(({ connectionId, data }) => ({ connectionId, data })));
+        for (const id of new Set(gone)) {
+          const ref = refs.get(id);
+          if (ref) result.gone.push(ref);
+        }
+      } catch (err) {
+        onError?.(err, boxes[0]!.ref);
+        fail(Math.min(...items.slice(start).map((i) => i.record)));
+        return;
+      }
+      start = end;
+    }
   }
 }
 

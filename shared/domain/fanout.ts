@@ -4,6 +4,7 @@ import type { DeliveryPlan } from './delivery-plan.js';
 import type { ConnectionRef, Job } from './model.js';
 import { mapLimit } from './pool.js';
 import { planPush } from './push.js';
+import { planRoom } from './room-fanout.js';
 
 /** Parallel store calls per job record (appends, session look-ups). */
 const STORE_CONCURRENCY = 16;
@@ -30,9 +31,7 @@ export async function planJob(deps: FanoutDeps, job: Job, plan: DeliveryPlan, re
   const now = deps.clock.now();
   if (job.kind === 'room') {
     const rid = (message.to as { room: string }).room;
-    for (const ref of await deps.sessions.roomMembers(rid, now)) {
-      if (ref.connectionId !== job.origin) plan.add(ref, { type: 'message', timeline: `room:${rid}`, seq: 0, message }, record);
-    }
+    await planRoom(deps, rid, { type: 'message', timeline: `room:${rid}`, seq: 0, message }, plan, record, job.origin);
     return;
   }
   if ('user' in message.to) {

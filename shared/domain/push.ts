@@ -3,6 +3,7 @@ import { checkBodySize, type PushFrame } from '../protocol/frames.js';
 import type { Deps } from './deps.js';
 import type { DeliveryPlan } from './delivery-plan.js';
 import type { PushJob, PushJobTarget } from './model.js';
+import { planRoom } from './room-fanout.js';
 import { queueSafeId } from './messaging.js';
 import { mapLimit } from './pool.js';
 
@@ -110,7 +111,7 @@ export async function planPush(deps: PushDeps, job: PushJob, plan: DeliveryPlan,
     const session = await deps.sessions.get(to.key, now);
     if (session) plan.add(session, frame, record);
   } else if ('room' in to) {
-    for (const ref of await deps.sessions.roomMembers(to.room, now)) plan.add(ref, frame, record);
+    await planRoom(deps, to.room, { ...frame, room: to.room }, plan, record);
   } else {
     await planPushAllPage(deps, job, frame, plan, record);
   }

@@ -156,6 +156,8 @@ export interface PushFrame {
   op: number;
   body: unknown;
   encoding?: 'base64';
+  /** Set on room pushes: they reach every room member, whatever its goim `accepts`. */
+  room?: string;
 }
 export interface ErrorFrame {
   type: 'error';

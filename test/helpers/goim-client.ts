@@ -232,3 +232,16 @@ export class GoimClient {
     else this.packets.push(p);
   }
 }
+
+/**
+ * A gateway client seen as a push receiver: business-op packets (≥ 1000) read as the
+ * WebSocket API's `{type: 'push', op, body}` with the body as a UTF-8 string, so tests
+ * can hold WebSocket-API and gateway clients in one list.
+ */
+export function asReceiver(client: GoimClient) {
+  const toFrame = (p: GoimPacket) => (p.op >= 1000 ? { type: 'push', op: p.op, body: p.body.toString('utf8') } : { type: `goim:${p.op}` });
+  return {
+    next: async (match: (f: Record<string, any>) => boolean, timeoutMs?: number) => toFrame(await client.next((p) => match(toFrame(p)), timeoutMs)),
+    pending: (type: string) => client.packets.map(toFrame).filter((f) => f.type === type),
+  };
+}

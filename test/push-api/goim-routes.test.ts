@@ -8,7 +8,6 @@ describe('goim-compatible routes', () => {
 
   it('push by mids reaches every connection of each user, with the raw body as a string', async () => {
     const [a1, a2, b1] = await Promise.all([t.connect('gm-a', { device: 'a1' }), t.connect('gm-a', { device: 'a2' }), t.connect('gm-b')]);
-    // A gateway client of gm-a joins this list once the gateway lands.
     const receivers: Receiver[] = [a1, a2, b1];
 
     const res = await api().goim('POST', '/push/mids', { operation: 1001, mids: ['gm-a', 'gm-b', 'gm-nobody'] }, 'hello "goim"');

@@ -11,7 +11,6 @@ describe('presence and online counts', () => {
     expect(await presence('pr-ann')).toEqual({ uid: 'pr-ann', online: false, connections: [] });
     const web = await t.connect('pr-ann', { device: 'laptop', platform: 'web' });
     const phone = await t.connect('pr-ann', { device: 'phone', platform: 'ios' });
-    // A gateway (goim TCP) connection of pr-ann joins here once the gateway lands.
     await phone.call('join', { room: 'pr-room' });
 
     const now = await presence('pr-ann');

@@ -13,7 +13,6 @@ describe('push to everyone', () => {
   let receivers: Receiver[] = [];
 
   it('reaches every live connection, unpaced, through /v1/push and /goim/push/all', async () => {
-    // Gateway clients join this list once the gateway lands.
     receivers = await Promise.all(Array.from({ length: N }, (_, i) => t.connect(`all-${i}`)));
 
     const started = Date.now();

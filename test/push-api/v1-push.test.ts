@@ -8,7 +8,6 @@ describe('POST /v1/push', () => {
 
   it('to users: every connection of each user gets the JSON body, in order', async () => {
     const [a1, a2, b1] = await Promise.all([t.connect('vp-a', { device: 'a1' }), t.connect('vp-a', { device: 'a2' }), t.connect('vp-b')]);
-    // A gateway client of vp-a joins this list once the gateway lands.
     const receivers: Receiver[] = [a1, a2, b1];
     for (let i = 0; i < 5; i++) {
       const res = await api().post('/v1/push', { op: 2000, body: { n: i }, to: { users: ['vp-a', 'vp-b'] } });
@@ -32,7 +31,7 @@ describe('POST /v1/push', () => {
     await r1.call('join', { room: 'vp-room' });
     await k1.call('join', { room: 'vp-room' });
     expect((await api().post('/v1/push', { op: 2002, body: [1, 2], to: { room: 'vp-room' } })).body.connections).toBe(2);
-    for (const r of [r1, k1]) expect(await nextPush(r, 2002)).toEqual({ type: 'push', op: 2002, body: [1, 2] });
+    for (const r of [r1, k1]) expect(await nextPush(r, 2002)).toEqual({ type: 'push', op: 2002, body: [1, 2], room: 'vp-room' });
     await t.stack.drain();
     expect(k1.pending('push')).toEqual([]);
     expect(k2.pending('push')).toEqual([]);

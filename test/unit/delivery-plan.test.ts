@@ -55,4 +55,25 @@ describe('DeliveryPlan', () => {
     expect(result.gone.map((r) => r.connectionId)).toEqual(['c']);
     expect(rec.posts.map((p) => p.id)).toEqual(['b']); // a's second chunk must not overtake the failed first
   });
+
+  it('reaches gateway connections with one @batch call per task and rooms with one @rooms call per task', async () => {
+    const gw = (id: string, endpoint: string) => ({ connectionId: id, uid: 'u', endpoint, kind: 'gateway' as const });
+    const calls: string[] = [];
+    const delivery: Delivery = {
+      post: async (_e, id) => (calls.push(`post ${id}`), 'ok'),
+      disconnect: async () => undefined,
+      postBatch: async (endpoint, items) => (calls.push(`batch ${endpoint} ${items.map((i) => i.connectionId).join(',')}`), { gone: items.some((i) => i.connectionId === 'g3') ? ['g3'] : [] }),
+      postRoom: async (endpoint, rid, _data, except) => void calls.push(`room ${endpoint} ${rid} except=${except}`),
+    };
+    const plan = new DeliveryPlan();
+    plan.add(gw('g1', 'http://task-a'), push(1), 0);
+    plan.add(gw('g2', 'http://task-a'), push(2), 0);
+    plan.add(gw('g3', 'http://task-b'), push(3), 1);
+    plan.add(ref('apigw-1'), push(4), 1);
+    plan.addRoomBroadcast('http://task-a', 'lobby', push(5), 2, 'g1');
+    const result = await plan.deliver(delivery, 4, 32_768);
+    expect(calls.sort()).toEqual(['batch http://task-a g1,g2', 'batch http://task-b g3', 'post apigw-1', 'room http://task-a lobby except=g1']);
+    expect(result.gone.map((r) => r.connectionId)).toEqual(['g3']);
+    expect(result.failedFrom).toBeUndefined();
+  });
 });
