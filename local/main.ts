@@ -26,6 +26,7 @@ const c = stack.config;
 console.log(`
 edgeim is running locally
 
+  Demo chat         ${stack.pushUrl}/      (open it in two tabs, pick two users)
   WebSocket API     ${stack.wsUrl}/?token=TOKEN      (npm run token -- alice)
   Push API          ${stack.pushUrl}/v1   (Authorization: Bearer ${c.EDGEIM_API_KEYS === LOCAL_API_KEY ? LOCAL_API_KEY : 'KEY'}; reference ${stack.pushUrl}/docs)
   @connections      ${c.EDGEIM_WS_MANAGEMENT_ENDPOINT}/@connections/{id}

@@ -57,3 +57,8 @@ export function fromWireError(error: unknown): EdgeImError {
   const e = (error ?? {}) as { code?: unknown; message?: unknown };
   return new EdgeImError(typeof e.code === 'string' ? e.code : 'INTERNAL', typeof e.message === 'string' ? e.message : 'request failed');
 }
+
+/** Any thrown value as an EdgeImError: itself when it is one, else `INTERNAL` with it as the cause. */
+export function asError(err: unknown): EdgeImError {
+  return err instanceof EdgeImError ? err : new EdgeImError('INTERNAL', String((err as Error)?.message ?? err), { cause: err });
+}
