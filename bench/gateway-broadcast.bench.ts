@@ -13,6 +13,8 @@ export interface BroadcastBench {
   connections: number;
   messages: number;
   bodyBytes: number;
+  /** `@rooms` requests kept in flight by the pusher (more in flight → more frames merged per write). */
+  inFlight: number;
   bare: { deliveriesPerSec: number; p50Ms: number; p99Ms: number };
   gateway: { deliveriesPerSec: number; p50Ms: number; p99Ms: number; received: number };
   /** gateway / bare deliveries per second. */
@@ -57,7 +59,7 @@ export async function run(options: { connections?: number; messages?: number; in
     const url = `${gw.ready.endpoint}/@rooms/live:bench`;
     const started = performance.timeOrigin + performance.now();
     let next = 0;
-    const inFlight = options.inFlight ?? 4;
+    const inFlight = options.inFlight ?? 32;
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
         while (next < messages) {
@@ -69,7 +71,7 @@ export async function run(options: { connections?: number; messages?: number; in
     );
     const r = await load.next('received', 180_000);
     const gateway = { ...figures(r, started), received: r.received };
-    return { connections, messages, bodyBytes: BODY_BYTES, bare: bareFigures, gateway, ratio: gateway.deliveriesPerSec / bareFigures.deliveriesPerSec };
+    return { connections, messages, bodyBytes: BODY_BYTES, inFlight, bare: bareFigures, gateway, ratio: gateway.deliveriesPerSec / bareFigures.deliveriesPerSec };
   } finally {
     await load.stop();
     await gw.stop();
@@ -78,7 +80,7 @@ export async function run(options: { connections?: number; messages?: number; in
 }
 
 export function print(r: BroadcastBench): void {
-  console.log(`room broadcast: ${fmt(r.messages, 0)} messages of ${r.bodyBytes} B to ${fmt(r.connections, 0)} TCP connections in one room`);
+  console.log(`room broadcast: ${fmt(r.messages, 0)} messages of ${r.bodyBytes} B to ${fmt(r.connections, 0)} TCP connections in one room, ${r.inFlight} @rooms requests in flight`);
   console.log(`  bare net (1 write/msg)  ${fmt(r.bare.deliveriesPerSec, 0)} deliveries/s   latency p50 ${fmt(r.bare.p50Ms, 1)} ms  p99 ${fmt(r.bare.p99Ms, 1)} ms`);
   console.log(`  gateway (merged)        ${fmt(r.gateway.deliveriesPerSec, 0)} deliveries/s   latency p50 ${fmt(r.gateway.p50Ms, 1)} ms  p99 ${fmt(r.gateway.p99Ms, 1)} ms   (${fmt(r.ratio, 2)}x bare; ${fmt(r.gateway.received, 0)} received)`);
 }
