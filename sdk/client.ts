@@ -164,6 +164,11 @@ export class EdgeImClient extends Emitter<EdgeImEvents> {
     return this.request('removeMembers', { group, members }) as Promise<GroupInfo>;
   }
 
+  /** Deletes a group you own; later sends to it fail with NOT_FOUND. */
+  async deleteGroup(group: string): Promise<void> {
+    await this.request('deleteGroup', { group });
+  }
+
   /** The groups you belong to. */
   async groups(): Promise<string[]> {
     return ((await this.request('groups')) as { groups: string[] }).groups;

@@ -40,7 +40,7 @@ export interface CloseReason {
 }
 
 /** The actions a connection serves (docs/PROTOCOL.md). */
-export type Action = 'send' | 'sync' | 'ack' | 'join' | 'leave' | 'heartbeat' | 'createGroup' | 'addMembers' | 'removeMembers' | 'groups';
+export type Action = 'send' | 'sync' | 'ack' | 'join' | 'leave' | 'heartbeat' | 'createGroup' | 'addMembers' | 'removeMembers' | 'deleteGroup' | 'groups';
 
 /** One open, authenticated connection. */
 export interface Connection {

@@ -41,6 +41,14 @@ export async function removeMembers(deps: GroupDeps, caller: Caller, gid: string
   return requireGroup(deps, gid);
 }
 
+/** Deletes a group and every membership: its owner, or `system` (backends). Stored messages stay until they expire. */
+export async function deleteGroup(deps: GroupDeps, caller: Caller, gid: string): Promise<Record<string, never>> {
+  const group = await requireGroup(deps, gid);
+  if (caller.uid !== group.owner && caller.uid !== 'system') throw new ForbiddenError('only the group owner deletes the group');
+  await deps.groups.delete(gid);
+  return {};
+}
+
 /** Groups the caller belongs to. */
 export async function listGroups(deps: GroupDeps, caller: Caller): Promise<{ groups: string[] }> {
   return { groups: await deps.groups.groupsOf(caller.uid) };

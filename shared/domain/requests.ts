@@ -1,6 +1,6 @@
 import type { Request } from '../protocol/frames.js';
 import type { Caller, Deps } from './deps.js';
-import { addMembers, createGroup, listGroups, removeMembers } from './groups.js';
+import { addMembers, createGroup, deleteGroup, listGroups, removeMembers } from './groups.js';
 import { sendMessage } from './messaging.js';
 import { heartbeat, joinRoom, leaveRoom } from './rooms.js';
 import { ackTimeline, syncTimeline } from './timelines.js';
@@ -29,6 +29,8 @@ export async function handleRequest(deps: Deps, caller: Caller, req: Request): P
       return addMembers(deps, caller, req.group, req.members);
     case 'removeMembers':
       return removeMembers(deps, caller, req.group, req.members);
+    case 'deleteGroup':
+      return deleteGroup(deps, caller, req.group);
     case 'groups':
       return listGroups(deps, caller);
   }

@@ -56,6 +56,7 @@ export const requestSchema = z.discriminatedUnion('action', [
   }),
   z.object({ action: z.literal('addMembers'), id: requestId, group: gidSchema, members: membersField.min(1) }),
   z.object({ action: z.literal('removeMembers'), id: requestId, group: gidSchema, members: membersField.min(1) }),
+  z.object({ action: z.literal('deleteGroup'), id: requestId, group: gidSchema }),
   z.object({ action: z.literal('groups'), id: requestId }),
 ]);
 

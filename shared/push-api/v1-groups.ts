@@ -1,4 +1,4 @@
-import { addMembers, createGroup, listGroups, removeMembers } from '../domain/groups.js';
+import { addMembers, createGroup, deleteGroup, listGroups, removeMembers } from '../domain/groups.js';
 import type { Deps } from '../domain/deps.js';
 import { NotFoundError } from '../errors.js';
 import { defineRoute } from './route.js';
@@ -48,11 +48,7 @@ export const groupRoutes = [
     params: gidParams,
     response: { status: 200, description: 'Deleted.', schema: empty },
     errors: ['BAD_REQUEST', 'NOT_FOUND'],
-    handler: async ({ deps, params }) => {
-      if (!(await deps.groups.get(params.gid))) throw new NotFoundError(`group ${params.gid} does not exist`);
-      await deps.groups.delete(params.gid);
-      return {};
-    },
+    handler: ({ deps, params }) => deleteGroup(deps, { uid: 'system' }, params.gid),
   }),
   defineRoute({
     id: 'addGroupMembers',

@@ -50,4 +50,13 @@ describe('groups', () => {
     expect(await ben.call('removeMembers', { group: 'club', members: ['ben'] })).toMatchObject({ memberCount: 2 });
     expect(await ben.request('send', { to: { group: 'club' }, cmid: 'c-1', body: 1 })).toMatchObject({ error: { code: 'FORBIDDEN' } });
   });
+
+  it('the owner deletes a group; a send to it is then NOT_FOUND', async () => {
+    const [ann, ben] = await Promise.all([connect('ann'), connect('ben')]);
+    await ann.call('createGroup', { group: 'gone', members: ['ben'] });
+    expect(await ben.request('deleteGroup', { group: 'gone' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await ann.call('deleteGroup', { group: 'gone' })).toEqual({});
+    expect(await ben.request('send', { to: { group: 'gone' }, cmid: 'late', body: 1 })).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect((await ben.call('groups')).groups).not.toContain('gone');
+  });
 });
