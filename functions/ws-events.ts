@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { App } from '../shared/app.js';
 import { toErrorBody } from '../shared/errors.js';
-import { FrameError, type ErrorFrame, type ReplyFrame } from '../shared/protocol/frames.js';
+import { FrameError, replyFrame, type ErrorFrame, type ReplyFrame } from '../shared/protocol/frames.js';
 
 /** The WebSocket event fields edgeim reads (API Gateway sends more). */
 export interface WsEvent {
@@ -32,17 +32,8 @@ export function callerOf(event: WsEvent): { uid: string; connectionId: string } 
  * frame, or an `error` frame for a bad frame that had no usable `id`.
  */
 export function replyResult(id: string | undefined, outcome: { data: unknown } | { error: unknown }): APIGatewayProxyResultV2 {
-  let frame: ReplyFrame | ErrorFrame;
-  if ('data' in outcome) {
-    frame = { type: 'reply', ...(id !== undefined ? { id } : {}), ok: true, data: outcome.data };
-  } else {
-    const err = outcome.error;
-    const error = err instanceof FrameError ? { code: err.errorCode, message: err.message } : toErrorBody(err);
-    frame =
-      err instanceof FrameError && id === undefined
-        ? { type: 'error', error }
-        : { type: 'reply', ...(id !== undefined ? { id } : {}), ok: false, error };
-  }
+  let frame: ReplyFrame | ErrorFrame = replyFrame(id, outcome);
+  if ('error' in outcome && outcome.error instanceof FrameError && id === undefined) frame = { type: 'error', error: toErrorBody(outcome.error) };
   return { statusCode: 200, body: JSON.stringify(frame) };
 }
 

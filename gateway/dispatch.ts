@@ -1,11 +1,12 @@
 import { connect } from '../shared/domain/connections.js';
 import type { Caller } from '../shared/domain/deps.js';
 import { handleRequest } from '../shared/domain/requests.js';
-import { toErrorBody, UnauthorizedError } from '../shared/errors.js';
+import { UnauthorizedError } from '../shared/errors.js';
 import {
   ackPayloadSchema,
   FrameError,
   parseWith,
+  replyFrame,
   roomPayloadSchema,
   sendPayloadSchema,
   syncPayloadSchema,
@@ -137,18 +138,13 @@ async function jsonRequest(gw: Gateway, ch: Channel, caller: Caller, p: Packet, 
     }
     const req = parse(value);
     id = req.id;
-    frame = { type: 'reply', ...(id !== undefined ? { id } : {}), ok: true, data: await handleRequest(gw.deps, caller, req) };
+    frame = replyFrame(id, { data: await handleRequest(gw.deps, caller, req) });
   } catch (err) {
     if (err instanceof FrameError) id = err.requestId;
-    frame = { type: 'reply', ...(id !== undefined ? { id } : {}), ok: false, error: errorBody(err) };
+    frame = replyFrame(id, { error: err });
     if (!(err instanceof Error && 'code' in err)) gw.app.logger.error('gateway request failed', { op: p.op, err: String(err) });
   }
   gw.send(ch, textPacket(replyOp, JSON.stringify(frame), p.ver, p.seq));
-}
-
-/** The one mapping from an error to the `error` of a reply frame on the gateway. */
-function errorBody(err: unknown) {
-  return err instanceof FrameError ? { code: err.errorCode, message: err.message } : toErrorBody(err);
 }
 
 async function changeRoom(gw: Gateway, ch: Channel, caller: Caller, p: Packet): Promise<void> {
@@ -161,7 +157,7 @@ async function changeRoom(gw: Gateway, ch: Channel, caller: Caller, p: Packet): 
     }
     gw.send(ch, bytesPacket(Op.ChangeRoomReply, p.body, p.ver, p.seq));
   } catch (err) {
-    const frame: ReplyFrame = { type: 'reply', ok: false, error: errorBody(err) };
+    const frame = replyFrame(undefined, { error: err });
     gw.send(ch, textPacket(Op.ChangeRoomReply, JSON.stringify(frame), p.ver, p.seq));
   }
 }

@@ -142,11 +142,16 @@ export class SqsPoller {
     return { take, release };
   }
 
-  private async release(messages: Message[]): Promise<void> {
+  /** Hands messages back to the queue at once (visibility 0). */
+  private release(messages: Message[]): Promise<void> {
+    return this.setVisibility(messages, 0);
+  }
+
+  private async setVisibility(messages: Message[], seconds: number): Promise<void> {
     await this.sqs.send(
       new ChangeMessageVisibilityBatchCommand({
         QueueUrl: this.options.queueUrl,
-        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: 0 })),
+        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: seconds })),
       }),
     );
   }
@@ -185,14 +190,7 @@ export class SqsPoller {
     const seconds = this.options.visibilityTimeout;
     if (!seconds) return undefined;
     const timer = setInterval(() => {
-      this.sqs
-        .send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: this.options.queueUrl,
-            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: seconds })),
-          }),
-        )
-        .catch((err: unknown) => this.options.onError?.(err));
+      this.setVisibility(messages, seconds).catch((err: unknown) => this.options.onError?.(err));
     }, (seconds * 1000) / 2);
     timer.unref();
     return timer;

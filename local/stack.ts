@@ -1,5 +1,5 @@
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
@@ -94,7 +94,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await ensureTables(config);
   const sqsClient = createSqsClient(config);
   const visibilityTimeout = options.visibilityTimeout ?? 5;
-  const queueUrl = config.EDGEIM_QUEUE_URL || (await ensureQueue(config, visibilityTimeout));
+  const queueUrl = config.EDGEIM_QUEUE_URL || (await ensureQueue(sqsClient, visibilityTimeout));
   config = { ...config, EDGEIM_QUEUE_URL: queueUrl };
   const app = await createApp(config, { logger }, options.onClient ? { onClient: options.onClient } : {});
   const getApp = () => Promise.resolve(app);
@@ -163,8 +163,7 @@ async function ensureTables(config: Config): Promise<void> {
   ddb.destroy();
 }
 
-async function ensureQueue(config: Config, visibilityTimeout: number): Promise<string> {
-  const sqs = createSqsClient(config);
+async function ensureQueue(sqs: SQSClient, visibilityTimeout: number): Promise<string> {
   const out = await sqs.send(
     new CreateQueueCommand({
       QueueName: QUEUE_NAME,
@@ -176,6 +175,5 @@ async function ensureQueue(config: Config, visibilityTimeout: number): Promise<s
       },
     }),
   );
-  sqs.destroy();
   return out.QueueUrl ?? '';
 }

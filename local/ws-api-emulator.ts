@@ -176,9 +176,9 @@ export class WsApiEmulator {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn: Connection = { socket: ws, ...base, lastActiveAt: base.connectedAt, authorizer, queue: Promise.resolve() };
       this.connections.set(connectionId, conn);
-      this.touch(connectionId, conn);
+      this.touch(conn);
       ws.on('message', (data, isBinary) => {
-        this.touch(connectionId, conn);
+        this.touch(conn);
         const body = isBinary ? Buffer.from(data as Buffer).toString('base64') : data.toString();
         conn.queue = conn.queue.then(() => this.message(connectionId, conn, body, isBinary));
       });
@@ -194,12 +194,11 @@ export class WsApiEmulator {
     });
   }
 
-  private touch(connectionId: string, conn: Connection): void {
+  private touch(conn: Connection): void {
     conn.lastActiveAt = Date.now();
     clearTimeout(conn.idle);
     conn.idle = setTimeout(() => conn.socket.close(1001, 'Going away'), this.options.idleTimeoutMs ?? 600_000);
     conn.idle.unref();
-    void connectionId;
   }
 
   private async message(connectionId: string, conn: Connection, body: string, isBinary: boolean): Promise<void> {

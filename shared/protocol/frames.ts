@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BadRequestError, TooLargeError, type ErrorCode } from '../errors.js';
+import { EdgeImError, TooLargeError, toErrorBody, type ErrorCode } from '../errors.js';
 import { gidSchema, ridSchema, timelineSchema, uidSchema, type Target, type TimelineName } from './identifiers.js';
 
 /** A stored or broadcast message, as every client sees it (docs/PROTOCOL.md). */
@@ -72,14 +72,18 @@ export const syncPayloadSchema = z.object({ id: requestId, ...syncFields });
 export const ackPayloadSchema = z.object({ id: requestId, ...ackFields });
 export const roomPayloadSchema = z.object({ id: requestId, ...roomFields });
 
-/** A bad frame: carries the request id when one could be read, so the reply can echo it. */
-export class FrameError extends BadRequestError {
+/**
+ * A bad frame (BAD_REQUEST, or TOO_LARGE for an oversized one): carries the request id
+ * when one could be read, so the reply can echo it.
+ */
+export class FrameError extends EdgeImError {
+  override name = 'FrameError';
   constructor(
     message: string,
     readonly requestId?: string,
-    readonly errorCode: ErrorCode = 'BAD_REQUEST',
+    code: Extract<ErrorCode, 'BAD_REQUEST' | 'TOO_LARGE'> = 'BAD_REQUEST',
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -134,6 +138,12 @@ export function parseRequest(text: string, maxFrameBytes: number): Request {
 export function checkBodySize(body: unknown, max: number): void {
   const size = Buffer.byteLength(JSON.stringify(body) ?? '');
   if (size > max) throw new TooLargeError(`body is ${size} bytes; the limit is ${max}`);
+}
+
+/** The `reply` frame for a request's outcome: its data, or its error mapped to `{code, message}`. */
+export function replyFrame(id: string | undefined, outcome: { data: unknown } | { error: unknown }): ReplyFrame {
+  const base = id !== undefined ? { type: 'reply' as const, id } : { type: 'reply' as const };
+  return 'data' in outcome ? { ...base, ok: true, data: outcome.data } : { ...base, ok: false, error: toErrorBody(outcome.error) };
 }
 
 /** Server → client frames. */
