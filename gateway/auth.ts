@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { TokenVerifier } from '../shared/domain/auth.js';
 import { UnauthorizedError } from '../shared/errors.js';
-import { ID_PATTERN } from '../shared/protocol/identifiers.js';
+import { isUid } from '../shared/protocol/identifiers.js';
 import { isBusinessOp } from '../shared/protocol/goim/index.js';
 
 /**
@@ -48,7 +48,7 @@ export async function authenticate(body: Uint8Array, verifier: TokenVerifier, in
     uid = (await verifier.verify(auth.token)).uid;
   } else {
     uid = String(auth.mid ?? '');
-    if (!ID_PATTERN.test(uid)) throw new UnauthorizedError('mid is not a valid uid');
+    if (!isUid(uid)) throw new UnauthorizedError('mid is not a valid uid');
   }
   return {
     uid,

@@ -1,17 +1,20 @@
 /**
  * Why the gateway closes a connection on purpose. Each code goes to the client in a
- * DisconnectReply (op 6, JSON `{code, message}`) just before the close, and tells it
- * whether to reconnect:
+ * DisconnectReply (op 6, JSON `{code, message, reconnect, retryAfterMs?}`) just before
+ * the close. `reconnect` tells the client whether to come back (centrifuge's
+ * Disconnect{Code, Reason, Reconnect}); clients need not infer it from the code.
  *
- * | code              | reconnect?                                          |
- * |-------------------|-----------------------------------------------------|
- * | UNAUTHORIZED      | no, not with the same token                          |
- * | PROTOCOL_ERROR    | no, not before fixing the client (bad packet)        |
- * | HANDSHAKE_TIMEOUT | yes, and send Auth first                             |
- * | HEARTBEAT_TIMEOUT | yes, and heartbeat more often                        |
- * | SLOW_CONSUMER     | yes, with backoff; then `sync` what was missed       |
- * | SERVER_SHUTDOWN   | yes, at once (another task takes the connection)     |
- * | CLOSED_BY_SERVER  | only if the application says so (DELETE @connections)|
+ * | code              | reconnect | how                                               |
+ * |-------------------|-----------|---------------------------------------------------|
+ * | UNAUTHORIZED      | false     | not with the same token                           |
+ * | PROTOCOL_ERROR    | false     | not before fixing the client (bad packet)         |
+ * | HANDSHAKE_TIMEOUT | true      | and send Auth first                               |
+ * | HEARTBEAT_TIMEOUT | true      | and heartbeat more often                          |
+ * | SLOW_CONSUMER     | true      | with backoff; then `sync` what was missed         |
+ * | SERVER_SHUTDOWN   | true      | with jitter (another task takes the connection)   |
+ * | OVERLOADED        | true      | after `retryAfterMs`, with jitter                 |
+ * | RATE_LIMITED      | true      | after `retryAfterMs`; the client sent too much    |
+ * | CLOSED_BY_SERVER  | false     | only if the application says so (DELETE @connections) |
  */
 export type DisconnectCode =
   | 'UNAUTHORIZED'
@@ -20,10 +23,33 @@ export type DisconnectCode =
   | 'HEARTBEAT_TIMEOUT'
   | 'SLOW_CONSUMER'
   | 'SERVER_SHUTDOWN'
+  | 'OVERLOADED'
+  | 'RATE_LIMITED'
   | 'CLOSED_BY_SERVER';
+
+/** Whether a client closed with each code should reconnect. */
+export const RECONNECT: Record<DisconnectCode, boolean> = {
+  UNAUTHORIZED: false,
+  PROTOCOL_ERROR: false,
+  HANDSHAKE_TIMEOUT: true,
+  HEARTBEAT_TIMEOUT: true,
+  SLOW_CONSUMER: true,
+  SERVER_SHUTDOWN: true,
+  OVERLOADED: true,
+  RATE_LIMITED: true,
+  CLOSED_BY_SERVER: false,
+};
 
 /** A reason to close a connection, sent to the client in a DisconnectReply. */
 export interface DisconnectReason {
   code: DisconnectCode;
   message: string;
+  reconnect: boolean;
+  /** Wait at least this long before reconnecting (OVERLOADED, RATE_LIMITED). */
+  retryAfterMs?: number;
+}
+
+/** A DisconnectReason with `reconnect` filled from the code. */
+export function disconnectReason(code: DisconnectCode, message: string, retryAfterMs?: number): DisconnectReason {
+  return { code, message, reconnect: RECONNECT[code], ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
 }

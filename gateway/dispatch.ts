@@ -19,6 +19,7 @@ import { ChannelState, type Channel } from './channel.js';
 import { bytesPacket, textPacket } from './frame-packets.js';
 import type { Gateway } from './gateway.js';
 import { sessionOf } from './gateway-sessions.js';
+import { disconnectReason } from './disconnect-codes.js';
 
 /**
  * Client ops → domain actions (docs/PROTOCOL.md gateway section). Every action runs through
@@ -83,7 +84,7 @@ async function authorize(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
     auth = await authenticate(p.body, gw.app.verifier, gw.options.insecureAuth);
   } catch (err) {
     if (ch.state !== ChannelState.Authenticating) return;
-    gw.close(ch, { code: 'UNAUTHORIZED', message: err instanceof UnauthorizedError ? err.message : 'auth failed' }, false);
+    gw.close(ch, disconnectReason('UNAUTHORIZED', err instanceof UnauthorizedError ? err.message : 'auth failed'), false);
     return;
   }
   const id = `g${await gw.connectionIds.next()}`;

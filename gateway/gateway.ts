@@ -4,7 +4,7 @@ import type { Deps } from '../shared/domain/deps.js';
 import type { IdAllocator } from '../shared/domain/id-allocator.js';
 import { Op, type Packet } from '../shared/protocol/goim/index.js';
 import { ChannelState, type Channel } from './channel.js';
-import type { DisconnectReason } from './disconnect-codes.js';
+import { disconnectReason, type DisconnectReason } from './disconnect-codes.js';
 import { dispatch } from './dispatch.js';
 import type { OutPacket } from './frame-packets.js';
 import { textPacket } from './frame-packets.js';
@@ -41,7 +41,7 @@ export class Gateway {
   ) {
     this.outbound = new Outbound(
       { windowMs: options.mergeWindowMs, maxFrames: options.mergeMaxFrames, maxBytes: options.maxOutboundBytes },
-      (ch) => this.close(ch, { code: 'SLOW_CONSUMER', message: 'outbound queue full; reconnect and sync' }, false),
+      (ch) => this.close(ch, disconnectReason('SLOW_CONSUMER', 'outbound queue full; reconnect and sync'), false),
     );
     this.sessions = new GatewaySessions(app.sessions, this, this.rooms, options.roomCountTtlMs);
     this.deps = { ...app, sessions: this.sessions };
@@ -170,7 +170,7 @@ export class Gateway {
     for (const ch of this.channels.values()) {
       if (ch.state !== ChannelState.Open) continue;
       if (ch.lastActive < silentBefore) {
-        this.close(ch, { code: 'HEARTBEAT_TIMEOUT', message: 'no heartbeat within the timeout' }, true);
+        this.close(ch, disconnectReason('HEARTBEAT_TIMEOUT', 'no heartbeat within the timeout'), true);
       } else if (ch.expiresAt < renewBefore) {
         const expiresAt = Math.floor(now / 1000) + this.options.sessionTtlSeconds;
         ch.expiresAt = expiresAt;
@@ -186,6 +186,6 @@ export class Gateway {
 function handshakeExpired(gw: Gateway, ch: Channel): void {
   ch.handshakeTimer = null;
   if (ch.state < ChannelState.Open) {
-    gw.close(ch, { code: 'HANDSHAKE_TIMEOUT', message: 'no auth within the handshake timeout' }, false);
+    gw.close(ch, disconnectReason('HANDSHAKE_TIMEOUT', 'no auth within the handshake timeout'), false);
   }
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ChannelState } from './channel.js';
 import { FrameTranslationError, translateFrameText, type OutPacket } from './frame-packets.js';
 import type { Gateway } from './gateway.js';
+import { disconnectReason } from './disconnect-codes.js';
 
 /** Largest request body the internal API reads (a job's `/@batch` of many connections). */
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -70,7 +71,7 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
     }
     if (method === 'DELETE') {
       req.resume();
-      gw.close(ch, { code: 'CLOSED_BY_SERVER', message: 'closed by the server' }, true);
+      gw.close(ch, disconnectReason('CLOSED_BY_SERVER', 'closed by the server'), true);
       res.writeHead(204).end();
       return;
     }

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import type { WebSocketServer } from 'ws';
 import type { Gateway } from './gateway.js';
+import { disconnectReason } from './disconnect-codes.js';
 
 /** What a gateway listens with. */
 export interface Listeners {
@@ -27,7 +28,7 @@ export async function shutdown(gw: Gateway, listeners: Listeners, timeoutMs: num
   const closedWs = new Promise<void>((resolve) => listeners.ws.close(() => resolve()));
   gw.outbound.flush();
   for (const ch of [...gw.all]) {
-    gw.close(ch, { code: 'SERVER_SHUTDOWN', message: 'server is shutting down; reconnect' }, true);
+    gw.close(ch, disconnectReason('SERVER_SHUTDOWN', 'server is shutting down; reconnect'), true);
   }
   await Promise.race([Promise.all([...gw.removals]), sleep(Math.max(0, deadline - Date.now() - 200))]);
   // Give clients a moment to read the DisconnectReply and close their side.

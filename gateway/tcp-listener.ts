@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { PacketReader, ProtocolError } from '../shared/protocol/goim/index.js';
 import { Channel } from './channel.js';
 import type { Gateway } from './gateway.js';
+import { disconnectReason } from './disconnect-codes.js';
 
 const CHANNEL = Symbol('edgeim.channel');
 type TaggedSocket = Socket & { [CHANNEL]: TcpChannel };
@@ -63,7 +64,7 @@ function onData(this: TaggedSocket, chunk: Buffer): void {
     const message = err instanceof ProtocolError ? `${err.code}: ${err.message}` : 'bad packet';
     if (!(err instanceof ProtocolError)) ch.gw.app.logger.error('gateway packet handling failed', { err: String(err) });
     this.pause();
-    ch.gw.close(ch, { code: 'PROTOCOL_ERROR', message }, false);
+    ch.gw.close(ch, disconnectReason('PROTOCOL_ERROR', message), false);
   }
 }
 

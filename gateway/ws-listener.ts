@@ -3,6 +3,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { decodePacket, HEADER_SIZE, Op, ProtocolError, writeHeader } from '../shared/protocol/goim/index.js';
 import { Channel } from './channel.js';
 import type { Gateway } from './gateway.js';
+import { disconnectReason } from './disconnect-codes.js';
 
 const CHANNEL = Symbol('edgeim.channel');
 type TaggedSocket = WebSocket & { [CHANNEL]: WsChannel };
@@ -71,7 +72,7 @@ function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
   } catch (err) {
     const message = err instanceof ProtocolError ? `${err.code}: ${err.message}` : 'bad packet';
     if (!(err instanceof ProtocolError)) ch.gw.app.logger.error('gateway packet handling failed', { err: String(err) });
-    ch.gw.close(ch, { code: 'PROTOCOL_ERROR', message }, false);
+    ch.gw.close(ch, disconnectReason('PROTOCOL_ERROR', message), false);
   }
 }
 

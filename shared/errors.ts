@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'OVERLOADED'
   | 'INTERNAL';
 
 export class EdgeImError extends Error {
@@ -58,8 +60,47 @@ export class NotFoundError extends EdgeImError {
   }
 }
 
+/** The request contradicts an earlier one it claims to repeat (a `cmid` reused with another `to` or `body`). */
+export class ConflictError extends EdgeImError {
+  override name = 'ConflictError';
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+
+/** The caller's request budget is spent; retry after `retryAfterMs`. */
+export class RateLimitedError extends EdgeImError {
+  override name = 'RateLimitedError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super('RATE_LIMITED', message);
+  }
+}
+
+/** The server sheds load it cannot take now (not the caller's fault); retry after `retryAfterMs`. */
+export class OverloadedError extends EdgeImError {
+  override name = 'OverloadedError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super('OVERLOADED', message, options);
+  }
+}
+
+/** The wire form of an error: `{code, message}`, plus `retryAfterMs` where the error knows one. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  retryAfterMs?: number;
+}
+
 /** Maps anything thrown to `{code, message}`; unknown errors become INTERNAL without leaking details. */
-export function toErrorBody(err: unknown): { code: ErrorCode; message: string } {
+export function toErrorBody(err: unknown): ErrorBody {
+  if (err instanceof RateLimitedError || err instanceof OverloadedError) return { code: err.code, message: err.message, retryAfterMs: err.retryAfterMs };
   if (err instanceof EdgeImError) return { code: err.code, message: err.message };
   return { code: 'INTERNAL', message: 'internal error' };
 }

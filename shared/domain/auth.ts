@@ -1,6 +1,6 @@
 import { SignJWT, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { UnauthorizedError } from '../errors.js';
-import { ID_PATTERN } from '../protocol/identifiers.js';
+import { isUid } from '../protocol/identifiers.js';
 
 /** Who a verified token belongs to. */
 export interface Identity {
@@ -48,8 +48,8 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       if (!token) throw new UnauthorizedError('missing token');
       try {
         const { payload } = await jwtVerify(token, key as Uint8Array, verifyOptions);
-        const uid = payload.sub;
-        if (!uid || !ID_PATTERN.test(uid)) throw new UnauthorizedError('token sub is not a valid uid');
+        const uid: unknown = payload.sub;
+        if (!isUid(uid)) throw new UnauthorizedError('token sub is not a valid uid');
         return { uid, exp: payload.exp as number };
       } catch (err) {
         if (err instanceof UnauthorizedError) throw err;

@@ -1,14 +1,19 @@
 import { z } from 'zod';
 
-/** User, group and room ids: 1–64 chars of `[A-Za-z0-9_.:@-]` (docs/PROTOCOL.md). */
-export const ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,64}$/;
+/**
+ * User and group ids: 1–64 chars of `[A-Za-z0-9_.@-]` (docs/PROTOCOL.md). No `:`, so an
+ * id built from uids (a conversation id, a key) can never be read two ways.
+ */
+export const UID_PATTERN = /^[A-Za-z0-9_.@-]{1,64}$/;
+/** Room ids may also hold `:` (goim's `type:id`); rooms are never joined into other ids. */
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,64}$/;
 
-export const idSchema = (what: string) =>
-  z.string().regex(ID_PATTERN, `${what} must be 1-64 chars of [A-Za-z0-9_.:@-]`);
+/** Whether `value` is a valid user (or group) id: a string of the uid charset. */
+export const isUid = (value: unknown): value is string => typeof value === 'string' && UID_PATTERN.test(value);
 
-export const uidSchema = idSchema('uid');
-export const gidSchema = idSchema('group id');
-export const ridSchema = idSchema('room id');
+export const uidSchema = z.string().regex(UID_PATTERN, 'uid must be 1-64 chars of [A-Za-z0-9_.@-]');
+export const gidSchema = z.string().regex(UID_PATTERN, 'group id must be 1-64 chars of [A-Za-z0-9_.@-]');
+export const ridSchema = z.string().regex(ROOM_ID_PATTERN, 'room id must be 1-64 chars of [A-Za-z0-9_.:@-]');
 
 /** Where a message goes. */
 export type Target = { user: string } | { group: string } | { room: string };
@@ -31,7 +36,7 @@ export type TimelineName = 'inbox' | `group:${string}`;
 
 export const timelineSchema = z.union([
   z.literal('inbox'),
-  z.string().regex(/^group:[A-Za-z0-9_.:@-]{1,64}$/, 'timeline must be "inbox" or "group:<gid>"'),
+  z.string().regex(/^group:[A-Za-z0-9_.@-]{1,64}$/, 'timeline must be "inbox" or "group:<gid>"'),
 ]) as z.ZodType<TimelineName>;
 
 /** The storage owner of a timeline: a user's inbox or a group's timeline. */

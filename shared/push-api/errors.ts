@@ -1,7 +1,9 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { BadRequestError, EdgeImError, NotFoundError, toErrorBody, TooLargeError, type ErrorCode } from '../errors.js';
+import { BadRequestError, EdgeImError, NotFoundError, OverloadedError, RateLimitedError, toErrorBody, TooLargeError, type ErrorCode } from '../errors.js';
+
+export { RateLimitedError };
 
 /** HTTP status of each wire error code: the push API's one mapping. */
 export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
@@ -10,7 +12,9 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   TOO_LARGE: 413,
+  CONFLICT: 409,
   RATE_LIMITED: 429,
+  OVERLOADED: 503,
   INTERNAL: 500,
 };
 
@@ -21,20 +25,11 @@ const GOIM_CODE_OF: Record<ErrorCode, number> = {
   FORBIDDEN: -400,
   NOT_FOUND: -400,
   TOO_LARGE: -400,
+  CONFLICT: -400,
   RATE_LIMITED: -429,
+  OVERLOADED: -503,
   INTERNAL: -500,
 };
-
-/** Thrown when a key's request budget is spent (429, with Retry-After). */
-export class RateLimitedError extends EdgeImError {
-  override name = 'RateLimitedError';
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super('RATE_LIMITED', message);
-  }
-}
 
 /** Turns anything thrown into an EdgeImError; Hono's own HTTP errors keep their meaning. */
 export function asEdgeImError(err: unknown): EdgeImError | undefined {
@@ -59,10 +54,10 @@ export const isGoimPath = (path: string) => path === '/goim' || path.startsWith(
 export function errorResponse(c: Context, err: unknown): Response {
   const known = asEdgeImError(err);
   const body = toErrorBody(known ?? err);
-  if (known instanceof RateLimitedError) c.header('Retry-After', String(known.retryAfterSeconds));
+  if (known instanceof RateLimitedError || known instanceof OverloadedError) c.header('Retry-After', String(Math.max(1, Math.ceil(known.retryAfterMs / 1000))));
   if (body.code === 'UNAUTHORIZED') c.header('WWW-Authenticate', 'Bearer');
   if (isGoimPath(c.req.path)) {
-    const status = body.code === 'UNAUTHORIZED' || body.code === 'RATE_LIMITED' ? STATUS_OF[body.code] : 200;
+    const status = body.code === 'UNAUTHORIZED' || body.code === 'RATE_LIMITED' || body.code === 'OVERLOADED' ? STATUS_OF[body.code] : 200;
     return c.json({ code: GOIM_CODE_OF[body.code], message: body.message }, status);
   }
   return c.json({ error: body }, STATUS_OF[body.code]);

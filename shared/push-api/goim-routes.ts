@@ -6,7 +6,7 @@ import { pushTransient, type PushTarget } from '../domain/push.js';
 import { mapLimit } from '../domain/pool.js';
 import { BadRequestError } from '../errors.js';
 import { parseWith } from '../protocol/frames.js';
-import { ID_PATTERN } from '../protocol/identifiers.js';
+import { ROOM_ID_PATTERN } from '../protocol/identifiers.js';
 import type { PushApiEnv } from './context.js';
 
 /**
@@ -15,7 +15,7 @@ import type { PushApiEnv } from './context.js';
  */
 export function goimRoomId(type: string, room: string): string {
   const rid = `${type}:${room}`;
-  if (!type || !room || !ID_PATTERN.test(rid) || type.includes(':')) throw new BadRequestError('type and room must be ids of [A-Za-z0-9_.@-]');
+  if (!type || !room || !ROOM_ID_PATTERN.test(rid) || type.includes(':')) throw new BadRequestError('type and room must be ids of [A-Za-z0-9_.@-]');
   return rid;
 }
 

@@ -27,8 +27,8 @@ export class RateLimiter {
     bucket.at = now;
     if (bucket.tokens < 1) {
       this.buckets.set(key, bucket);
-      const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
-      throw new RateLimitedError(`rate limit of ${this.perSecond} requests/s exceeded`, retryAfter);
+      const retryAfterMs = Math.max(1, Math.ceil(((1 - bucket.tokens) / this.perSecond) * 1000));
+      throw new RateLimitedError(`rate limit of ${this.perSecond} requests/s exceeded`, retryAfterMs);
     }
     bucket.tokens -= 1;
     this.buckets.set(key, bucket);

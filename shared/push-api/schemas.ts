@@ -121,7 +121,8 @@ export const empty = z.object({}).meta({ title: 'Empty' });
 export const errorSchema = z
   .object({
     error: z.object({
-      code: z.enum(['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED', 'INTERNAL']),
+      code: z.enum(['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'OVERLOADED', 'INTERNAL']),
+      retryAfterMs: z.number().int().optional(),
       message: z.string(),
     }),
   })
