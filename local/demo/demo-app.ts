@@ -2,7 +2,8 @@
  * The demo chat page's script: the SDK over the WebSocket API, no framework. Bundled for
  * the browser by the local runtime (esbuild). `?user=alice` connects at once.
  */
-import { convOf, EdgeImClient, IndexedDbStorage, MemoryStorage, wsApiTransport, type ClientStorage, type Target, type TimelineMessage } from '../../sdk/index.js';
+import { IndexedDbStorage } from '../../sdk/browser.js';
+import { convOf, EdgeImClient, MemoryStorage, wsApiTransport, type ClientStorage, type Target, type TimelineMessage } from '../../sdk/index.js';
 
 const GROUP = 'demo-team';
 const ROOM = 'lobby';
