@@ -110,6 +110,21 @@ describe('send retries', () => {
   });
 });
 
+describe('token expiry and the local clock', () => {
+  it('connects with the token the refresh hook returned even when the local clock says it expired (the server judges)', async () => {
+    const { transport } = scripted([]);
+    const seen: string[] = [];
+    const connect = transport.connect.bind(transport);
+    transport.connect = (t, h) => (seen.push(t), connect(t, h));
+    const fresh = await token('rules-user', -30); // what a device whose clock runs ahead sees
+    const client = new EdgeImClient({ transport, token: await token('rules-user', -60), heartbeat: false, refreshToken: () => fresh });
+    clients.push(client);
+    await client.connect();
+    expect(client.state).toBe('open');
+    expect(seen).toEqual([fresh]);
+  });
+});
+
 describe('goim DisconnectReply', () => {
   const closeWith = (body: unknown): CloseReason => {
     let reason: CloseReason | undefined;
