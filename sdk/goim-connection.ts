@@ -168,7 +168,7 @@ export class GoimConnection implements Connection {
 function readDisconnect(body: unknown): Disconnect {
   const d = (body ?? {}) as { code?: unknown; message?: unknown; reconnect?: unknown; retryAfterMs?: unknown };
   const code = typeof d.code === 'string' ? d.code : 'CLOSED_BY_SERVER';
-  const reconnect = typeof d.reconnect === 'boolean' ? d.reconnect : code !== 'UNAUTHORIZED' && code !== 'PROTOCOL_ERROR' && code !== 'CLOSED_BY_SERVER';
+  const reconnect = typeof d.reconnect === 'boolean' ? d.reconnect : code !== 'UNAUTHORIZED' && code !== 'PROTOCOL_ERROR';
   const wait = retryAfter(d.retryAfterMs);
   return { code, message: typeof d.message === 'string' ? d.message : '', reconnect, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
 }

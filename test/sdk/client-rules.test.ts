@@ -146,6 +146,7 @@ describe('goim DisconnectReply', () => {
     expect(closeWith({ code: 'OVERLOADED', message: 'm', reconnect: true, retryAfterMs: -5 }).retryAfterMs).toBeUndefined();
     expect(closeWith({ code: 'SLOW_CONSUMER', message: 'm' }).reconnect).toBe(true);
     expect(closeWith({ code: 'PROTOCOL_ERROR', message: 'm' }).reconnect).toBe(false);
+    expect(closeWith('not json at all')).toMatchObject({ code: 'CLOSED_BY_SERVER', reconnect: true });
   });
 
   it('during Auth: OVERLOADED rejects with NETWORK carrying retryAfterMs; reconnect: false rejects with CLOSED', async () => {
