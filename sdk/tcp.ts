@@ -9,8 +9,12 @@
  *
  * const client = new EdgeImClient({ transport: goimTcpTransport({ host: '127.0.0.1', port: 3101 }), token });
  * await client.connect();
+ *
+ * // A deployed stack: the load balancer's TLS listener.
+ * goimTcpTransport({ host: 'gw.example.com', port: 3104, tls: true });
  */
-import { connect as netConnect } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { EdgeImError } from './errors.js';
 import { GoimConnection, type GoimAuthOptions } from './goim-connection.js';
 import { withTimeout } from './goim-ws-transport.js';
@@ -23,7 +27,16 @@ export interface GoimTcpTransportOptions extends GoimAuthOptions {
   port: number;
   /** Time allowed for the TCP connect plus Auth (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * Connect over TLS. `true` verifies the server's certificate against Node's CAs for
+   * `host` (SNI too); an object adds `tls.connect` options, e.g. `{ ca }` to trust a
+   * private or self-signed CA. Default: plaintext (local use and testing only).
+   */
+  tls?: boolean | GoimTlsOptions;
 }
+
+/** `tls.connect` options the goim TCP transport passes through. */
+export type GoimTlsOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized' | 'minVersion' | 'checkServerIdentity'>;
 
 /**
  * goim's binary protocol over TCP: packets reassembled from the stream, TCP batches
@@ -42,17 +55,24 @@ export function goimTcpTransport(options: GoimTcpTransportOptions): Transport {
 }
 
 async function openTcp(options: GoimTcpTransportOptions, token: string, handlers: ConnectionHandlers): Promise<Connection> {
-  const socket = netConnect({ host: options.host, port: options.port });
+  const socket = openSocket(options);
   socket.setNoDelay(true);
   const conn = new GoimConnection({ write: (b) => socket.write(b), close: () => socket.end() }, handlers);
   let failure: unknown;
   socket.on('data', (chunk: Uint8Array) => conn.onBytes(chunk));
   socket.on('error', (err) => (failure = err));
   await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
+    socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
     socket.once('close', () => reject(new EdgeImError('NETWORK', `cannot connect to ${options.host}:${options.port}`, { cause: failure })));
   });
   socket.on('close', () => conn.onLinkClosed(failure));
   await withTimeout(conn.authenticate(token, options), options.connectTimeoutMs ?? 10_000, () => socket.destroy());
   return conn;
+}
+
+/** A plain TCP socket, or a TLS one that verifies the server (SNI = host unless it is an IP). */
+function openSocket(options: GoimTcpTransportOptions): Socket {
+  if (!options.tls) return netConnect({ host: options.host, port: options.port });
+  const extra = options.tls === true ? {} : options.tls;
+  return tlsConnect({ host: options.host, port: options.port, ...(isIP(options.host) ? {} : { servername: options.host }), ...extra });
 }
