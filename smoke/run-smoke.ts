@@ -142,7 +142,10 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions = {}):
     });
     await check('ping', async () => {
       const time = await ping(target.webSocketUrl, await target.token(alice), NodeWs);
-      return `pong, time ${time}`;
+      // API Gateway's request time in epoch milliseconds: within minutes of this clock.
+      const skew = time - Date.now();
+      if (Math.abs(skew) > 5 * 60_000) throw new Error(`pong time ${time} is ${skew} ms off this clock (not epoch milliseconds?)`);
+      return `pong, time ${time} (${skew} ms from this clock)`;
     });
   } finally {
     for (const d of devices) d.client.close();
