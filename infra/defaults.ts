@@ -157,6 +157,9 @@ export function resolveProps(props: EdgeImStackProps = {}): ResolvedProps {
     // The queue's visibility timeout is six times this, and SQS caps it at 12 hours.
     timeoutSeconds: int('job.timeoutSeconds', job.timeoutSeconds, 30, 5, 900),
   };
+  if (resolvedJob.maxConcurrency > accountConcurrencyLimit - UNRESERVED_MINIMUM) {
+    problems.push(`job.maxConcurrency (${resolvedJob.maxConcurrency}) must leave at least ${UNRESERVED_MINIMUM} of the account's Lambda concurrency (${accountConcurrencyLimit}) to the other handlers`);
+  }
   const jobReserved = functions['fanout-job'].reservedConcurrency;
   if (jobReserved !== undefined && resolvedJob.maxConcurrency > jobReserved) {
     problems.push(`job.maxConcurrency (${resolvedJob.maxConcurrency}) must not exceed the job's reserved concurrency (${jobReserved}), or the queue's batches are throttled`);

@@ -34,6 +34,7 @@ describe('stack props are checked at synth', () => {
     ['a zero throttle', { apis: { connect: { rateLimit: 0 } } }, /apis.connect.rateLimit must be a number above 0/],
     ['an alarm topic that is not SNS', { alarms: { topicArn: 'arn:aws:sqs:eu-west-1:123456789012:q' } }, /alarms.topicArn must be an SNS topic ARN/],
     ['a job timeout of 0', { job: { timeoutSeconds: 0 } }, /job.timeoutSeconds must be an integer from 5 to 900/],
+    ['a job that may take the whole account\'s concurrency', { job: { maxConcurrency: 1000 } }, /job.maxConcurrency \(1000\) must leave at least 100 of the account's Lambda concurrency \(1000\)/],
     ['a certificate that is not ACM', { gateway: { certificateArn: 'arn:aws:iam::123456789012:server-certificate/x' } }, /ACM certificate ARN/],
     ['a bad stage name', { stageName: 'my stage' }, /stageName may hold/],
   ])('%s fails with a clear message', (_, props, message) => {
