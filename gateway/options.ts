@@ -1,4 +1,5 @@
-import type { Config } from '../shared/config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, type Config } from '../shared/config.js';
 import type { IdAllocator } from '../shared/domain/id-allocator.js';
 
 /** How to run a gateway; `gatewayOptions(config)` fills it from the configuration. */
@@ -28,6 +29,26 @@ export interface GatewayOptions {
   closeLingerMs: number;
   /** Source of connection ids; default: a segment allocator named `conn` on the ids table. */
   connectionIds?: IdAllocator;
+  /**
+   * Serve goim TCP and goim WebSocket over TLS with this certificate chain and key (PEM).
+   * Default: plaintext, as behind a load balancer that terminates TLS (the cloud stack).
+   */
+  tls?: GatewayTls | undefined;
+}
+
+/** A certificate chain and its private key, PEM. */
+export interface GatewayTls {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+/** TLS from EDGEIM_GATEWAY_TLS_CERT_FILE / EDGEIM_GATEWAY_TLS_KEY_FILE: both or neither. */
+function tlsFromConfig(config: Config): GatewayTls | undefined {
+  const certFile = config.EDGEIM_GATEWAY_TLS_CERT_FILE;
+  const keyFile = config.EDGEIM_GATEWAY_TLS_KEY_FILE;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new ConfigError('set both EDGEIM_GATEWAY_TLS_CERT_FILE and EDGEIM_GATEWAY_TLS_KEY_FILE, or neither');
+  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
 
 /** Gateway options from the configuration (EDGEIM_GATEWAY_*, EDGEIM_GOIM_*, timeouts). */
@@ -49,6 +70,7 @@ export function gatewayOptions(config: Config, overrides: Partial<GatewayOptions
     sessionTtlSeconds: config.EDGEIM_SESSION_TTL_SECONDS,
     roomCountTtlMs: 1000,
     closeLingerMs: 5000,
+    tls: overrides.tls ?? tlsFromConfig(config),
     ...overrides,
   };
 }

@@ -17,7 +17,7 @@ export interface RunningGateway {
   ports: { tcp: number; ws: number; http: number };
   /** `@connections` endpoint written in this task's sessions. */
   endpoint: string;
-  /** goim over WebSocket URL (`ws://host:port/sub`). */
+  /** goim over WebSocket URL (`ws://host:port/sub`, `wss://` with TLS). */
   wsUrl: string;
   /** The gateway's state (tests and benchmarks look inside). */
   gateway: Gateway;
@@ -59,7 +59,7 @@ export async function startGateway(app: App, overrides: Partial<GatewayOptions> 
   return {
     ports: { tcp: (tcp.address() as AddressInfo).port, ws: wsPort, http: httpPort },
     endpoint: gw.endpoint,
-    wsUrl: `ws://127.0.0.1:${wsPort}${WS_PATH}`,
+    wsUrl: `${options.tls ? 'wss' : 'ws'}://127.0.0.1:${wsPort}${WS_PATH}`,
     gateway: gw,
     close: () => (closing ??= shutdown(gw, listeners, options.shutdownTimeoutMs)),
   };

@@ -5,7 +5,11 @@ import { openWebSocket, resolveWebSocket, type Connection, type ConnectionHandle
 
 /** Options of the goim-over-WebSocket transport. */
 export interface GoimWsTransportOptions extends GoimAuthOptions {
-  /** The gateway's WebSocket URL, e.g. `ws://127.0.0.1:3102/sub`. */
+  /**
+   * The gateway's WebSocket URL, e.g. `ws://127.0.0.1:3102/sub`, or `wss://host:3103/sub`
+   * for a deployed stack's TLS listener (in Node, trust a private CA with a `WebSocket`
+   * class that passes `{ ca }` to `ws`).
+   */
   url: string;
   /** WebSocket constructor; defaults to the global one. */
   WebSocket?: WebSocketLike;

@@ -10,8 +10,12 @@
  *
  * const client = new EdgeImClient({ transport: goimTcpTransport({ host: '127.0.0.1', port: 3101 }), token });
  * await client.connect();
+ *
+ * // A deployed stack: the load balancer's TLS listener.
+ * goimTcpTransport({ host: 'gw.example.com', port: 3104, tls: true });
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { EdgeImError } from './errors.js';
 import type { ByteLink, GoimAuthOptions } from './goim-connection.js';
 import { goimSocketTransport, type SocketEvents } from './goim-socket-transport.js';
@@ -24,7 +28,16 @@ export interface GoimTcpTransportOptions extends GoimAuthOptions {
   port: number;
   /** Time allowed for the TCP connect plus Auth (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * Connect over TLS. `true` verifies the server's certificate against Node's CAs for
+   * `host` (SNI too); an object adds `tls.connect` options, e.g. `{ ca }` to trust a
+   * private or self-signed CA. Default: plaintext (local use and testing only).
+   */
+  tls?: boolean | GoimTlsOptions;
 }
+
+/** `tls.connect` options the goim TCP transport passes through. */
+export type GoimTlsOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized' | 'minVersion' | 'checkServerIdentity'>;
 
 /**
  * goim's binary protocol over TCP: packets reassembled from the stream, TCP batches
@@ -42,7 +55,7 @@ export function goimTcpTransport(options: GoimTcpTransportOptions): Transport {
 function openTcp(options: GoimTcpTransportOptions, events: SocketEvents): Promise<ByteLink> {
   let socket: Socket;
   try {
-    socket = netConnect({ host: options.host, port: options.port });
+    socket = openSocket(options);
   } catch (err) {
     throw new EdgeImError('CONFIGURATION', `cannot connect to ${options.host}:${options.port}: ${String((err as Error).message)}`, { cause: err });
   }
@@ -51,10 +64,17 @@ function openTcp(options: GoimTcpTransportOptions, events: SocketEvents): Promis
   socket.on('data', (chunk: Uint8Array) => events.data(chunk));
   socket.on('error', (err) => (failure = err));
   return new Promise((resolve, reject) => {
-    socket.once('connect', () => {
+    socket.once(options.tls ? 'secureConnect' : 'connect', () => {
       socket.on('close', () => events.closed(failure));
       resolve({ write: (b) => socket.write(b), close: () => socket.end() });
     });
     socket.once('close', () => reject(new EdgeImError('NETWORK', `cannot connect to ${options.host}:${options.port}`, { cause: failure })));
   });
+}
+
+/** A plain TCP socket, or a TLS one that verifies the server (SNI = host unless it is an IP). */
+function openSocket(options: GoimTcpTransportOptions): Socket {
+  if (!options.tls) return netConnect({ host: options.host, port: options.port });
+  const extra = options.tls === true ? {} : options.tls;
+  return tlsConnect({ host: options.host, port: options.port, ...(isIP(options.host) ? {} : { servername: options.host }), ...extra });
 }

@@ -110,6 +110,13 @@ export const configSchema = z
     EDGEIM_GATEWAY_MAX_OUTBOUND_BYTES: int(4 * 1024 * 1024, 1024),
     /** Gateway: on SIGTERM, clients are told and sessions removed within this time, then the process exits. */
     EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
+    /** Gateway: PEM certificate chain and key files; with both set, goim TCP and goim WebSocket are served over TLS. */
+    EDGEIM_GATEWAY_TLS_CERT_FILE: optionalString,
+    EDGEIM_GATEWAY_TLS_KEY_FILE: optionalString,
+    /** Gateway: CloudWatch namespace of the connection-count metric printed every minute (embedded metric format); off when empty. */
+    EDGEIM_GATEWAY_METRICS_NAMESPACE: optionalString,
+    /** Gateway: value of the metric's `Service` dimension (the stack sets its name). */
+    EDGEIM_GATEWAY_METRICS_SERVICE: z.string().default('edgeim'),
   })
   .superRefine((c, ctx) => {
     const sources = [c.EDGEIM_JWT_SECRET, c.EDGEIM_JWT_SECRET_ARN, c.EDGEIM_JWKS_URL].filter(Boolean);
