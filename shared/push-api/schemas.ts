@@ -47,7 +47,7 @@ export const pushResult = z
 
 export const messageRequest = z
   .object({
-    from: uidSchema.default('system').meta({ description: 'Sender: a user, or `system` (default).' }),
+    from: uidSchema.optional().meta({ description: 'The sender the message shows (default `system`). A label only: the message carries `"backend": true`, goes to the recipients only (never into this user\'s inbox) and grants nothing.' }),
     to: z.union([z.strictObject({ user: uidSchema }), z.strictObject({ group: gidSchema })]),
     body,
   })
@@ -64,6 +64,7 @@ export const messageSchema = z
     body: z.unknown(),
     cmid: z.string(),
     sentAt: z.number().int(),
+    backend: z.literal(true).optional().meta({ description: 'Sent by a backend through the push API: `from` is its label, not an authenticated user.' }),
   })
   .meta({ title: 'Message' });
 
@@ -82,7 +83,7 @@ export const createGroupRequest = z
   .object({
     group: gidSchema.optional().meta({ description: 'Group id; a random one when omitted.' }),
     name: z.string().max(200).optional(),
-    owner: uidSchema.default('system').meta({ description: 'Owner (and member); `system` by default.' }),
+    owner: uidSchema.optional().meta({ description: 'Owning user (and member), who may then manage the group from a client; none by default (only backends manage the group).' }),
     members: membersField.default([]),
   })
   .meta({ title: 'CreateGroupRequest' });
@@ -90,7 +91,7 @@ export const createGroupRequest = z
 export const membersRequest = z.object({ members: membersField.min(1) }).meta({ title: 'MembersRequest' });
 
 export const groupInfo = z
-  .object({ gid: z.string(), name: z.string(), owner: z.string(), createdAt: z.number().int(), memberCount: z.number().int() })
+  .object({ gid: z.string(), name: z.string(), owner: z.string().optional(), createdAt: z.number().int(), memberCount: z.number().int() })
   .meta({ title: 'Group' });
 
 export const groupDetail = groupInfo.extend({ members: z.array(z.string()) }).meta({ title: 'GroupDetail' });
@@ -121,7 +122,7 @@ export const empty = z.object({}).meta({ title: 'Empty' });
 export const errorSchema = z
   .object({
     error: z.object({
-      code: z.enum(['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'OVERLOADED', 'INTERNAL']),
+      code: z.enum(['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'IDEMPOTENCY_MISMATCH', 'RATE_LIMITED', 'OVERLOADED', 'INTERNAL']),
       retryAfterMs: z.number().int().optional(),
       message: z.string(),
     }),
