@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../../shared/app.js';
 import { signToken } from '../../shared/domain/auth.js';
+import { isUid } from '../../shared/protocol/identifiers.js';
 
 /** The users the demo page offers (any other uid can be typed in). */
 export const DEMO_USERS = ['alice', 'bob', 'carol', 'dave'];
@@ -18,7 +19,8 @@ export interface DemoOptions {
 /**
  * Serves the demo chat page in front of another fetch handler (the push API): `/`, the
  * page's script, and three local-only helpers — `/demo/config`, `/demo/token?uid=` (a
- * browser cannot sign tokens safely, so the local runtime does it for the demo) and
+ * browser cannot sign tokens safely, so the local runtime does it for the demo; any uid,
+ * and no uid grants more than any other) and
  * `/demo/presence?uids=`. Everything else goes to `next`. Local runtime only: never
  * mounted in the cloud stack.
  */
@@ -46,7 +48,7 @@ export function withDemoPage<A extends unknown[], R>(next: (req: Request, ...res
       case '/demo/token': {
         const uid = url.searchParams.get('uid') ?? '';
         if (!options.jwtSecret) return Response.json({ error: 'no local HS256 secret (JWKS mode): bring your own token' }, { status: 403 });
-        if (!/^[A-Za-z0-9_.:@-]{1,64}$/.test(uid)) return Response.json({ error: 'uid must be 1-64 chars of [A-Za-z0-9_.:@-]' }, { status: 400 });
+        if (!isUid(uid)) return Response.json({ error: 'uid must be 1-64 chars of [A-Za-z0-9_.@-]' }, { status: 400 });
         return Response.json({ token: await signToken(uid, options.jwtSecret, 3600) });
       }
       case '/demo/presence': {

@@ -10,7 +10,10 @@ import { gidSchema, ridSchema, uidSchema } from '../protocol/identifiers.js';
 
 const body = z.unknown().refine((b) => b !== undefined, 'body is required').meta({ description: 'Any JSON value.' });
 /** A connection key: the connection id (API Gateway's, or the gateway's goim `key`). */
-export const keySchema = z.string().min(1).max(128).meta({ description: 'Connection key (connection id).' });
+export const keySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_=+/.:@-]{1,128}$/, 'a connection key is 1-128 chars of [A-Za-z0-9_=+/.:@-]')
+  .meta({ description: 'Connection key (connection id).' });
 
 export const uidParams = z.object({ uid: uidSchema });
 export const gidParams = z.object({ gid: gidSchema });
