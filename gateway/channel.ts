@@ -73,7 +73,7 @@ export abstract class Channel {
   abstract remoteAddress(): string;
 }
 
-/** A client request waiting its turn; `retryAfterMs` marks one over the rate limit (answered RATE_LIMITED, its body dropped). */
+/** A client request waiting its turn; `retryAfterMs` marks one over the rate limit (answered RATE_LIMITED). */
 export interface PendingRequest extends Packet {
   retryAfterMs?: number;
 }

@@ -79,8 +79,8 @@ export class Gateway {
    *
    * Bounds per connection, so no client can grow the task's memory or hog it:
    * - a request budget (token bucket, `rateLimit`): a request over it still takes its
-   *   turn (replies stay in order) but is answered RATE_LIMITED with `retryAfterMs`,
-   *   and its body is not kept;
+   *   turn (replies stay in order, its id echoed) but is answered RATE_LIMITED with
+   *   `retryAfterMs` and never reaches the domain;
    * - at most `maxPendingRequests` requests and `maxPendingBytes` of their bodies
    *   waiting behind the running one: a client pipelining past that is closed with
    *   DisconnectReply RATE_LIMITED (after what was already queued for it).
@@ -93,7 +93,7 @@ export class Gateway {
     const retryAfterMs = this.admit(ch, now);
     if (ch.busy) {
       const queued = ch.requests?.length ?? 0;
-      const bytes = retryAfterMs > 0 ? 0 : p.body.length;
+      const bytes = p.body.length;
       if (queued >= this.options.maxPendingRequests || ch.pendingBytes + bytes > this.options.maxPendingBytes) {
         const wait = Math.max(retryAfterMs, this.pendingRetryAfterMs());
         this.close(ch, disconnectReason('RATE_LIMITED', `more than ${this.options.maxPendingRequests} requests or ${this.options.maxPendingBytes} bytes waiting; wait for replies`, wait), true);
@@ -134,7 +134,7 @@ export class Gateway {
       }
       if (ch.state >= ChannelState.Closing) break;
       p = ch.requests?.shift();
-      if (p !== undefined) ch.pendingBytes -= p.retryAfterMs ? 0 : p.body.length;
+      if (p !== undefined) ch.pendingBytes -= p.body.length;
       if (ch.requests?.length === 0) ch.requests = null;
     }
     ch.requests = null;
@@ -221,15 +221,13 @@ export class Gateway {
   }
 }
 
-const EMPTY = new Uint8Array(0);
-
 /**
  * A packet as it waits its turn: its body copied (the read chunk it views is reused),
- * or dropped when the request is over the rate limit.
+ * marked with `retryAfterMs` when it is over the connection's request budget.
  */
 function pending(p: Packet, retryAfterMs: number): PendingRequest {
-  if (retryAfterMs > 0) return { ver: p.ver, op: p.op, seq: p.seq, body: EMPTY, retryAfterMs };
-  return p.body.length === 0 ? p : { ver: p.ver, op: p.op, seq: p.seq, body: Buffer.from(p.body) };
+  const body = p.body.length === 0 ? p.body : Buffer.from(p.body);
+  return retryAfterMs > 0 ? { ver: p.ver, op: p.op, seq: p.seq, body, retryAfterMs } : { ver: p.ver, op: p.op, seq: p.seq, body };
 }
 
 function handshakeExpired(gw: Gateway, ch: Channel): void {

@@ -24,7 +24,8 @@ export interface ClientRequest {
 
 /**
  * The one request path of both client edges (the WebSocket API's `$default` and the
- * gateway's JSON ops): admit (rate limit), parse, `handleRequest`, then the reply frame
+ * gateway's JSON ops): parse, admit (rate limit: every frame, good or bad, spends the
+ * budget; parsing first lets a RATE_LIMITED reply echo the id), `handleRequest`, then the reply frame
  * with the request id echoed (recovered from a bad frame where it could be read). Every
  * failure becomes a reply with its stable code (shared/errors.ts); anything that is not
  * an EdgeImError is a bug: INTERNAL to the client, and logged.
@@ -34,9 +35,16 @@ export interface ClientRequest {
 export async function runClientRequest(deps: Deps, log: PipelineLog, req: ClientRequest): Promise<ReplyFrame | ErrorFrame> {
   let id: string | undefined;
   try {
-    req.admit?.();
-    const request = req.parse();
-    id = request.id;
+    let request: Request;
+    try {
+      request = req.parse();
+      id = request.id;
+    } catch (error) {
+      if (error instanceof FrameError) id = error.requestId;
+      req.admit?.(); // a bad frame spends the budget too
+      throw error;
+    }
+    req.admit?.(); // after parsing, so an over-budget reply still echoes the request id
     return replyFrame(id, { data: await handleRequest(deps, req.caller, request) });
   } catch (error) {
     if (error instanceof FrameError) id = error.requestId;

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { BackendCaller, Deps } from '../domain/deps.js';
 import { BadRequestError } from '../errors.js';
 import { parseWith } from '../protocol/frames.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../protocol/json-text.js';
 import type { PushApiEnv } from './context.js';
 import type { ApiErrorCode } from './errors.js';
 
@@ -56,10 +57,11 @@ export function defineRoute<PS extends z.ZodType, QS extends z.ZodType, BS exten
 /** `/v1/users/{uid}` → `/v1/users/:uid` (Hono's syntax). */
 export const honoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
-/** Reads a JSON request body: empty or malformed JSON is BAD_REQUEST, never a 500. */
+/** Reads a JSON request body: empty, malformed or too deeply nested JSON (MAX_JSON_DEPTH) is BAD_REQUEST, never a 500. */
 export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') throw new BadRequestError('a JSON request body is required');
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new BadRequestError(`the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
