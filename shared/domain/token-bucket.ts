@@ -25,10 +25,15 @@ export function takeToken(bucket: BucketState, limit: RateLimit, now: number): n
   bucket.at = now;
   if (tokens < 1) {
     bucket.tokens = tokens;
-    return Math.max(1, Math.ceil(((1 - tokens) / limit.perSecond) * 1000));
+    return msUntilToken(tokens, limit.perSecond);
   }
   bucket.tokens = tokens - 1;
   return 0;
+}
+
+/** Milliseconds until `tokens` (< 1) grows to a whole token (at least 1; float noise trimmed). */
+function msUntilToken(tokens: number, perSecond: number): number {
+  return Math.max(1, Math.ceil(((1 - tokens) * 1000) / perSecond - 1e-6));
 }
 
 /**
@@ -58,7 +63,7 @@ export class KeyedRateLimiter {
     if (!bucket || this.limit.perSecond <= 0) return 0;
     const now = this.now();
     const tokens = Math.min(this.limit.burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * this.limit.perSecond);
-    return tokens < 1 ? Math.max(1, Math.ceil(((1 - tokens) / this.limit.perSecond) * 1000)) : 0;
+    return tokens < 1 ? msUntilToken(tokens, this.limit.perSecond) : 0;
   }
 
   /** Takes one token for `key`: 0 when taken, else the wait in ms. */

@@ -117,7 +117,15 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
  * recursion) or invalid JSON is a FrameError (BAD_REQUEST) that says which.
  */
 export function parseJsonText(text: string, what = 'frame'): unknown {
-  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new FrameError(`${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    let id: string | undefined;
+    try {
+      id = readId(JSON.parse(text)); // V8's JSON.parse does not recurse: safe at any depth, and the reply can echo the id
+    } catch {
+      // not JSON either: no id
+    }
+    throw new FrameError(`${what} nests deeper than ${MAX_JSON_DEPTH} levels`, id);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
