@@ -19,11 +19,14 @@ export interface Message {
   id: string;
   /** Conversation: `u:<a>:<b>` (uids sorted), `g:<gid>` or `r:<rid>`. */
   conv: string;
+  /** The sender: a user, or (when `backend` is set) only the name a backend chose. */
   from: string;
   to: Target;
   body: unknown;
   cmid: string;
   sentAt: number;
+  /** Sent by a business backend through the push API: trust this flag, never the name in `from`. */
+  backend?: true;
 }
 
 /** A message with the timeline and seq it arrived on (seq 0 for rooms). */
