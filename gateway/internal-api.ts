@@ -9,7 +9,7 @@ import { disconnectReason } from './disconnect-codes.js';
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 const CONNECTION = /^(?:\/[^/@]+)?\/@connections\/([^/?]+)$/;
-const ROOM = /^(?:\/[^/@]+)?\/@rooms\/([^/?]+)$/;
+const ROOM = /^(?:\/[^/@]+)?\/@rooms(?:\/([^/?]+))?$/;
 const BATCH = /^(?:\/[^/@]+)?\/@batch$/;
 
 /**
@@ -24,7 +24,8 @@ const BATCH = /^(?:\/[^/@]+)?\/@batch$/;
  * - `DELETE /@connections/{id}`: DisconnectReply CLOSED_BY_SERVER and close → 204, or 410.
  * - `POST /@batch`: `{"items": [{"connectionId", "data"}]}` → 200 `{"gone": [ids]}`:
  *   many connections in one call; identical `data` strings are translated once.
- * - `POST /@rooms/{rid}[?except=<connectionId>]`: body = one JSON frame → 200
+ * - `POST /@rooms/{rid}[?except=<connectionId>]` (or `/@rooms?rid=<rid>`, for the room
+ *   ids `.` and `..` that a URL path cannot carry): body = one JSON frame → 200
  *   `{"delivered": n}`: the task fans the frame out to its own members of the room,
  *   encoded once (goim's comet-side room broadcast). Pushes here are room pushes: no
  *   accepts filtering.
@@ -127,9 +128,10 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
 
   m = ROOM.exec(path);
   if (m) {
-    const rid = decodePart(m[1]!);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    const rid = m[1] !== undefined ? decodePart(m[1]) : (query.get('rid') ?? undefined);
     if (rid === undefined) return json(res, 400, { message: 'bad room id' }, { 'x-amzn-errortype': 'BadRequestException' });
-    const except = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('except');
+    const except = query.get('except');
     const packets = translate(res, text, true);
     if (!packets) return;
     let delivered = 0;

@@ -64,8 +64,10 @@ export class ConnectionsDelivery implements Delivery {
 
   /** Gateway extension: one frame to a gateway task's local members of a room. */
   async postRoom(endpoint: string, rid: string, data: string, except?: string): Promise<void> {
-    // '.' encoded too, so a room named '.' or '..' is not a dot segment of the URL.
-    const url = new URL(`${endpoint}/@rooms/${encodeURIComponent(rid).replace(/\./g, '%2E')}${except ? `?except=${encodeURIComponent(except)}` : ''}`);
+    // A URL path cannot carry the room ids '.' and '..' (dot segments, even encoded): those go in the query.
+    const dots = rid === '.' || rid === '..';
+    const query = new URLSearchParams({ ...(dots ? { rid } : {}), ...(except ? { except } : {}) }).toString();
+    const url = new URL(`${endpoint}/@rooms${dots ? '' : `/${encodeURIComponent(rid)}`}${query ? `?${query}` : ''}`);
     const res = await fetch(url, { method: 'POST', headers: await this.gatewayHeaders(url, data), body: data });
     if (!res.ok) throw new Error(`POST ${endpoint}/@rooms/${rid} answered ${res.status}`);
     await res.arrayBuffer();

@@ -107,6 +107,14 @@ describe('adversarial goim clients', () => {
     expect(written).toBeLessThan(6000);
   });
 
+  it.each(['.', '..'])('a room named %j (a URL dot segment) still gets its room messages through the job', async (room) => {
+    const [a, b] = [await GoimClient.connect('tcp', ports(), 'dots-a'), await GoimClient.connect('ws', ports(), 'dots-b')];
+    clients.push(a, b);
+    for (const c of [a, b]) await c.call(OP.Join, OP.JoinReply, { room });
+    await a.call(OP.SendMsg, OP.SendMsgReply, { to: { room }, body: `to ${room}` });
+    expect((await b.next((p) => p.op === OP.Message)).json).toMatchObject({ timeline: `room:${room}`, message: { body: `to ${room}` } });
+  });
+
   describe('request budget per connection', () => {
     let tight: RunningGateway;
     beforeAll(async () => {
