@@ -1,21 +1,21 @@
 import { connect } from '../shared/domain/connections.js';
-import type { Caller } from '../shared/domain/deps.js';
+import { userCaller, type UserCaller } from '../shared/domain/deps.js';
+import { runClientRequest } from '../shared/domain/request-pipeline.js';
 import { handleRequest } from '../shared/domain/requests.js';
-import { UnauthorizedError } from '../shared/errors.js';
+import { RateLimitedError, UnauthorizedError } from '../shared/errors.js';
 import {
   ackPayloadSchema,
-  FrameError,
+  parseJsonText,
   parseWith,
   replyFrame,
   roomPayloadSchema,
   sendPayloadSchema,
   syncPayloadSchema,
-  type ReplyFrame,
   type Request,
 } from '../shared/protocol/frames.js';
 import { HEADER_SIZE, Op, writeHeader, type Packet } from '../shared/protocol/goim/index.js';
 import { authenticate, parseOps, roomFromGoim } from './auth.js';
-import { ChannelState, type Channel } from './channel.js';
+import { ChannelState, type Channel, type PendingRequest } from './channel.js';
 import { bytesPacket, textPacket } from './frame-packets.js';
 import type { Gateway } from './gateway.js';
 import { sessionOf } from './gateway-sessions.js';
@@ -39,17 +39,21 @@ import { disconnectReason } from './disconnect-codes.js';
  * | 14 Sub / 16 Unsub| update `accepts` (stored in the session) | 15 / 17 | the body echoed |
  *
  * Replies echo the request's ver and seq. A bad request gets an error reply and the
- * connection stays open; unknown ops are ignored (as goim does).
+ * connection stays open; unknown ops are ignored (as goim does). JSON ops run through
+ * the request pipeline the WebSocket API uses too (runClientRequest). A request over
+ * the connection's rate limit (`p.retryAfterMs`, decided on arrival by the gateway) is
+ * answered RATE_LIMITED in its reply op, in order; an over-limit heartbeat gets no reply.
  */
-export async function dispatch(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
+export async function dispatch(gw: Gateway, ch: Channel, p: PendingRequest): Promise<void> {
   if (ch.state === ChannelState.Handshake) {
-    if (p.op === Op.Auth) await authorize(gw, ch, p);
+    if (p.op === Op.Auth && !p.retryAfterMs) await authorize(gw, ch, p);
     return;
   }
   if (ch.state !== ChannelState.Open) return;
-  const caller: Caller = { uid: ch.uid, connectionId: ch.id };
+  const caller = userCaller(ch.uid, ch.id);
   switch (p.op) {
     case Op.Heartbeat: {
+      if (p.retryAfterMs) return;
       const { online } = (await handleRequest(gw.deps, caller, { action: 'heartbeat' })) as { online: number };
       const buf = Buffer.allocUnsafe(HEADER_SIZE + 4);
       writeHeader(buf, 0, 4, p.ver, Op.HeartbeatReply, p.seq);
@@ -68,9 +72,11 @@ export async function dispatch(gw: Gateway, ch: Channel, p: Packet): Promise<voi
     case Op.Leave:
       return jsonRequest(gw, ch, caller, p, Op.LeaveReply, (v) => ({ action: 'leave', ...parseWith(roomPayloadSchema, v) }));
     case Op.ChangeRoom:
+      if (p.retryAfterMs) return limited(gw, ch, p, Op.ChangeRoomReply);
       return changeRoom(gw, ch, caller, p);
     case Op.Sub:
     case Op.Unsub:
+      if (p.retryAfterMs) return limited(gw, ch, p, p.op === Op.Sub ? Op.SubReply : Op.UnsubReply);
       return changeAccepts(gw, ch, p);
     default:
       return; // goim ignores ops it does not know
@@ -116,7 +122,7 @@ async function authorize(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
   gw.send(ch, textPacket(Op.AuthReply, JSON.stringify({ uid: auth.uid, key: id, heartbeat }), p.ver, p.seq));
   if (auth.room) {
     try {
-      await handleRequest(gw.deps, { uid: auth.uid, connectionId: id }, { action: 'join', room: auth.room });
+      await handleRequest(gw.deps, userCaller(auth.uid, id), { action: 'join', room: auth.room });
     } catch (err) {
       gw.app.logger.warn('could not join the auth room', { connectionId: id, room: auth.room, err: String(err) });
     }
@@ -127,28 +133,28 @@ function bodyText(p: Packet): string {
   return Buffer.from(p.body.buffer, p.body.byteOffset, p.body.byteLength).toString('utf8');
 }
 
-async function jsonRequest(gw: Gateway, ch: Channel, caller: Caller, p: Packet, replyOp: number, parse: (value: unknown) => Request): Promise<void> {
-  let id: string | undefined;
-  let frame: ReplyFrame;
-  try {
-    let value: unknown;
-    try {
-      value = JSON.parse(bodyText(p));
-    } catch {
-      throw new FrameError('body is not valid JSON');
-    }
-    const req = parse(value);
-    id = req.id;
-    frame = replyFrame(id, { data: await handleRequest(gw.deps, caller, req) });
-  } catch (err) {
-    if (err instanceof FrameError) id = err.requestId;
-    frame = replyFrame(id, { error: err });
-    if (!(err instanceof Error && 'code' in err)) gw.app.logger.error('gateway request failed', { op: p.op, err: String(err) });
-  }
+/** A JSON op through the shared request pipeline; the reply frame goes out in `replyOp`. */
+async function jsonRequest(gw: Gateway, ch: Channel, caller: UserCaller, p: PendingRequest, replyOp: number, parse: (value: unknown) => Request): Promise<void> {
+  const frame = await runClientRequest(gw.deps, gw.app.logger, {
+    caller,
+    where: `goim op ${p.op}`,
+    admit: () => rejectLimited(p),
+    parse: () => parse(parseJsonText(bodyText(p), 'body')),
+  });
   gw.send(ch, textPacket(replyOp, JSON.stringify(frame), p.ver, p.seq));
 }
 
-async function changeRoom(gw: Gateway, ch: Channel, caller: Caller, p: Packet): Promise<void> {
+function rejectLimited(p: PendingRequest): void {
+  if (p.retryAfterMs) throw new RateLimitedError('too many requests on this connection', p.retryAfterMs);
+}
+
+/** The RATE_LIMITED reply of an over-limit request whose reply op carries no JSON request (ChangeRoom, Sub, Unsub). */
+function limited(gw: Gateway, ch: Channel, p: PendingRequest, replyOp: number): void {
+  const frame = replyFrame(undefined, { error: new RateLimitedError('too many requests on this connection', p.retryAfterMs ?? 1000) });
+  gw.send(ch, textPacket(replyOp, JSON.stringify(frame), p.ver, p.seq));
+}
+
+async function changeRoom(gw: Gateway, ch: Channel, caller: UserCaller, p: Packet): Promise<void> {
   const text = bodyText(p).trim();
   try {
     for (const rid of [...ch.rooms]) await handleRequest(gw.deps, caller, { action: 'leave', room: rid });

@@ -3,7 +3,8 @@ import { disconnect } from '../shared/domain/connections.js';
 import type { Deps } from '../shared/domain/deps.js';
 import type { IdAllocator } from '../shared/domain/id-allocator.js';
 import { Op, type Packet } from '../shared/protocol/goim/index.js';
-import { ChannelState, type Channel } from './channel.js';
+import { takeToken } from '../shared/domain/token-bucket.js';
+import { ChannelState, type Channel, type PendingRequest } from './channel.js';
 import { disconnectReason, type DisconnectReason } from './disconnect-codes.js';
 import { dispatch } from './dispatch.js';
 import type { OutPacket } from './frame-packets.js';
@@ -73,23 +74,58 @@ export class Gateway {
     ch.handshakeTimer = setTimeout(handshakeExpired, this.options.handshakeTimeoutMs, this, ch);
   }
 
-  /** A packet from the client. Requests run one at a time per connection, in order. */
+  /**
+   * A packet from the client. Requests run one at a time per connection, in order.
+   *
+   * Bounds per connection, so no client can grow the task's memory or hog it:
+   * - a request budget (token bucket, `rateLimit`): a request over it still takes its
+   *   turn (replies stay in order, its id echoed) but is answered RATE_LIMITED with
+   *   `retryAfterMs` and never reaches the domain;
+   * - at most `maxPendingRequests` requests and `maxPendingBytes` of their bodies
+   *   waiting behind the running one: a client pipelining past that is closed with
+   *   DisconnectReply RATE_LIMITED (after what was already queued for it).
+   */
   onPacket(ch: Channel, p: Packet): void {
     if (ch.state >= ChannelState.Closing) return;
-    ch.lastActive = Date.now();
+    const now = Date.now();
+    ch.lastActive = now;
     if (ch.state === ChannelState.Handshake && p.op !== Op.Auth) return; // goim ignores other ops before auth
-    // The body is a view of the read chunk: keep a copy if it has to wait.
-    const packet = p.body.length === 0 ? p : { ver: p.ver, op: p.op, seq: p.seq, body: Buffer.from(p.body) };
+    const retryAfterMs = this.admit(ch, now);
     if (ch.busy) {
-      (ch.requests ??= []).push(packet);
+      const queued = ch.requests?.length ?? 0;
+      const bytes = p.body.length;
+      if (queued >= this.options.maxPendingRequests || ch.pendingBytes + bytes > this.options.maxPendingBytes) {
+        const wait = Math.max(retryAfterMs, this.pendingRetryAfterMs());
+        this.close(ch, disconnectReason('RATE_LIMITED', `more than ${this.options.maxPendingRequests} requests or ${this.options.maxPendingBytes} bytes waiting; wait for replies`, wait), true);
+        return;
+      }
+      ch.pendingBytes += bytes;
+      (ch.requests ??= []).push(pending(p, retryAfterMs));
       return;
     }
-    void this.run(ch, packet);
+    void this.run(ch, pending(p, retryAfterMs));
   }
 
-  private async run(ch: Channel, first: Packet): Promise<void> {
+  /** Takes one token of the connection's request budget: 0 when taken, else the wait in ms. */
+  private admit(ch: Channel, now: number): number {
+    const limit = this.options.rateLimit;
+    if (limit.perSecond <= 0) return 0;
+    const bucket = { tokens: ch.tokens < 0 ? limit.burst : ch.tokens, at: ch.tokensAt };
+    const wait = takeToken(bucket, limit, now);
+    ch.tokens = bucket.tokens;
+    ch.tokensAt = bucket.at;
+    return wait;
+  }
+
+  /** How long a client closed for pipelining should wait: the time its budget takes to serve a full queue. */
+  private pendingRetryAfterMs(): number {
+    const perSecond = this.options.rateLimit.perSecond;
+    return perSecond > 0 ? Math.ceil((this.options.maxPendingRequests / perSecond) * 1000) : 1000;
+  }
+
+  private async run(ch: Channel, first: PendingRequest): Promise<void> {
     ch.busy = true;
-    let p: Packet | undefined = first;
+    let p: PendingRequest | undefined = first;
     while (p !== undefined) {
       try {
         await dispatch(this, ch, p);
@@ -98,9 +134,11 @@ export class Gateway {
       }
       if (ch.state >= ChannelState.Closing) break;
       p = ch.requests?.shift();
+      if (p !== undefined) ch.pendingBytes -= p.body.length;
       if (ch.requests?.length === 0) ch.requests = null;
     }
     ch.requests = null;
+    ch.pendingBytes = 0;
     ch.busy = false;
   }
 
@@ -181,6 +219,15 @@ export class Gateway {
     }
     this.sessions.prune(now);
   }
+}
+
+/**
+ * A packet as it waits its turn: its body copied (the read chunk it views is reused),
+ * marked with `retryAfterMs` when it is over the connection's request budget.
+ */
+function pending(p: Packet, retryAfterMs: number): PendingRequest {
+  const body = p.body.length === 0 ? p.body : Buffer.from(p.body);
+  return retryAfterMs > 0 ? { ver: p.ver, op: p.op, seq: p.seq, body, retryAfterMs } : { ver: p.ver, op: p.op, seq: p.seq, body };
 }
 
 function handshakeExpired(gw: Gateway, ch: Channel): void {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { gatewaySecretSource } from '../shared/aws/gateway-signer.js';
 import { ConfigError, type Config } from '../shared/config.js';
 import type { IdAllocator } from '../shared/domain/id-allocator.js';
+import type { RateLimit } from '../shared/domain/token-bucket.js';
 
 /** How to run a gateway; `gatewayOptions(config)` fills it from the configuration. */
 export interface GatewayOptions {
@@ -27,6 +29,18 @@ export interface GatewayOptions {
   roomCountTtlMs: number;
   /** How long a closing connection may take to drain its last bytes before it is destroyed. */
   closeLingerMs: number;
+  /** Request budget per connection (token bucket); `perSecond` 0 turns it off. */
+  rateLimit: RateLimit;
+  /** Requests one connection may have waiting behind the running one; beyond: DisconnectReply RATE_LIMITED. */
+  maxPendingRequests: number;
+  /** Body bytes of those waiting requests; beyond: DisconnectReply RATE_LIMITED. */
+  maxPendingBytes: number;
+  /**
+   * The internal API's credential (EDGEIM_GATEWAY_SECRET, or the secret behind
+   * EDGEIM_GATEWAY_SECRET_ARN), resolved on each call (a cached secret rotates). Every
+   * internal call but `/healthz` must be signed with it.
+   */
+  internalSecret: () => Promise<string>;
   /** Source of connection ids; default: a segment allocator named `conn` on the ids table. */
   connectionIds?: IdAllocator;
   /**
@@ -68,6 +82,10 @@ export function gatewayOptions(config: Config, overrides: Partial<GatewayOptions
     maxOutboundBytes: config.EDGEIM_GATEWAY_MAX_OUTBOUND_BYTES,
     shutdownTimeoutMs: config.EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS,
     sessionTtlSeconds: config.EDGEIM_SESSION_TTL_SECONDS,
+    rateLimit: { perSecond: config.EDGEIM_CONNECTION_RATE_LIMIT, burst: config.EDGEIM_CONNECTION_RATE_BURST },
+    maxPendingRequests: config.EDGEIM_GATEWAY_MAX_PENDING_REQUESTS,
+    maxPendingBytes: config.EDGEIM_GATEWAY_MAX_PENDING_BYTES,
+    internalSecret: gatewaySecretSource(config),
     roomCountTtlMs: 1000,
     closeLingerMs: 5000,
     tls: overrides.tls ?? tlsFromConfig(config),

@@ -28,7 +28,8 @@ export interface RunningGateway {
 /**
  * Starts the goim gateway in this process on an app's domain deps: goim over TCP,
  * goim over WebSocket (`/sub`) and the internal `@connections` API with `/healthz`.
- * Options default to the app's configuration (`gatewayOptions`).
+ * Options default to the app's configuration (`gatewayOptions`). Rejects when the
+ * internal API's secret (EDGEIM_GATEWAY_SECRET or _ARN) cannot be had.
  *
  * @example
  * const gw = await startGateway(app, { tcpPort: 0, wsPort: 0, httpPort: 0 });
@@ -37,6 +38,7 @@ export interface RunningGateway {
  */
 export async function startGateway(app: App, overrides: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
   const options = gatewayOptions(app.config, overrides);
+  await options.internalSecret(); // no credential, no internal API: refuse to start rather than run an open door
   const connectionIds =
     options.connectionIds ??
     new IdAllocator(new DynamoIdRangeStore(createDocumentClient(app.config), app.config.EDGEIM_IDS_TABLE), ID_NAMES.connection, app.config.EDGEIM_ID_STEP);

@@ -1,15 +1,8 @@
 import type { z } from 'zod';
 import type { configSchema } from '../shared/config.js';
 
-/**
- * The gateway internal API's credential (a Secrets Manager ARN), read by the gateway, the
- * fan-out job and the push API: the stack's side of that contract, listed here until
- * `shared/config.ts` declares it.
- */
-type ContractSetting = 'EDGEIM_GATEWAY_SECRET_ARN';
-
 /** A setting's name as `shared/config.ts` reads it; a typo here is a type error. */
-export type SettingName = keyof z.input<typeof configSchema> | ContractSetting;
+export type SettingName = keyof z.input<typeof configSchema>;
 export type Environment = Partial<Record<SettingName, string>>;
 
 /** Who runs with the environment: one Lambda handler each, and the gateway task. */

@@ -32,7 +32,7 @@ edgeim is running locally
   @connections      ${c.EDGEIM_WS_MANAGEMENT_ENDPOINT}/@connections/{id}
   goim TCP          127.0.0.1:${stack.gateway.ports.tcp}   (Auth body {"token": TOKEN})
   goim WebSocket    ${stack.gateway.wsUrl}
-  gateway internal  ${stack.gateway.endpoint}/@connections/{id}   (${stack.gateway.endpoint}/healthz)
+  gateway internal  ${stack.gateway.endpoint}/@connections/{id}   (${stack.gateway.endpoint}/healthz)   signed calls only (README: Security)
   DynamoDB          ${c.AWS_ENDPOINT_URL_DYNAMODB ?? c.AWS_ENDPOINT_URL}${values.data ? `   (data in ${values.data})` : '   (in memory)'}
   SQS               ${c.EDGEIM_QUEUE_URL}
 

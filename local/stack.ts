@@ -2,6 +2,7 @@ import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createAdaptorServer } from '@hono/node-server';
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { createAuthorizer } from '../functions/authorizer.js';
 import { createConnectHandler } from '../functions/connect.js';
@@ -76,6 +77,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   if (!env.EDGEIM_JWT_SECRET && !env.EDGEIM_JWT_SECRET_ARN && !env.EDGEIM_JWKS_URL) env.EDGEIM_JWT_SECRET = LOCAL_JWT_SECRET;
   if (!env.EDGEIM_API_KEYS && !env.EDGEIM_API_KEYS_SECRET_ARN) env.EDGEIM_API_KEYS = LOCAL_API_KEY;
+  // The gateway's internal API takes signed calls only; a fresh random secret per start unless one is given.
+  if (!env.EDGEIM_GATEWAY_SECRET && !env.EDGEIM_GATEWAY_SECRET_ARN) env.EDGEIM_GATEWAY_SECRET = randomBytes(32).toString('base64url');
   const external = Boolean(env.AWS_ENDPOINT_URL);
   const logger = new Logger({ serviceName: 'edgeim', logLevel: options.logLevel ?? 'WARN' });
 

@@ -203,13 +203,7 @@ export class WsApiEmulator {
 
   private async message(connectionId: string, conn: Connection, body: string, isBinary: boolean): Promise<void> {
     const routes = this.routes?.routes ?? {};
-    let routeKey = '$default';
-    try {
-      const action = (JSON.parse(body) as { action?: unknown }).action;
-      if (typeof action === 'string' && action in routes && !action.startsWith('$')) routeKey = action;
-    } catch {
-      // not JSON: $default answers it
-    }
+    const routeKey = routeKeyOf(body, routes);
     const handler = routes[routeKey];
     if (!handler) return;
     try {
@@ -277,6 +271,23 @@ export class WsApiEmulator {
       res.writeHead(200, { 'content-length': '0' }).end();
     });
   }
+}
+
+/**
+ * The route of a message, as API Gateway selects it with `$request.body.action`: the
+ * action when it names a configured route (own keys only: `constructor`, `__proto__`,
+ * `hasOwnProperty` or `valueOf` are not routes), else `$default` (also for anything that
+ * is not a JSON object). `$`-routes are never selected by a message.
+ */
+export function routeKeyOf(body: string, routes: Record<string, unknown>): string {
+  let action: unknown;
+  try {
+    const value = JSON.parse(body) as unknown;
+    if (value !== null && typeof value === 'object' && Object.hasOwn(value, 'action')) action = (value as { action: unknown }).action;
+  } catch {
+    return '$default'; // not JSON: $default answers it
+  }
+  return typeof action === 'string' && !action.startsWith('$') && Object.hasOwn(routes, action) ? action : '$default';
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -117,6 +117,20 @@ export const configSchema = z
     EDGEIM_GATEWAY_METRICS_NAMESPACE: optionalString,
     /** Gateway: value of the metric's `Service` dimension (the stack sets its name). */
     EDGEIM_GATEWAY_METRICS_SERVICE: z.string().default('edgeim'),
+    /** Gateway internal API credential (>= 32 chars): the gateway verifies, the fan-out job and the push API sign. */
+    EDGEIM_GATEWAY_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    /** Secrets Manager ARN whose string value is the gateway internal API credential (cloud; cached 5 min). */
+    EDGEIM_GATEWAY_SECRET_ARN: optionalString,
+    /** Gateway: client requests one connection may have waiting (beyond: DisconnectReply RATE_LIMITED). */
+    EDGEIM_GATEWAY_MAX_PENDING_REQUESTS: int(64, 1),
+    /** Gateway: bytes of waiting request bodies one connection may hold (beyond: DisconnectReply RATE_LIMITED). */
+    EDGEIM_GATEWAY_MAX_PENDING_BYTES: int(1024 * 1024, 1024),
+    /** Client requests per second per connection, on the gateway and the WebSocket API; 0 turns the limit off. */
+    EDGEIM_CONNECTION_RATE_LIMIT: int(50),
+    /** Requests a connection may send at once above its rate (the bucket size). */
+    EDGEIM_CONNECTION_RATE_BURST: int(100, 1),
+    /** Push API: failed API-key checks per minute per source address before 429 (the bucket size too); 0 = off. */
+    EDGEIM_API_AUTH_FAILURE_LIMIT: int(30),
   })
   .superRefine((c, ctx) => {
     const sources = [c.EDGEIM_JWT_SECRET, c.EDGEIM_JWT_SECRET_ARN, c.EDGEIM_JWKS_URL].filter(Boolean);
@@ -125,6 +139,9 @@ export const configSchema = z
         code: 'custom',
         message: 'set only one of EDGEIM_JWT_SECRET, EDGEIM_JWT_SECRET_ARN, EDGEIM_JWKS_URL',
       });
+    }
+    if (c.EDGEIM_GATEWAY_SECRET && c.EDGEIM_GATEWAY_SECRET_ARN) {
+      ctx.addIssue({ code: 'custom', message: 'set only one of EDGEIM_GATEWAY_SECRET, EDGEIM_GATEWAY_SECRET_ARN' });
     }
   });
 

@@ -34,7 +34,8 @@ const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><re
 /**
  * Serves the demo chat page in front of another fetch handler (the push API): `/`, the
  * page's script, a favicon, and local-only helpers — `/demo/config`, `/demo/token?uid=`
- * (a browser cannot sign tokens safely, so the local runtime does it for the demo),
+ * (a browser cannot sign tokens safely, so the local runtime does it for the demo; no uid
+ * grants more than any other),
  * `/demo/check-token` (why a pasted token would be refused: a browser cannot see the
  * upgrade's 401) and `/demo/status` (presence, room counts, and delivered/read receipts
  * read from the peers' ack pointers). Everything else goes to `next`. Local runtime

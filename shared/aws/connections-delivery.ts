@@ -8,6 +8,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Delivery } from '../domain/ports/delivery.js';
 import type { ClientHook } from './clients.js';
+import type { GatewaySigner } from './gateway-signer.js';
 
 export interface ConnectionsDeliveryOptions {
   region: string;
@@ -16,6 +17,8 @@ export interface ConnectionsDeliveryOptions {
   maxSockets: number;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   onClient?: ClientHook;
+  /** Signs every call to a gateway task's internal API (API Gateway's endpoints keep SigV4 only). */
+  signer?: GatewaySigner;
 }
 
 const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -52,17 +55,29 @@ export class ConnectionsDelivery implements Delivery {
 
   /** Gateway extension: many connections of one gateway task in one HTTP call. */
   async postBatch(endpoint: string, items: { connectionId: string; data: string }[]): Promise<{ gone: string[] }> {
-    const res = await fetch(`${endpoint}/@batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+    const body = JSON.stringify({ items });
+    const url = new URL(`${endpoint}/@batch`);
+    const res = await fetch(url, { method: 'POST', headers: await this.gatewayHeaders(url, body), body });
     if (!res.ok) throw new Error(`POST ${endpoint}/@batch answered ${res.status}`);
     return (await res.json()) as { gone: string[] };
   }
 
   /** Gateway extension: one frame to a gateway task's local members of a room. */
   async postRoom(endpoint: string, rid: string, data: string, except?: string): Promise<void> {
-    const query = except ? `?except=${encodeURIComponent(except)}` : '';
-    const res = await fetch(`${endpoint}/@rooms/${encodeURIComponent(rid)}${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: data });
+    // A URL path cannot carry the room ids '.' and '..' (dot segments, even encoded): those go in the query.
+    const dots = rid === '.' || rid === '..';
+    const query = new URLSearchParams({ ...(dots ? { rid } : {}), ...(except ? { except } : {}) }).toString();
+    const url = new URL(`${endpoint}/@rooms${dots ? '' : `/${encodeURIComponent(rid)}`}${query ? `?${query}` : ''}`);
+    const res = await fetch(url, { method: 'POST', headers: await this.gatewayHeaders(url, data), body: data });
     if (!res.ok) throw new Error(`POST ${endpoint}/@rooms/${rid} answered ${res.status}`);
     await res.arrayBuffer();
+  }
+
+  /** Headers of a gateway extension call: JSON, signed over the request target exactly as it is sent. */
+  private async gatewayHeaders(url: URL, body: string): Promise<Record<string, string>> {
+    const signer = this.options.signer;
+    if (!signer) throw new Error('gateway calls need a signer (EDGEIM_GATEWAY_SECRET)');
+    return { 'content-type': 'application/json', ...(await signer.headers('POST', url.pathname + url.search, body)) };
   }
 
   /** Closes every keep-alive socket. */
@@ -82,6 +97,7 @@ export class ConnectionsDelivery implements Delivery {
         ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
         requestHandler: new NodeHttpHandler({ httpAgent: new HttpAgent(agentOptions), httpsAgent: new Agent(agentOptions) }),
       });
+      if (this.options.signer?.signs(endpoint)) this.options.signer.attach(client);
       this.options.onClient?.(client);
       this.clients.set(endpoint, client);
     }

@@ -20,7 +20,7 @@ export interface FanoutLog {
  * (goim's job, plus storage). Idempotent: a retried job appends nothing twice.
  *
  * - 1:1 and groups up to EDGEIM_WRITE_FANOUT_MAX: append to every member's inbox
- *   (the sender's too), then a `message` frame to each of their live connections.
+ *   (a user sender's too; never a backend's `from`), then a `message` frame to each of their live connections.
  * - larger groups: append once to `group:<gid>`, then a `notify` to members' connections.
  * - rooms: not stored; a `message` frame (seq 0) to every connection in the room but the sender's.
  * - pushes (push API): not stored; a `push` frame to the target's connections (push.ts).
@@ -35,7 +35,8 @@ export async function planJob(deps: FanoutDeps, job: Job, plan: DeliveryPlan, re
     return;
   }
   if ('user' in message.to) {
-    await writeFanout(deps, [...new Set([message.from, message.to.user])], message, plan, record);
+    // A backend's `from` is a label, not a user: its messages go to the recipient only.
+    await writeFanout(deps, message.backend ? [message.to.user] : [...new Set([message.from, message.to.user])], message, plan, record);
     return;
   }
   if (!('group' in message.to)) return;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { checkBodySize, type Message } from '../protocol/frames.js';
 import { conversationId, type Target } from '../protocol/identifiers.js';
 import { retentionExpiry, type Caller, type Deps } from './deps.js';
@@ -8,7 +8,12 @@ export interface SendInput {
   to: Target;
   cmid?: string | undefined;
   body: unknown;
+  /** Backends only: the sender the message shows (default BACKEND_FROM). A label: it grants nothing. */
+  from?: string | undefined;
 }
+
+/** The `from` of a backend's message when its request names none (docs/PROTOCOL.md). */
+export const BACKEND_FROM = 'system';
 
 /** SQS caps MessageGroupId and MessageDeduplicationId at 128 chars; longer ids are hashed. */
 export function queueSafeId(id: string): string {
@@ -27,34 +32,64 @@ export async function sendMessage(deps: Deps, caller: Caller, input: SendInput):
   const isRoom = 'room' in input.to;
   if (!isRoom && !input.cmid) throw new BadRequestError('cmid is required when sending to a user or a group');
   await authorizeSend(deps, caller, input.to);
+  const from = senderOf(caller, input.from);
 
   const id = String(await deps.ids.next());
   let message: Message = {
     id,
-    conv: conversationId(caller.uid, input.to),
-    from: caller.uid,
+    conv: conversationId(from, input.to),
+    from,
     to: input.to,
     body: input.body,
     cmid: input.cmid ?? id,
     sentAt: deps.clock.now(),
+    ...(caller.kind === 'backend' ? { backend: true as const } : {}),
   };
   if (!isRoom) message = await deps.timelines.recordSend(message, retentionExpiry(deps));
+  if (message.id !== id && !sameSend(message, input, caller.kind === 'backend')) throw new ConflictError(`cmid ${message.cmid} was used for another message`);
 
+  const origin = caller.kind === 'user' ? caller.connectionId : undefined;
   await deps.queue.enqueue(
-    { kind: isRoom ? 'room' : 'message', message, ...(caller.connectionId ? { origin: caller.connectionId } : {}) },
+    { kind: isRoom ? 'room' : 'message', message, ...(origin ? { origin } : {}) },
     { group: queueSafeId(message.conv), dedup: queueSafeId(`${message.from}:${message.cmid}`) },
   );
   return { msgId: message.id };
 }
 
+/**
+ * A repeat of `(sender, cmid)` must be the same send: same target, body and kind of
+ * sender (a user whose uid equals a backend's `from` label cannot claim its messages).
+ */
+function sameSend(first: Message, input: SendInput, backend: boolean): boolean {
+  return Boolean(first.backend) === backend && JSON.stringify(first.to) === JSON.stringify(input.to) && JSON.stringify(first.body) === JSON.stringify(input.body);
+}
+
+/**
+ * Who a message is from: a user's own uid (a user cannot name another sender), or the
+ * sender a backend's request names (BACKEND_FROM by default) with `backend: true`.
+ */
+function senderOf(caller: Caller, from: string | undefined): string {
+  if (caller.kind === 'backend') return from ?? BACKEND_FROM;
+  if (from !== undefined && from !== caller.uid) throw new ForbiddenError('a user sends only as itself');
+  return caller.uid;
+}
+
+/**
+ * Who may send where: a user to any user, to a group it is a member of, to a room its
+ * connection joined; a backend to any user, any existing group and any room.
+ */
 async function authorizeSend(deps: Deps, caller: Caller, to: Target): Promise<void> {
   if ('group' in to) {
+    if (caller.kind === 'backend') {
+      if (!(await deps.groups.get(to.group))) throw new NotFoundError(`group ${to.group} does not exist`);
+      return;
+    }
     const [group, member] = await Promise.all([deps.groups.get(to.group), deps.groups.isMember(to.group, caller.uid)]);
     if (!group) throw new NotFoundError(`group ${to.group} does not exist`);
     if (!member) throw new ForbiddenError(`${caller.uid} is not a member of group ${to.group}`);
   } else if ('room' in to) {
-    if (!caller.connectionId) return; // backends (push API) may send to any room
-    const session = await deps.sessions.get(caller.connectionId, deps.clock.now());
+    if (caller.kind === 'backend') return;
+    const session = caller.connectionId ? await deps.sessions.get(caller.connectionId, deps.clock.now()) : undefined;
     if (!session?.rooms.includes(to.room)) throw new ForbiddenError(`join room ${to.room} before sending to it`);
   }
 }

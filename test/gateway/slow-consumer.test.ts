@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
+import { gatewayFetch } from '../helpers/gateway-fetch.js';
 import { GoimClient, OP } from '../helpers/goim-client.js';
 import { startTestStack } from '../helpers/local-stack.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -42,10 +43,7 @@ describe('gateway back-pressure', () => {
     let pushed = 0;
     let slowGone = false;
     while (!slowGone && pushed < 2000) {
-      const res = await fetch(`${stack.gateway.endpoint}/@batch`, {
-        method: 'POST',
-        body: JSON.stringify({ items: [slow, fast].map((c) => ({ connectionId: c.auth.key, data })) }),
-      });
+      const res = await gatewayFetch(stack, '/@batch', { body: JSON.stringify({ items: [slow, fast].map((c) => ({ connectionId: c.auth.key, data })) }) });
       const { gone } = (await res.json()) as { gone: string[] };
       pushed++;
       slowGone = gone.includes(slow.auth.key);

@@ -44,14 +44,11 @@ export async function dropApiConnections(stack: LocalStack, uid: string): Promis
   for (const ref of refs) stack.emulator.dropWithoutDisconnect(ref.connectionId);
 }
 
-/** Closes `uid`'s connections through `DELETE @connections/{id}` on each session's endpoint. */
+/** Closes `uid`'s connections through `DELETE @connections/{id}` on each session's endpoint (signed for gateway tasks, as the job signs). */
 export async function deleteConnections(stack: LocalStack, uid: string): Promise<void> {
   const refs = await stack.app.sessions.byUser(uid, Date.now());
   expect(refs.length).toBeGreaterThan(0);
-  for (const ref of refs) {
-    const res = await fetch(`${ref.endpoint}/@connections/${ref.connectionId}`, { method: 'DELETE' });
-    expect([200, 204]).toContain(res.status);
-  }
+  for (const ref of refs) await stack.app.delivery.disconnect(ref.endpoint, ref.connectionId);
 }
 
 /**
