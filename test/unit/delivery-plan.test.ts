@@ -31,7 +31,7 @@ describe('DeliveryPlan', () => {
     const bodies = toA.flatMap((f) => (f.type === 'batch' ? f.frames : [f])).map((f: any) => f.body);
     expect(bodies).toEqual(Array.from({ length: 10 }, (_, i) => 'x'.repeat(300) + i));
     expect(JSON.parse(rec.posts.find((p) => p.id === 'b')!.data)).toEqual(push(99)); // single frame: not wrapped
-    expect(result).toEqual({ gone: [], posts: rec.posts.length });
+    expect(result).toEqual({ gone: [], rejected: 0, unreachable: [], posts: rec.posts.length });
   });
 
   it('keeps one notify per timeline per connection, with the newest seq', async () => {
