@@ -131,8 +131,7 @@ async function startOnEmulators(options: LocalStackOptions, env: Record<string, 
     const ghosts = await clearSessions(config);
     if (ghosts > 0) logger.info('cleared the sessions of the previous run', { items: ghosts });
   }
-  const sqsClient = createSqsClient(config);
-  options.onClient?.(sqsClient);
+  const sqsClient = createSqsClient(config); // the poller's (Lambda's event source mapping: not the app's calls)
   const visibilityTimeout = options.visibilityTimeout ?? 5;
   const queueUrl = config.EDGEIM_QUEUE_URL || (await ensureQueue(sqsClient, visibilityTimeout));
   config = { ...config, EDGEIM_QUEUE_URL: queueUrl };
@@ -142,7 +141,9 @@ async function startOnEmulators(options: LocalStackOptions, env: Record<string, 
   config = { ...config, EDGEIM_WS_MANAGEMENT_ENDPOINT: emulator.endpoint(wsPort) };
 
   // The edges enqueue through the gate (closed first on stop); the job enqueues directly (push-all pages).
-  const queue = new SqsJobQueue(sqsClient, queueUrl);
+  const appSqs = createSqsClient(config);
+  options.onClient?.(appSqs);
+  const queue = new SqsJobQueue(appSqs, queueUrl);
   const gate = new EnqueueGate(queue);
   const app = await createApp(config, { logger, queue: gate }, options.onClient ? { onClient: options.onClient } : {});
   const jobApp: App = { ...app, queue };
@@ -191,6 +192,7 @@ async function startOnEmulators(options: LocalStackOptions, env: Record<string, 
     await closeServer(pushServer);
     await emulator.close();
     sqsClient.destroy();
+    appSqs.destroy();
     (app.delivery as { destroy?: () => void }).destroy?.();
     await emulators?.close();
     return { drained, left };
