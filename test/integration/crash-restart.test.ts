@@ -106,9 +106,9 @@ function plan(perUser: number): Map<string, Planned[]> {
 /**
  * Streams from every user until `acked` sends were acknowledged, stops the runtime with
  * `signal`, and keeps sending until each connection is gone. Returns per user the index
- * of the first send not acknowledged.
+ * of the first send not acknowledged, and the message ids each user's connection got live.
  */
-async function streamUntilStopped(rt: Runtime, plans: Map<string, Planned[]>, acked: number, signal: NodeJS.Signals): Promise<Map<string, number>> {
+async function streamUntilStopped(rt: Runtime, plans: Map<string, Planned[]>, acked: number, signal: NodeJS.Signals): Promise<{ next: Map<string, number>; live: Map<string, Set<string>> }> {
   const clients = new Map<string, TestClient>();
   for (const u of USERS) clients.set(u, await TestClient.connect(rt.wsUrl, u));
   await clients.get('amy')!.call('createGroup', { group: GROUP, members: USERS });
@@ -131,7 +131,8 @@ async function streamUntilStopped(rt: Runtime, plans: Map<string, Planned[]>, ac
   expect(stopping, 'the stream ended before the stop').toBeDefined();
   await stopping;
   await Promise.all([...clients.values()].map((c) => c.close()));
-  return next;
+  const live = new Map(USERS.map((u) => [u, new Set(clients.get(u)!.pending('message').map((f) => f.message.id as string))]));
+  return { next, live };
 }
 
 /** After the restart: resend what was not acknowledged (same cmid, as a client does), then the rest. */
@@ -169,11 +170,16 @@ describe('the local runtime with --data, stopped mid-stream', () => {
     const plans = plan(40);
     const first = await Runtime.start(dir);
     runtimes.push(first);
-    const next = await streamUntilStopped(first, plans, 45, signal);
+    const { next, live } = await streamUntilStopped(first, plans, 45, signal);
     const code = await first.exited;
     if (signal !== 'SIGKILL') {
       expect(code, first.output).toBe(0);
       expect(first.output).toContain('drained: every accepted message was processed');
+      // the edges closed only after the drain: every connection got its acknowledged messages live
+      for (const u of USERS) {
+        const owed = [...plans.values()].flat().filter((p) => p.msgId && p.owners.includes(u)).map((p) => p.msgId!);
+        expect(owed.filter((id) => !live.get(u)!.has(id)), `${u} missed live`).toEqual([]);
+      }
     }
 
     const second = await Runtime.start(dir);
