@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { LOCAL_JWT_SECRET } from '../../shared/config.js';
 import { signToken } from '../../shared/domain/auth.js';
 import { useTestStack } from '../helpers/local-stack.js';
+import { sendMessage } from '../../shared/domain/messaging.js';
 import { checkInbox, oddCmid, wholeInbox, type Sent } from '../helpers/durability.js';
+import { PushApiClient } from '../helpers/push-api-client.js';
 import { sleep, TestClient } from '../helpers/ws-client.js';
 
 function upgradeStatus(url: string): Promise<number> {
@@ -132,5 +134,29 @@ describe('fault suite on the local stack: odd ids, duplicate sends, reconnecting
       const reply = await wes.request('send', { to: { user: 'xia' }, cmid, body: 1 });
       expect(reply.error?.code, JSON.stringify(cmid)).toBe('BAD_REQUEST');
     }
+  });
+
+  it('takes any Idempotency-Key (spaces, `:`, up to 255 characters) through the push API and the domain', async () => {
+    const api = new PushApiClient(t.stack.pushUrl);
+    const yan = await t.connect('yan');
+    const key = 'order 42: shipped (yes)';
+    const sent = await api.post('/v1/messages', { to: { user: 'yan' }, body: { text: 'shipped' } }, { 'Idempotency-Key': key });
+    expect(sent.status).toBe(202);
+    expect((await api.post('/v1/messages', { to: { user: 'yan' }, body: { text: 'shipped' } }, { 'Idempotency-Key': key })).body.msgId).toBe(sent.body.msgId);
+    const changed = await api.post('/v1/messages', { to: { user: 'yan' }, body: { text: 'changed' } }, { 'Idempotency-Key': key });
+    expect([409, 422]).toContain(changed.status); // CONFLICT (the push API names it IDEMPOTENCY_MISMATCH)
+    const pushed = await api.post('/v1/push', { op: 1000, body: { n: 1 }, to: { users: ['yan'] } }, { 'Idempotency-Key': key });
+    expect(pushed.status).toBe(202);
+    expect((await api.post('/v1/push', { op: 1000, body: { n: 1 }, to: { users: ['yan'] } }, { 'Idempotency-Key': key })).status).toBe(202);
+
+    const long = [...'🙂 key with spaces: '.repeat(13)].slice(0, 250).join('') + 'end!!';
+    expect([...long].length).toBe(255);
+    const direct = await sendMessage(t.stack.app, { uid: 'system' }, { to: { user: 'yan' }, cmid: long, body: 'long key' });
+    expect((await sendMessage(t.stack.app, { uid: 'system' }, { to: { user: 'yan' }, cmid: long, body: 'long key' })).msgId).toBe(direct.msgId);
+    await t.stack.drain();
+    const inbox = await wholeInbox(yan);
+    expect(inbox.map((e) => e.message.id)).toEqual([sent.body.msgId, direct.msgId]);
+    expect(inbox[1]!.message.cmid).toBe(long);
+    expect(yan.pending('push').map((f) => f.body)).toEqual([{ n: 1 }]); // the repeated push was dropped
   });
 });
