@@ -149,7 +149,7 @@ describe('fault suite on the local stack: odd ids, duplicate sends, reconnecting
     expect(pushed.status).toBe(202);
     expect((await api.post('/v1/push', { op: 1000, body: { n: 1 }, to: { users: ['yan'] } }, { 'Idempotency-Key': key })).status).toBe(202);
 
-    const long = [...'🙂 key with spaces: '.repeat(13)].slice(0, 250).join('') + 'end!!';
+    const long = [...'🙂 key with spaces: '.repeat(14)].slice(0, 250).join('') + 'end!!';
     expect([...long].length).toBe(255);
     const direct = await sendMessage(t.stack.app, { uid: 'system' }, { to: { user: 'yan' }, cmid: long, body: 'long key' });
     expect((await sendMessage(t.stack.app, { uid: 'system' }, { to: { user: 'yan' }, cmid: long, body: 'long key' })).msgId).toBe(direct.msgId);
