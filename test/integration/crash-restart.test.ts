@@ -8,6 +8,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep, TestClient, type Frame } from '../helpers/ws-client.js';
 import { checkInbox, oddCmid, wholeInbox } from '../helpers/durability.js';
+import { PushApiClient } from '../helpers/push-api-client.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -18,6 +19,7 @@ class Runtime {
   output = '';
   readonly exited: Promise<number | null>;
   wsUrl = '';
+  pushUrl = '';
   queueUrl = '';
 
   private constructor(readonly child: ChildProcess) {
@@ -35,6 +37,7 @@ class Runtime {
     }
     rt.wsUrl = /WebSocket API\s+(ws:\/\/\S+?)\/\?token/.exec(rt.output)![1]!;
     rt.queueUrl = /SQS\s+(\S+)/.exec(rt.output)![1]!;
+    rt.pushUrl = /Push API\s+(http:\/\/\S+?)\/v1/.exec(rt.output)![1]!;
     return rt;
   }
 
@@ -185,6 +188,8 @@ describe('the local runtime with --data, stopped mid-stream', () => {
     const second = await Runtime.start(dir);
     runtimes.push(second);
     if (signal !== 'SIGKILL') expect(await second.queued()).toBe(0); // the stop drained everything it accepted
+    // no ghost presence: the first run's connections died with it (after kill -9 nobody removed them)
+    expect((await new PushApiClient(second.pushUrl).get('/v1/online/total')).body).toEqual({ connections: 0, users: 0 });
     const clients = await resendAndFinish(second, plans, next);
     const sent = [...plans.values()].flat().map((p) => ({ msgId: p.msgId!, from: p.from, conv: p.conv, owners: p.owners }));
     expect(sent.every((s) => s.msgId)).toBe(true);
