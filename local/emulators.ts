@@ -75,6 +75,9 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   child.removeAllListeners('exit');
   if (pidFile) writeFileSync(pidFile, String(child.pid));
   let closing: Promise<void> | undefined;
+  child.once('exit', (code, signal) => {
+    if (!closing) console.error(`edgeim: the DynamoDB/SQS emulators exited unexpectedly (${signal ?? `code ${code}`}); restart npm start`);
+  });
   return {
     dynamoUrl: `http://127.0.0.1:${ports.dynamoPort}`,
     sqsUrl: `http://127.0.0.1:${ports.sqsPort}`,
