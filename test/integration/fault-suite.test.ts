@@ -151,8 +151,9 @@ describe('fault suite on the local stack: odd ids, duplicate sends, reconnecting
 
     const long = [...'🙂 key with spaces: '.repeat(14)].slice(0, 250).join('') + 'end!!';
     expect([...long].length).toBe(255);
-    const direct = await sendMessage(t.stack.app, { uid: 'system' }, { to: { user: 'yan' }, cmid: long, body: 'long key' });
-    expect((await sendMessage(t.stack.app, { uid: 'system' }, { to: { user: 'yan' }, cmid: long, body: 'long key' })).msgId).toBe(direct.msgId);
+    const bot = { kind: 'user', uid: 'bot' } as const;
+    const direct = await sendMessage(t.stack.app, bot, { to: { user: 'yan' }, cmid: long, body: 'long key' });
+    expect((await sendMessage(t.stack.app, bot, { to: { user: 'yan' }, cmid: long, body: 'long key' })).msgId).toBe(direct.msgId);
     await t.stack.drain();
     const inbox = await wholeInbox(yan);
     expect(inbox.map((e) => e.message.id)).toEqual([sent.body.msgId, direct.msgId]);
