@@ -42,7 +42,7 @@ export class Gateway {
   ) {
     this.outbound = new Outbound(
       { windowMs: options.mergeWindowMs, maxFrames: options.mergeMaxFrames, maxBytes: options.maxOutboundBytes },
-      (ch) => this.close(ch, disconnectReason('SLOW_CONSUMER', 'outbound queue full; reconnect and sync'), false),
+      (ch) => this.close(ch, disconnectReason('SLOW_CONSUMER', 'outbound queue full; reconnect and sync: inbox messages are kept for sync; room messages are not'), false),
     );
     this.sessions = new GatewaySessions(app.sessions, this, this.rooms, options.roomCountTtlMs);
     this.deps = { ...app, sessions: this.sessions };

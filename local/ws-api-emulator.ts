@@ -60,6 +60,8 @@ export class WsApiEmulator {
   private readonly stage: string;
   private readonly apiId = randomBytes(5).toString('hex');
   private routes: WsRoutes | undefined;
+  /** Set by close(): new upgrades are refused. */
+  closing = false;
   /** Counts of `@connections` calls by method, for benchmarks. */
   readonly calls = { POST: 0, GET: 0, DELETE: 0 };
 
@@ -109,6 +111,7 @@ export class WsApiEmulator {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const conn of this.connections.values()) conn.socket.close(1001, 'Going away');
     while (this.connections.size > 0 || this.disconnecting.size > 0) {
       await Promise.all([...this.disconnecting]);
@@ -141,7 +144,7 @@ export class WsApiEmulator {
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const routes = this.routes;
-    if (!routes) return reject(socket, 503, 'Service Unavailable');
+    if (!routes || this.closing) return reject(socket, 503, 'Service Unavailable');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = Object.fromEntries(url.searchParams);
     const connectionId = randomBytes(12).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');

@@ -58,6 +58,7 @@ export async function createApp(config: Config, overrides: Partial<App> = {}, op
       region: config.AWS_REGION,
       maxAttempts: config.EDGEIM_DELIVERY_MAX_ATTEMPTS,
       maxSockets: config.EDGEIM_DELIVERY_CONCURRENCY,
+      timeoutMs: config.EDGEIM_DELIVERY_TIMEOUT_MS,
       onClient: hook,
       signer: new GatewaySigner(gatewaySecretSource(config), config.EDGEIM_WS_MANAGEMENT_ENDPOINT ? [config.EDGEIM_WS_MANAGEMENT_ENDPOINT] : []),
       ...('credentials' in local ? { credentials: local.credentials } : {}),

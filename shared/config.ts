@@ -49,6 +49,8 @@ export const configSchema = z
     EDGEIM_DELIVERY_CONCURRENCY: int(32, 1),
     /** Attempts per PostToConnection call (AWS SDK retry) before the job record fails. */
     EDGEIM_DELIVERY_MAX_ATTEMPTS: int(3, 1),
+    /** Longest one `@connections` / `@batch` / `@rooms` call may take; a gateway task silent past it counts as dead. */
+    EDGEIM_DELIVERY_TIMEOUT_MS: int(3000, 100),
     /** Session lifetime: API Gateway closes connections after 2 h; slack added. */
     EDGEIM_SESSION_TTL_SECONDS: int(2 * 3600 + 600, 60),
     /** `@connections` endpoint of the WebSocket API; derived from the event when empty. */
@@ -63,6 +65,12 @@ export const configSchema = z
     EDGEIM_API_KEYS_SECRET_ARN: optionalString,
     /** Push API: `npm start` serves it on this port. */
     EDGEIM_PUSH_API_PORT: int(3000),
+    /** `npm start`: the WebSocket API emulator's port (0 picks a free one). */
+    EDGEIM_WS_API_PORT: int(3001),
+    /** `npm start`: the embedded DynamoDB's port (0 picks a free one). */
+    EDGEIM_DYNAMODB_PORT: int(4567),
+    /** `npm start`: the embedded SQS's port (0 picks a free one). */
+    EDGEIM_SQS_PORT: int(9324),
     /** Push API: requests per second per API key (burst of the same size); 0 turns the limit off. Per process / Lambda instance. */
     EDGEIM_API_RATE_LIMIT: int(1000),
     /** Push API: largest request body in bytes (413 TOO_LARGE above it). */

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { cmidProblem, MAX_IDEMPOTENCY_KEY_CHARS } from '../protocol/cmid.js';
 import { checkBodySize, type Message } from '../protocol/frames.js';
 import { conversationId, type Target } from '../protocol/identifiers.js';
 import { retentionExpiry, type Caller, type Deps } from './deps.js';
+import { messageDedupId, queueGroupId } from './queue-ids.js';
 
 export interface SendInput {
   to: Target;
@@ -15,22 +16,23 @@ export interface SendInput {
 /** The `from` of a backend's message when its request names none (docs/PROTOCOL.md). */
 export const BACKEND_FROM = 'system';
 
-/** SQS caps MessageGroupId and MessageDeduplicationId at 128 chars; longer ids are hashed. */
-export function queueSafeId(id: string): string {
-  return id.length <= 128 ? id : `h:${createHash('sha256').update(id).digest('base64url')}`;
-}
-
 /**
  * Accepts a message from `caller` and hands it to the fan-out job. Resolves with the
  * message id once the message is durable (in the queue), which is what `accepted` means.
  *
  * User and group sends are idempotent by (sender, cmid): a repeat returns the first
- * message's id and stores or delivers nothing new. Room messages are transient.
+ * message's id and stores or delivers nothing new; a repeat whose `to` or `body` differs
+ * from the first is a ConflictError. A repeat is enqueued again (the first send may have
+ * died between recording and enqueueing): the queue drops it within its dedup window,
+ * and after that the job finds the message already stored and delivers nothing
+ * (fanout.ts). Room messages are transient.
  */
 export async function sendMessage(deps: Deps, caller: Caller, input: SendInput): Promise<{ msgId: string }> {
   checkBodySize(input.body, deps.config.EDGEIM_MAX_BODY_BYTES);
   const isRoom = 'room' in input.to;
   if (!isRoom && !input.cmid) throw new BadRequestError('cmid is required when sending to a user or a group');
+  const badCmid = input.cmid === undefined ? undefined : cmidProblem(input.cmid, MAX_IDEMPOTENCY_KEY_CHARS);
+  if (badCmid) throw new BadRequestError(badCmid);
   await authorizeSend(deps, caller, input.to);
   const from = senderOf(caller, input.from);
 
@@ -45,23 +47,40 @@ export async function sendMessage(deps: Deps, caller: Caller, input: SendInput):
     sentAt: deps.clock.now(),
     ...(caller.kind === 'backend' ? { backend: true as const } : {}),
   };
-  if (!isRoom) message = await deps.timelines.recordSend(message, retentionExpiry(deps));
-  if (message.id !== id && !sameSend(message, input, caller.kind === 'backend')) throw new ConflictError(`cmid ${message.cmid} was used for another message`);
+  if (!isRoom) {
+    const first = await deps.timelines.recordSend(message, retentionExpiry(deps));
+    if (first.id !== message.id && !sameSend(first, message)) {
+      throw new ConflictError(`cmid ${JSON.stringify(message.cmid)} was already used for another message (to ${JSON.stringify(first.to)}); use a new cmid`);
+    }
+    message = first;
+  }
 
   const origin = caller.kind === 'user' ? caller.connectionId : undefined;
   await deps.queue.enqueue(
     { kind: isRoom ? 'room' : 'message', message, ...(origin ? { origin } : {}) },
-    { group: queueSafeId(message.conv), dedup: queueSafeId(`${message.from}:${message.cmid}`) },
+    { group: queueGroupId(message.conv), dedup: messageDedupId(message.from, message.cmid, Boolean(message.backend)) },
   );
   return { msgId: message.id };
 }
 
 /**
- * A repeat of `(sender, cmid)` must be the same send: same target, body and kind of
- * sender (a user whose uid equals a backend's `from` label cannot claim its messages).
+ * A repeat of `(sender, cmid)` must be the same send: same target, body (JSON equality,
+ * key order aside) and kind of sender (a user whose uid equals a backend's `from` label
+ * cannot claim its messages).
  */
-function sameSend(first: Message, input: SendInput, backend: boolean): boolean {
-  return Boolean(first.backend) === backend && JSON.stringify(first.to) === JSON.stringify(input.to) && JSON.stringify(first.body) === JSON.stringify(input.body);
+function sameSend(first: Message, again: Message): boolean {
+  return Boolean(first.backend) === Boolean(again.backend) && sameJson(first.to, again.to) && sameJson(first.body, again.body);
+}
+
+/** Deep equality of two JSON values; object key order does not matter. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => sameJson(v, (b as unknown[])[i]));
+  const ka = Object.keys(a);
+  const ob = b as Record<string, unknown>;
+  return ka.length === Object.keys(ob).length && ka.every((k) => Object.hasOwn(ob, k) && sameJson((a as Record<string, unknown>)[k], ob[k]));
 }
 
 /**

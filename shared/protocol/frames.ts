@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EdgeImError, TooLargeError, toErrorBody, type ErrorBody, type ErrorCode } from '../errors.js';
+import { cmidSchema } from './cmid.js';
 import { gidSchema, ridSchema, timelineSchema, uidSchema, type Target, type TimelineName } from './identifiers.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-text.js';
 
@@ -17,7 +18,6 @@ export interface Message {
 }
 
 const requestId = z.string().max(64).optional();
-const cmid = z.string().min(1).max(64);
 export const targetSchema = z.union([
   z.strictObject({ user: uidSchema }),
   z.strictObject({ group: gidSchema }),
@@ -26,7 +26,7 @@ export const targetSchema = z.union([
 
 const sendFields = {
   to: targetSchema,
-  cmid: cmid.optional(),
+  cmid: cmidSchema.optional(),
   body: z.unknown().refine((b) => b !== undefined, 'body is required'),
 };
 const syncFields = {

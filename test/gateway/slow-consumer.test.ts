@@ -63,7 +63,8 @@ describe('gateway back-pressure', () => {
     // When it reads again, the backlog ends with the DisconnectReply and the close.
     slow.resume();
     const bye = await slow.next((p) => p.op === OP.DisconnectReply, 10_000);
-    expect(bye.json).toMatchObject({ code: 'SLOW_CONSUMER' });
+    expect(bye.json).toMatchObject({ code: 'SLOW_CONSUMER', reconnect: true });
+    expect(bye.json.message).toContain('inbox messages are kept for sync; room messages are not');
     await slow.closed;
 
     const again = await goim('sloth');

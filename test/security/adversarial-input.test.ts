@@ -114,12 +114,18 @@ describe('adversarial input', () => {
     const c = await t.connect('idem-ws');
     expect((await c.request('send', { to: { user: 'idem-a' }, cmid: 'w1', body: 1 })).ok).toBe(true);
     expect(await c.request('send', { to: { user: 'idem-a' }, cmid: 'w1', body: 2 })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
-    // A user named like the backend's label cannot claim a backend message's key, nor the other way round.
+    // A user named like the backend's label cannot claim a backend message's key: its send is its own message.
     const system = await t.connect('system');
-    expect(await system.request('send', { to: { user: 'idem-a' }, cmid: 'idem-1', body: { n: 1 } })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    const own = await system.request('send', { to: { user: 'idem-a' }, cmid: 'idem-1', body: { n: 1 } });
+    expect(own).toMatchObject({ ok: true });
+    expect(own.data.msgId).not.toBe(first.body.msgId);
     await t.stack.drain();
     const inbox = await t.stack.app.timelines.read('user:idem-a', 0, 10, Date.now());
-    expect(inbox.entries.map((e) => e.message.body)).toEqual([{ n: 1 }, 1]);
+    expect(inbox.entries.map((e) => [e.message.from, e.message.backend ?? false, e.message.body])).toEqual([
+      ['system', true, { n: 1 }],
+      ['idem-ws', false, 1],
+      ['system', false, { n: 1 }],
+    ]);
   });
 
   it('failed API-key checks are budgeted per source address: 429 with Retry-After, other addresses unaffected', async () => {
