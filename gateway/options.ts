@@ -1,5 +1,4 @@
 import type { Config } from '../shared/config.js';
-import type { IdAllocator } from '../shared/domain/id-allocator.js';
 
 /** How to run a gateway; `gatewayOptions(config)` fills it from the configuration. */
 export interface GatewayOptions {
@@ -26,8 +25,14 @@ export interface GatewayOptions {
   roomCountTtlMs: number;
   /** How long a closing connection may take to drain its last bytes before it is destroyed. */
   closeLingerMs: number;
-  /** Source of connection ids; default: a segment allocator named `conn` on the ids table. */
-  connectionIds?: IdAllocator;
+  /** Auths in flight at once before new ones are answered OVERLOADED (admission.ts). */
+  maxPendingAuths: number;
+  /** Event-loop delay (ms) above which new Auths are answered OVERLOADED; 0 = no check. */
+  maxEventLoopDelayMs: number;
+  /** Retry hint of OVERLOADED: each refused client gets a value in [it, 2·it). */
+  overloadRetryMs: number;
+  /** Accept queue of the TCP and WebSocket listeners (capped by the kernel's somaxconn); default 4096. */
+  listenBacklog: number;
 }
 
 /** Gateway options from the configuration (EDGEIM_GATEWAY_*, EDGEIM_GOIM_*, timeouts). */
@@ -49,6 +54,10 @@ export function gatewayOptions(config: Config, overrides: Partial<GatewayOptions
     sessionTtlSeconds: config.EDGEIM_SESSION_TTL_SECONDS,
     roomCountTtlMs: 1000,
     closeLingerMs: 5000,
+    maxPendingAuths: config.EDGEIM_GATEWAY_MAX_PENDING_AUTHS,
+    maxEventLoopDelayMs: config.EDGEIM_GATEWAY_MAX_EVENT_LOOP_DELAY_MS,
+    overloadRetryMs: config.EDGEIM_GATEWAY_OVERLOAD_RETRY_MS,
+    listenBacklog: 4096,
     ...overrides,
   };
 }

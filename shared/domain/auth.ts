@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { UnauthorizedError } from '../errors.js';
 import { isUid } from '../protocol/identifiers.js';
@@ -25,13 +26,14 @@ export interface VerifierOptions {
 
 /** Builds a verifier for HS256 (secret) or RS256/ES256 (JWKS URL) tokens, verified with jose. */
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
-  let key: Uint8Array | JWTVerifyGetKey;
+  let key: KeyObject | JWTVerifyGetKey;
   let algorithms: string[];
   if (options.jwksUrl) {
     key = createRemoteJWKSet(new URL(options.jwksUrl));
     algorithms = ['RS256', 'ES256'];
   } else if (options.secret) {
-    key = new TextEncoder().encode(options.secret);
+    // A KeyObject, not raw bytes: jose then imports the key once, not on every verify.
+    key = createSecretKey(Buffer.from(options.secret, 'utf8'));
     algorithms = ['HS256'];
   } else {
     throw new Error('a JWT secret or a JWKS URL is required');
@@ -47,7 +49,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     async verify(token) {
       if (!token) throw new UnauthorizedError('missing token');
       try {
-        const { payload } = await jwtVerify(token, key as Uint8Array, verifyOptions);
+        const { payload } = await jwtVerify(token, key as KeyObject, verifyOptions);
         const uid: unknown = payload.sub;
         if (!isUid(uid)) throw new UnauthorizedError('token sub is not a valid uid');
         return { uid, exp: payload.exp as number };

@@ -37,7 +37,7 @@ function sessionStoreContract(name: string, make: () => Promise<{ store: Session
       await store.put(session('old', 'u2', NOW / 1000 - 1));
       expect(await store.get('old', NOW)).toBeUndefined();
       expect(await store.byUser('u2', NOW)).toEqual([]);
-      await store.renew('old', NOW / 1000 + 60);
+      await store.renew({ ...session('old', 'u2'), expiresAt: NOW / 1000 + 60 });
       expect(await store.get('old', NOW)).toBeDefined();
       expect(await store.byUser('u2', NOW)).toHaveLength(1);
     });
