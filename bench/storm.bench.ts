@@ -53,6 +53,8 @@ export interface StormFigures {
   rssKiB: number;
   /** Server CPU per connect, ms. */
   cpuMs: number;
+  /** CPU of the load processes per connect, ms (they share the machine's cores with the server). */
+  loadCpuMs: number;
 }
 
 export interface StormBench {
@@ -83,7 +85,7 @@ function merge(reports: KindReport[]): KindReport {
   return out;
 }
 
-function figures(r: KindReport, clients: number, before: Usage, afterCpu: Usage, afterGc: Usage): StormFigures {
+function figures(r: KindReport, clients: number, before: Usage, afterCpu: Usage, afterGc: Usage, loadCpuMs: number): StormFigures {
   const allInMs = r.doneAt.length ? Math.max(...r.doneAt) : NaN;
   return {
     clients,
@@ -96,6 +98,7 @@ function figures(r: KindReport, clients: number, before: Usage, afterCpu: Usage,
     retries: r.retries,
     rssKiB: (afterGc.rss - before.rss) / 1024 / Math.max(1, r.ok),
     cpuMs: (afterCpu.cpuMs - before.cpuMs) / Math.max(1, r.ok),
+    loadCpuMs: loadCpuMs / Math.max(1, r.ok),
   };
 }
 
@@ -106,9 +109,10 @@ async function storm(loaders: Child[], order: (share: { n: number; offset: numbe
     return { n: Math.floor(((i + 1) * n) / loaders.length) - offset, offset };
   });
   const reports = await Promise.all(loaders.map((l, i) => l.ask({ cmd: 'storm', spreadMs, deadlineMs, ...order(shares[i]!) }, 'storm', deadlineMs + 120_000)));
-  return reports.map((r) => r.storm as { tcp: KindReport; ws: KindReport });
+  return reports.map((r) => r.storm as { tcp: KindReport; ws: KindReport; cpuMs: number });
 }
 
+const loadCpu = (reports: { cpuMs: number }[]) => reports.reduce((sum, r) => sum + r.cpuMs, 0);
 const ask = async (server: Child, gc: boolean): Promise<Usage> => (await server.ask({ cmd: 'usage', gc }, 'usage')).usage;
 
 /** With STORM_DEBUG set: prints the server's usage and counters every second until stopped. */
@@ -145,7 +149,7 @@ export async function run(options: { clients?: number; loaders?: number; spreadM
     const reports = await storm(loaders, (s) => ({ tcp: { port: server.ready.ports.tcp, prefix: 'b', room: 'test://1', ...s } }), n, spreadMs, deadlineMs);
     const afterCpu = await ask(server, false);
     await settle(500);
-    result.bare = figures(merge(reports.map((r) => r.tcp)), n, before, afterCpu, await ask(server, true));
+    result.bare = figures(merge(reports.map((r) => r.tcp)), n, before, afterCpu, await ask(server, true), loadCpu(reports));
     await stopAll([...loaders, server]);
   }
 
@@ -160,7 +164,7 @@ export async function run(options: { clients?: number; loaders?: number; spreadM
     unwatch();
     const afterCpu = await ask(server, false);
     await settle(500);
-    result.gateway = figures(merge(reports.map((r) => r.tcp)), n, before, afterCpu, await ask(server, true));
+    result.gateway = figures(merge(reports.map((r) => r.tcp)), n, before, afterCpu, await ask(server, true), loadCpu(reports));
     await stopAll([...loaders, server, dynamo]);
   }
 
@@ -196,9 +200,9 @@ export async function run(options: { clients?: number; loaders?: number; spreadM
     const tcp = merge(reports.map((r) => r.tcp));
     const ws = merge(reports.map((r) => r.ws));
     result.stack = {
-      ...figures(merge([tcp, ws]), 2 * n, before, afterCpu, afterGc),
-      tcp: figures(tcp, n, before, afterCpu, afterGc),
-      ws: figures(ws, n, before, afterCpu, afterGc),
+      ...figures(merge([tcp, ws]), 2 * n, before, afterCpu, afterGc, loadCpu(reports)),
+      tcp: figures(tcp, n, before, afterCpu, afterGc, NaN),
+      ws: figures(ws, n, before, afterCpu, afterGc, NaN),
       sends,
       sendErrors,
       sendMs: Math.max(0, ...sent.map((s) => s.sent.ms as number)),
@@ -255,7 +259,7 @@ export function print(r: StormBench): void {
     );
     if (usage) {
       console.log(
-        `  ${''.padEnd(27)} server RSS ${fmt(f.rssKiB, 2)} KiB per connection held${ratio(f.rssKiB, floor?.rssKiB)}, CPU ${fmt(f.cpuMs, 2)} ms per connect${ratio(f.cpuMs, floor?.cpuMs)}`,
+        `  ${''.padEnd(27)} server RSS ${fmt(f.rssKiB, 2)} KiB per connection held${ratio(f.rssKiB, floor?.rssKiB)}, CPU ${fmt(f.cpuMs, 2)} ms per connect${ratio(f.cpuMs, floor?.cpuMs)}; load processes ${fmt(f.loadCpuMs, 2)} CPU-ms per connect`,
       );
     }
   };

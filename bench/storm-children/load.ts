@@ -213,7 +213,7 @@ function wsClient(url: string, uid: string, token: string, started: number, dead
 
 const newReport = (): KindReport => ({ ok: 0, latencies: [], doneAt: [], failures: {}, retries: 0 });
 
-async function storm(order: StormOrder): Promise<{ tcp: KindReport; ws: KindReport }> {
+async function storm(order: StormOrder): Promise<{ tcp: KindReport; ws: KindReport; cpuMs: number }> {
   const tcp = newReport();
   const ws = newReport();
   const jobs: (() => Promise<void>)[] = [];
@@ -222,6 +222,7 @@ async function storm(order: StormOrder): Promise<{ tcp: KindReport; ws: KindRepo
   const tcpTokens = order.tcp ? await tokens(order.tcp.n, order.tcp.offset, order.tcp.prefix) : [];
   const wsTokens = order.ws ? await tokens(order.ws.n, order.ws.offset, order.ws.prefix) : [];
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const deadline = started + order.deadlineMs;
   if (order.tcp) {
     const t = order.tcp;
@@ -243,7 +244,8 @@ async function storm(order: StormOrder): Promise<{ tcp: KindReport; ws: KindRepo
     await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
   }
   await Promise.all(running);
-  return { tcp, ws };
+  const used = process.cpuUsage(cpu);
+  return { tcp, ws, cpuMs: (used.user + used.system) / 1000 };
 }
 
 /** tcp jobs first in `jobs`, then ws: alternate them. */

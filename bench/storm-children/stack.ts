@@ -23,6 +23,8 @@ serveUsage(
   () => ({
     connections: stack.gateway.gateway.channels.size + stack.emulator.connectionCount,
     writes: (stack.app.sessions as { writer?: { stats: unknown } }).writer?.stats,
-    delayMs: stack.gateway.gateway.admission.delayMs,
+    delayMs: Math.round(stack.gateway.gateway.admission.delayMs),
+    accepted: stack.gateway.gateway.all.size,
+    authenticating: stack.gateway.gateway.admission.pending,
   }),
 );
