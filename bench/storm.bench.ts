@@ -55,6 +55,9 @@ export interface StormFigures {
   cpuMs: number;
   /** CPU of the load processes per connect, ms (they share the machine's cores with the server). */
   loadCpuMs: number;
+  /** goim clients heartbeat once right after AuthReply: replies received, and p90 ms until the reply. */
+  heartbeatReplies: number;
+  heartbeatP90: number;
 }
 
 export interface StormBench {
@@ -74,12 +77,13 @@ export interface StormBench {
 }
 
 function merge(reports: KindReport[]): KindReport {
-  const out: KindReport = { ok: 0, latencies: [], doneAt: [], failures: {}, retries: 0 };
+  const out: KindReport = { ok: 0, latencies: [], doneAt: [], failures: {}, retries: 0, heartbeats: [] };
   for (const r of reports) {
     out.ok += r.ok;
     out.latencies.push(...r.latencies);
     out.doneAt.push(...r.doneAt);
     out.retries += r.retries;
+    out.heartbeats.push(...r.heartbeats);
     for (const [k, v] of Object.entries(r.failures)) out.failures[k] = (out.failures[k] ?? 0) + v;
   }
   return out;
@@ -99,6 +103,8 @@ function figures(r: KindReport, clients: number, before: Usage, afterCpu: Usage,
     rssKiB: (afterGc.rss - before.rss) / 1024 / Math.max(1, r.ok),
     cpuMs: (afterCpu.cpuMs - before.cpuMs) / Math.max(1, r.ok),
     loadCpuMs: loadCpuMs / Math.max(1, r.ok),
+    heartbeatReplies: r.heartbeats.length,
+    heartbeatP90: percentile(r.heartbeats, 90),
   };
 }
 
@@ -255,7 +261,8 @@ export function print(r: StormBench): void {
     const ratio = (a: number, b: number | undefined) => (b ? ` (${fmt(a / b, 2)}× bare)` : '');
     console.log(
       `  ${name.padEnd(27)} ${fmt(f.connects, 0).padStart(6)}/${f.clients} in ${fmt(f.allInMs / 1000, 2)} s, ${fmt(f.perSecond, 0)} connects/s; ` +
-        `auth p50 ${fmt(f.p50, 0)} ms, p99 ${fmt(f.p99, 0)} ms; failures: ${codes(f.failures)}; OVERLOADED then retried: ${f.retries}`,
+        `auth p50 ${fmt(f.p50, 0)} ms, p99 ${fmt(f.p99, 0)} ms; failures: ${codes(f.failures)}; OVERLOADED then retried: ${f.retries}` +
+        (f.heartbeatReplies > 0 ? `; heartbeat replies ${f.heartbeatReplies}, p90 ${fmt(f.heartbeatP90, 0)} ms` : ''),
     );
     if (usage) {
       console.log(

@@ -16,8 +16,9 @@ export interface ChannelDirectory {
  * - `get` of a connection held by this task is answered from memory (the task wrote
  *   that session and sees every change to it: joins, leaves, accepts).
  * - `roomCount` is cached per room for `countTtlMs` (heartbeats of a large room would
- *   otherwise count it once per member per interval); a join or leave through this task,
- *   or a session put with rooms (Auth with `room_id`), drops the room's cached count.
+ *   otherwise count it once per member per interval); a join or leave through this task
+ *   drops the room's cached count (its reply then counts the room afresh); a session put
+ *   with rooms (Auth with `room_id`) or removed adds or takes one from it.
  *
  * Joins and leaves keep the channel's rooms and the task's local room index in step.
  */
@@ -33,7 +34,7 @@ export class GatewaySessions implements SessionStore {
 
   async put(session: Session): Promise<void> {
     await this.inner.put(session);
-    for (const rid of session.rooms) this.counts.delete(rid);
+    for (const rid of session.rooms) this.adjust(rid, 1);
   }
 
   async get(connectionId: string, nowMs: number): Promise<Session | undefined> {
@@ -42,8 +43,20 @@ export class GatewaySessions implements SessionStore {
     return this.inner.get(connectionId, nowMs);
   }
 
-  remove(connectionId: string, known?: Session): Promise<Session | undefined> {
-    return this.inner.remove(connectionId, known);
+  async remove(connectionId: string, known?: Session): Promise<Session | undefined> {
+    const removed = await this.inner.remove(connectionId, known);
+    for (const rid of removed?.rooms ?? []) this.adjust(rid, -1);
+    return removed;
+  }
+
+  /**
+   * A connection of this task entered or left a room without asking for its count (an
+   * Auth with `room_id`, a close): the cached count moves with it instead of being
+   * dropped, so a connect storm into one room does not recount the room per connect.
+   */
+  private adjust(rid: string, delta: number): void {
+    const cached = this.counts.get(rid);
+    if (cached) cached.value = Math.max(0, cached.value + delta);
   }
 
   byUser(uid: string, nowMs: number): Promise<ConnectionRef[]> {

@@ -11,8 +11,8 @@ import { serveUsage, usage } from './usage.js';
 const verifier = createTokenVerifier({ secret: LOCAL_JWT_SECRET });
 const sockets = new Set<Socket>();
 
-function reply(op: number, body: string, seq: number): Buffer {
-  const b = Buffer.from(body);
+function reply(op: number, body: string | Buffer, seq: number): Buffer {
+  const b = typeof body === 'string' ? Buffer.from(body) : body;
   const out = Buffer.allocUnsafe(16 + b.length);
   out.writeInt32BE(16 + b.length, 0);
   out.writeInt16BE(16, 4);
@@ -23,18 +23,25 @@ function reply(op: number, body: string, seq: number): Buffer {
   return out;
 }
 
+const HEARTBEAT_REPLY_BODY = Buffer.alloc(4); // int32 0: no room count kept here
+
 const server = createServer({ noDelay: true }, (s) => {
   sockets.add(s);
   s.on('error', () => undefined);
   s.on('close', () => sockets.delete(s));
-  s.once('data', (chunk: Buffer) => {
-    // One Auth packet per connection, read whole from the first chunk (the client writes it in one go).
-    const seq = chunk.readInt32BE(12);
-    const body = JSON.parse(chunk.toString('utf8', 16, chunk.readInt32BE(0))) as { token?: string };
-    verifier.verify(body.token).then(
-      ({ uid }) => s.write(reply(8, JSON.stringify({ uid, key: uid, heartbeat: 240 }), seq)),
-      () => s.end(reply(6, JSON.stringify({ code: 'UNAUTHORIZED', message: 'bad token', reconnect: false }), seq)),
-    );
+  s.on('data', (chunk: Buffer) => {
+    // Small packets written whole by the load processes: Auth (op 7), then a Heartbeat (op 2).
+    for (let off = 0; chunk.length - off >= 16; off += chunk.readInt32BE(off)) {
+      const op = chunk.readInt32BE(off + 8);
+      const seq = chunk.readInt32BE(off + 12);
+      if (op === 2) s.write(reply(3, HEARTBEAT_REPLY_BODY, seq));
+      if (op !== 7) continue;
+      const body = JSON.parse(chunk.toString('utf8', off + 16, off + chunk.readInt32BE(off))) as { token?: string };
+      verifier.verify(body.token).then(
+        ({ uid }) => s.write(reply(8, JSON.stringify({ uid, key: uid, heartbeat: 240 }), seq)),
+        () => s.end(reply(6, JSON.stringify({ code: 'UNAUTHORIZED', message: 'bad token', reconnect: false }), seq)),
+      );
+    }
   });
 });
 server.listen(0, '127.0.0.1', () => {

@@ -37,10 +37,12 @@ export interface KindReport {
   failures: Record<string, number>;
   /** OVERLOADED answers that were retried (not failures). */
   retries: number;
+  /** goim clients heartbeat right after AuthReply (as goim's own benchmark client does): ms until each HeartbeatReply. */
+  heartbeats: number[];
 }
 
 const send = (m: unknown) => process.send?.(m);
-const OP = { SendMsg: 4, SendMsgReply: 5, DisconnectReply: 6, Auth: 7, AuthReply: 8 } as const;
+const OP = { Heartbeat: 2, HeartbeatReply: 3, SendMsg: 4, SendMsgReply: 5, DisconnectReply: 6, Auth: 7, AuthReply: 8 } as const;
 
 function packet(op: number, body: string, seq: number): Buffer {
   const b = Buffer.from(body);
@@ -74,6 +76,7 @@ function goimClient(port: number, uid: string, token: string, room: string | und
       let state: 'auth' | 'open' | 'done' = 'auth';
       let disconnect: { code?: string; retryAfterMs?: number; reconnect?: boolean } | undefined;
       let replyWaiter: ((code: string) => void) | null = null;
+      let heartbeatAt = 0;
       const finish = (code: string) => {
         if (state !== 'auth') return;
         state = 'done';
@@ -82,12 +85,14 @@ function goimClient(port: number, uid: string, token: string, room: string | und
           report.ok++;
           report.latencies.push(performance.now() - t0);
           report.doneAt.push(performance.now() - started);
+          heartbeatAt = performance.now();
+          s.write(packet(OP.Heartbeat, '', 2));
           open.push({
             uid,
             sendOne: () =>
               new Promise((r) => {
                 replyWaiter = r;
-                s.write(packet(OP.SendMsg, JSON.stringify({ to: { user: uid }, cmid: 'storm-1', body: 'first send after the storm' }), 2));
+                s.write(packet(OP.SendMsg, JSON.stringify({ to: { user: uid }, cmid: 'storm-1', body: 'first send after the storm' }), 3));
               }),
           });
           return resolve();
@@ -116,6 +121,9 @@ function goimClient(port: number, uid: string, token: string, room: string | und
           if (op === OP.AuthReply) {
             clearTimeout(timer);
             finish('ok');
+          } else if (op === OP.HeartbeatReply && heartbeatAt > 0) {
+            report.heartbeats.push(performance.now() - heartbeatAt);
+            heartbeatAt = 0;
           } else if (op === OP.DisconnectReply) {
             try {
               disconnect = JSON.parse(body);
@@ -211,7 +219,7 @@ function wsClient(url: string, uid: string, token: string, started: number, dead
   });
 }
 
-const newReport = (): KindReport => ({ ok: 0, latencies: [], doneAt: [], failures: {}, retries: 0 });
+const newReport = (): KindReport => ({ ok: 0, latencies: [], doneAt: [], failures: {}, retries: 0, heartbeats: [] });
 
 async function storm(order: StormOrder): Promise<{ tcp: KindReport; ws: KindReport; cpuMs: number }> {
   const tcp = newReport();
@@ -244,6 +252,8 @@ async function storm(order: StormOrder): Promise<{ tcp: KindReport; ws: KindRepo
     await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
   }
   await Promise.all(running);
+  // The heartbeat that follows each AuthReply: wait for its reply too (up to 30 s).
+  for (const until = performance.now() + 30_000; tcp.heartbeats.length < tcp.ok && performance.now() < until; ) await new Promise((r) => setTimeout(r, 20));
   const used = process.cpuUsage(cpu);
   return { tcp, ws, cpuMs: (used.user + used.system) / 1000 };
 }
