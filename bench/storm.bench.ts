@@ -8,7 +8,7 @@
  * - **gateway + DynamoDB**: the gateway alone, its sessions written to a DynamoDB
  *   emulator in another process (what a Fargate task pays per connection);
  * - **full stack**: `startLocalStack` (emulators, WebSocket API, push API, gateway) in one
- *   process, while the push API's presence routes are asked every 250 ms; afterwards
+ *   process, while the push API's presence routes are asked every 500 ms; afterwards
  *   every client sends one message and the reply codes are counted.
  *
  * Prints connects/s, time until all are in, p50/p99 auth latency, failures by code,
@@ -219,7 +219,10 @@ export async function run(options: { clients?: number; loaders?: number; spreadM
   return result;
 }
 
-/** Asks `/goim/online/total` and a user's `/v1` presence every 250 ms until stopped. */
+/** How often the presence probe asks (a dashboard polling during the storm). */
+const PROBE_EVERY_MS = 500;
+
+/** Asks `/goim/online/total` and a user's `/v1` presence every PROBE_EVERY_MS until stopped. */
 function probePresence(pushUrl: string) {
   const latencies: number[] = [];
   let failed = 0;
@@ -241,7 +244,7 @@ function probePresence(pushUrl: string) {
         ),
       );
       failed += answers.filter((ok) => !ok).length;
-      await settle(Math.max(0, 250 - (performance.now() - started)));
+      await settle(Math.max(0, PROBE_EVERY_MS - (performance.now() - started)));
     }
   })();
   return {

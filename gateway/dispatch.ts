@@ -125,6 +125,7 @@ async function admitted(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
       platform: auth.platform,
       accepts: auth.accepts,
       rooms: room ? [room] : [],
+      ttlSeconds: gw.options.sessionTtlSeconds,
     });
   } catch (err) {
     if (!(err instanceof OverloadedError)) gw.app.logger.error('could not register a gateway connection', { err: String(err) });

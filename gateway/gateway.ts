@@ -190,7 +190,8 @@ export class Gateway {
       if (ch.state !== ChannelState.Open) continue;
       if (ch.lastActive < silentBefore) {
         this.close(ch, disconnectReason('HEARTBEAT_TIMEOUT', 'no heartbeat within the timeout'), true);
-      } else if (ch.expiresAt < renewBefore) {
+      } else if (ch.expiresAt < renewBefore && !ch.busy) {
+        // (Not while a request runs: a join in flight would race the rewrite of its rooms; next sweep.)
         ch.expiresAt = Math.floor(now / 1000) + this.options.sessionTtlSeconds;
         this.app.sessions.renew(sessionOf(ch, this.endpoint)).catch((err: unknown) => {
           this.app.logger.warn('could not renew gateway session', { connectionId: ch.id, err: String(err) });

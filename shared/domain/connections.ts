@@ -11,6 +11,8 @@ export interface ConnectInput {
   accepts?: number[] | undefined;
   /** Rooms joined in the same write (a goim Auth's `room_id`). */
   rooms?: string[] | undefined;
+  /** Session lifetime; default EDGEIM_SESSION_TTL_SECONDS. */
+  ttlSeconds?: number | undefined;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function connect(deps: Pick<Deps, 'sessions' | 'clock' | 'config'>,
     rooms: input.rooms ?? [],
     ...(input.accepts ? { accepts: input.accepts } : {}),
     connectedAt: now,
-    expiresAt: Math.floor(now / 1000) + deps.config.EDGEIM_SESSION_TTL_SECONDS,
+    expiresAt: Math.floor(now / 1000) + (input.ttlSeconds ?? deps.config.EDGEIM_SESSION_TTL_SECONDS),
   };
   await deps.sessions.put(session);
   return session;
