@@ -33,8 +33,8 @@ export class IdAllocator {
   /**
    * The next id; waits for the store only when both buffers are empty. Callers that
    * wait together share each reservation and keep waiting while reservations succeed
-   * (a burst of any size is served, one segment at a time); only the store failing
-   * three times in a row fails the call, with OverloadedError (a retry hint, not a bug).
+   * (a burst of any size is served, one segment at a time); only a third failed
+   * reservation fails the call, with OverloadedError (a retry hint, not a bug).
    */
   async next(): Promise<number> {
     let failures = 0;

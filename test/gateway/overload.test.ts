@@ -74,6 +74,6 @@ describe('gateway admission control (OVERLOADED)', () => {
     await Promise.all(probes.map((p) => p.client.connect()));
     for (const p of probes) expect(p.client.state).toBe('open');
     expect(t.stack.gateway.gateway.admission.refused).toBeGreaterThan(before);
-    expect(probes.some((p) => p.errors.some((e) => e.message.includes('OVERLOADED')))).toBe(true);
+    expect(probes.some((p) => p.errors.some((e) => e.code === 'OVERLOADED' || e.message.includes('OVERLOADED')))).toBe(true);
   });
 });
