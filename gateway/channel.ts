@@ -22,7 +22,7 @@ export const enum ChannelState {
  */
 export abstract class Channel {
   state: ChannelState = ChannelState.Handshake;
-  /** Connection id (`g` + allocator id), set once authenticated. */
+  /** Connection id (128 random bits, base64url), set once authenticated. */
   id = '';
   uid = '';
   device = '';

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { connect } from '../shared/domain/connections.js';
 import { userCaller, type UserCaller } from '../shared/domain/deps.js';
 import { runClientRequest } from '../shared/domain/request-pipeline.js';
 import { handleRequest } from '../shared/domain/requests.js';
-import { RateLimitedError, UnauthorizedError } from '../shared/errors.js';
+import { OverloadedError, RateLimitedError, UnauthorizedError } from '../shared/errors.js';
+import { ROOM_ID_PATTERN } from '../shared/protocol/identifiers.js';
 import {
   ackPayloadSchema,
   parseJsonText,
@@ -28,7 +30,7 @@ import { disconnectReason } from './disconnect-codes.js';
  *
  * | op in            | action                    | op out | reply body |
  * |------------------|---------------------------|--------|------------|
- * | 7 Auth           | verify token, connect     | 8      | `{uid, key, heartbeat}` |
+ * | 7 Auth           | admit, verify token, connect (+ `room_id`) | 8 | `{uid, key, heartbeat}` (or DisconnectReply) |
  * | 2 Heartbeat      | heartbeat                 | 3      | int32 online count of the first room |
  * | 4 SendMsg        | send                      | 5      | WIRE `reply` frame |
  * | 18 Sync          | sync                      | 19     | WIRE `reply` frame |
@@ -83,32 +85,64 @@ export async function dispatch(gw: Gateway, ch: Channel, p: PendingRequest): Pro
   }
 }
 
+/**
+ * Auth (op 7). The handshake timer stops here: from now on the time is the server's.
+ * Admission control may refuse at once (OVERLOADED with a retry hint); otherwise the
+ * token is checked, the connection gets a random id, and its session, user routing item
+ * and Auth room are written in one (coalesced) session write. A store that sheds the
+ * write answers OVERLOADED too; nothing is left behind for a refused client.
+ */
 async function authorize(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
   ch.state = ChannelState.Authenticating;
+  gw.authReceived(ch);
+  const refused = gw.admission.admit();
+  if (refused) {
+    gw.close(ch, refused, false);
+    return;
+  }
+  try {
+    await admitted(gw, ch, p);
+  } finally {
+    gw.admission.done();
+  }
+}
+
+async function admitted(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
   let auth;
   try {
     auth = await authenticate(p.body, gw.app.verifier, gw.options.insecureAuth);
   } catch (err) {
     if (ch.state !== ChannelState.Authenticating) return;
-    gw.close(ch, disconnectReason('UNAUTHORIZED', err instanceof UnauthorizedError ? err.message : 'auth failed'), false);
+    if (err instanceof OverloadedError) gw.close(ch, gw.admission.overloaded(err.message, err.retryAfterMs), false);
+    else gw.close(ch, disconnectReason('UNAUTHORIZED', err instanceof UnauthorizedError ? err.message : 'auth failed'), false);
     return;
   }
-  const id = `g${await gw.connectionIds.next()}`;
-  const session = await connect(gw.app, {
-    connectionId: id,
-    uid: auth.uid,
-    endpoint: gw.endpoint,
-    kind: 'gateway',
-    device: auth.device,
-    platform: auth.platform,
-    accepts: auth.accepts,
-  });
+  if (ch.state !== ChannelState.Authenticating) return; // gone while its token was checked
+  const room = authRoom(gw, auth.room);
+  const id = newConnectionId();
+  let session;
+  try {
+    session = await connect(gw.deps, {
+      connectionId: id,
+      uid: auth.uid,
+      endpoint: gw.endpoint,
+      kind: 'gateway',
+      device: auth.device,
+      platform: auth.platform,
+      accepts: auth.accepts,
+      rooms: room ? [room] : [],
+      ttlSeconds: gw.options.sessionTtlSeconds,
+    });
+  } catch (err) {
+    if (!(err instanceof OverloadedError)) gw.app.logger.error('could not register a gateway connection', { err: String(err) });
+    const retryAfterMs = err instanceof OverloadedError ? err.retryAfterMs : 0;
+    if (ch.state === ChannelState.Authenticating) gw.close(ch, gw.admission.overloaded('could not register the connection; retry later', retryAfterMs), false);
+    return;
+  }
   if (ch.state !== ChannelState.Authenticating) {
-    gw.removeSession(id); // the connection went away (or timed out) while we wrote the session
+    gw.removeSession(id, session); // the connection went away while we wrote the session
     return;
   }
-  if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
-  ch.handshakeTimer = null;
   ch.id = id;
   ch.uid = auth.uid;
   ch.device = session.device;
@@ -118,15 +152,25 @@ async function authorize(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
   ch.accepts = auth.accepts.length > 0 ? new Set(auth.accepts) : null;
   ch.state = ChannelState.Open;
   gw.channels.set(id, ch);
+  if (room) {
+    ch.rooms = [room];
+    gw.rooms.add(room, ch);
+  }
   const heartbeat = Math.max(1, Math.floor(gw.options.heartbeatTimeoutMs / 4000));
   gw.send(ch, textPacket(Op.AuthReply, JSON.stringify({ uid: auth.uid, key: id, heartbeat }), p.ver, p.seq));
-  if (auth.room) {
-    try {
-      await handleRequest(gw.deps, userCaller(auth.uid, id), { action: 'join', room: auth.room });
-    } catch (err) {
-      gw.app.logger.warn('could not join the auth room', { connectionId: id, room: auth.room, err: String(err) });
-    }
-  }
+}
+
+/** The Auth's `room_id` as an edgeim room id, or undefined (logged) when it is not a valid one. */
+function authRoom(gw: Gateway, room: string | undefined): string | undefined {
+  if (room === undefined) return undefined;
+  if (ROOM_ID_PATTERN.test(room)) return room;
+  gw.app.logger.warn('auth room_id is not a valid room id; not joined', { room: room.slice(0, 80) });
+  return undefined;
+}
+
+/** A connection id nobody can guess: 128 random bits, base64url (22 chars). */
+export function newConnectionId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 function bodyText(p: Packet): string {

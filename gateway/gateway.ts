@@ -1,15 +1,16 @@
 import type { App } from '../shared/app.js';
+import type { Session } from '../shared/domain/model.js';
 import { disconnect } from '../shared/domain/connections.js';
 import type { Deps } from '../shared/domain/deps.js';
-import type { IdAllocator } from '../shared/domain/id-allocator.js';
 import { Op, type Packet } from '../shared/protocol/goim/index.js';
 import { takeToken } from '../shared/domain/token-bucket.js';
+import { Admission } from './admission.js';
 import { ChannelState, type Channel, type PendingRequest } from './channel.js';
 import { disconnectReason, type DisconnectReason } from './disconnect-codes.js';
 import { dispatch } from './dispatch.js';
 import type { OutPacket } from './frame-packets.js';
 import { textPacket } from './frame-packets.js';
-import { GatewaySessions } from './gateway-sessions.js';
+import { GatewaySessions, sessionOf } from './gateway-sessions.js';
 import type { GatewayOptions } from './options.js';
 import { Outbound } from './outbound.js';
 import { LocalRooms } from './rooms.js';
@@ -31,6 +32,8 @@ export class Gateway {
   readonly deps: Deps;
   /** Session removals in flight (shutdown waits for them). */
   readonly removals = new Set<Promise<void>>();
+  /** Admission control at Auth: OVERLOADED instead of connects that cannot finish in time. */
+  readonly admission: Admission;
   endpoint = '';
   draining = false;
   private sweeper: NodeJS.Timeout | null = null;
@@ -38,7 +41,6 @@ export class Gateway {
   constructor(
     readonly app: App,
     readonly options: GatewayOptions,
-    readonly connectionIds: IdAllocator,
   ) {
     this.outbound = new Outbound(
       { windowMs: options.mergeWindowMs, maxFrames: options.mergeMaxFrames, maxBytes: options.maxOutboundBytes },
@@ -46,6 +48,11 @@ export class Gateway {
     );
     this.sessions = new GatewaySessions(app.sessions, this, this.rooms, options.roomCountTtlMs);
     this.deps = { ...app, sessions: this.sessions };
+    this.admission = new Admission({
+      maxPendingAuths: options.maxPendingAuths,
+      maxEventLoopDelayMs: options.maxEventLoopDelayMs,
+      retryAfterMs: options.overloadRetryMs,
+    });
   }
 
   channel(connectionId: string): Channel | undefined {
@@ -57,14 +64,20 @@ export class Gateway {
     const every = Math.min(30_000, Math.max(20, Math.floor(this.options.heartbeatTimeoutMs / 4)));
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
+    this.admission.start();
   }
 
   stop(): void {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
+    this.admission.stop();
   }
 
-  /** A new transport connection: it has `handshakeTimeoutMs` to authenticate. */
+  /**
+   * A new transport connection: it has `handshakeTimeoutMs` to send Auth. The timeout
+   * covers the client only: it stops when Auth arrives, however long the server then
+   * takes to check it (admission control bounds that instead).
+   */
   accept(ch: Channel): void {
     if (this.draining) {
       ch.destroy();
@@ -72,6 +85,12 @@ export class Gateway {
     }
     this.all.add(ch);
     ch.handshakeTimer = setTimeout(handshakeExpired, this.options.handshakeTimeoutMs, this, ch);
+  }
+
+  /** Auth arrived: the handshake timeout no longer applies. */
+  authReceived(ch: Channel): void {
+    if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
+    ch.handshakeTimer = null;
   }
 
   /**
@@ -189,12 +208,12 @@ export class Gateway {
     if (ch.id === '') return;
     if (this.channels.get(ch.id) === ch) this.channels.delete(ch.id);
     for (const rid of ch.rooms) this.rooms.remove(rid, ch);
-    this.removeSession(ch.id);
+    this.removeSession(ch.id, sessionOf(ch, this.endpoint));
   }
 
-  /** Deletes a session, tracked so shutdown can wait for it. */
-  removeSession(connectionId: string): void {
-    const done: Promise<void> = disconnect(this.app, connectionId)
+  /** Deletes a session (known to this task: no read first), tracked so shutdown can wait for it. */
+  removeSession(connectionId: string, known: Session): void {
+    const done: Promise<void> = disconnect(this.deps, connectionId, known)
       .catch((err: unknown) => this.app.logger.warn('could not remove gateway session', { connectionId, err: String(err) }))
       .finally(() => this.removals.delete(done));
     this.removals.add(done);
@@ -209,10 +228,10 @@ export class Gateway {
       if (ch.state !== ChannelState.Open) continue;
       if (ch.lastActive < silentBefore) {
         this.close(ch, disconnectReason('HEARTBEAT_TIMEOUT', 'no heartbeat within the timeout'), true);
-      } else if (ch.expiresAt < renewBefore) {
-        const expiresAt = Math.floor(now / 1000) + this.options.sessionTtlSeconds;
-        ch.expiresAt = expiresAt;
-        this.app.sessions.renew(ch.id, expiresAt).catch((err: unknown) => {
+      } else if (ch.expiresAt < renewBefore && !ch.busy) {
+        // (Not while a request runs: a join in flight would race the rewrite of its rooms; next sweep.)
+        ch.expiresAt = Math.floor(now / 1000) + this.options.sessionTtlSeconds;
+        this.app.sessions.renew(sessionOf(ch, this.endpoint)).catch((err: unknown) => {
           this.app.logger.warn('could not renew gateway session', { connectionId: ch.id, err: String(err) });
         });
       }
@@ -230,9 +249,19 @@ function pending(p: Packet, retryAfterMs: number): PendingRequest {
   return retryAfterMs > 0 ? { ver: p.ver, op: p.op, seq: p.seq, body, retryAfterMs } : { ver: p.ver, op: p.op, seq: p.seq, body };
 }
 
+/**
+ * The handshake timer fired. A busy server may run this before it has read an Auth that
+ * arrived in time (timers run before I/O in an event-loop turn), so the verdict waits
+ * for the I/O of this turn (setImmediate runs after it): only a client that really sent
+ * no Auth is closed.
+ */
 function handshakeExpired(gw: Gateway, ch: Channel): void {
   ch.handshakeTimer = null;
-  if (ch.state < ChannelState.Open) {
+  if (ch.state === ChannelState.Handshake) setImmediate(handshakeVerdict, gw, ch);
+}
+
+function handshakeVerdict(gw: Gateway, ch: Channel): void {
+  if (ch.state === ChannelState.Handshake) {
     gw.close(ch, disconnectReason('HANDSHAKE_TIMEOUT', 'no auth within the handshake timeout'), false);
   }
 }

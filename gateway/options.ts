@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { gatewaySecretSource } from '../shared/aws/gateway-signer.js';
 import { ConfigError, type Config } from '../shared/config.js';
-import type { IdAllocator } from '../shared/domain/id-allocator.js';
 import type { RateLimit } from '../shared/domain/token-bucket.js';
 
 /** How to run a gateway; `gatewayOptions(config)` fills it from the configuration. */
@@ -41,8 +40,14 @@ export interface GatewayOptions {
    * internal call but `/healthz` must be signed with it.
    */
   internalSecret: () => Promise<string>;
-  /** Source of connection ids; default: a segment allocator named `conn` on the ids table. */
-  connectionIds?: IdAllocator;
+  /** Auths in flight at once before new ones are answered OVERLOADED (admission.ts). */
+  maxPendingAuths: number;
+  /** Event-loop delay (ms) above which new Auths are answered OVERLOADED; 0 = no check. */
+  maxEventLoopDelayMs: number;
+  /** Retry hint of OVERLOADED: each refused client gets a value in [it, 2·it). */
+  overloadRetryMs: number;
+  /** Accept queue of the TCP and WebSocket listeners (capped by the kernel's somaxconn); default 4096. */
+  listenBacklog: number;
   /**
    * Serve goim TCP and goim WebSocket over TLS with this certificate chain and key (PEM).
    * Default: plaintext, as behind a load balancer that terminates TLS (the cloud stack).
@@ -89,6 +94,10 @@ export function gatewayOptions(config: Config, overrides: Partial<GatewayOptions
     roomCountTtlMs: 1000,
     closeLingerMs: 5000,
     tls: overrides.tls ?? tlsFromConfig(config),
+    maxPendingAuths: config.EDGEIM_GATEWAY_MAX_PENDING_AUTHS,
+    maxEventLoopDelayMs: config.EDGEIM_GATEWAY_MAX_EVENT_LOOP_DELAY_MS,
+    overloadRetryMs: config.EDGEIM_GATEWAY_OVERLOAD_RETRY_MS,
+    listenBacklog: 4096,
     ...overrides,
   };
 }

@@ -1,10 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { App } from '../shared/app.js';
-import { ID_NAMES } from '../shared/app.js';
-import { createDocumentClient } from '../shared/aws/clients.js';
-import { DynamoIdRangeStore } from '../shared/aws/dynamo-id-range-store.js';
-import { IdAllocator } from '../shared/domain/id-allocator.js';
 import { Gateway } from './gateway.js';
 import { createInternalApi } from './internal-api.js';
 import { gatewayOptions, type GatewayOptions } from './options.js';
@@ -39,10 +35,7 @@ export interface RunningGateway {
 export async function startGateway(app: App, overrides: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
   const options = gatewayOptions(app.config, overrides);
   await options.internalSecret(); // no credential, no internal API: refuse to start rather than run an open door
-  const connectionIds =
-    options.connectionIds ??
-    new IdAllocator(new DynamoIdRangeStore(createDocumentClient(app.config), app.config.EDGEIM_IDS_TABLE), ID_NAMES.connection, app.config.EDGEIM_ID_STEP);
-  const gw = new Gateway(app, options, connectionIds);
+  const gw = new Gateway(app, options);
 
   const http = createInternalApi(gw);
   await new Promise<void>((resolve, reject) => {

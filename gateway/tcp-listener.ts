@@ -78,7 +78,12 @@ function onError(this: TaggedSocket): void {
   // 'close' follows; resets and EPIPEs from departed clients are routine.
 }
 
-/** Starts the goim TCP listener; over TLS when the gateway has `options.tls`. */
+/**
+ * Starts the goim TCP listener; over TLS when the gateway has `options.tls`. Its accept
+ * queue holds `gw.options.listenBacklog` connections (the kernel caps it at
+ * net.core.somaxconn): under a connect storm the queue, not the clients, absorbs the
+ * burst while the event loop catches up; a full queue makes the kernel drop or reset connects.
+ */
 export function listenTcp(gw: Gateway, port: number, host: string): Promise<Server> {
   const onSocket = (socket: Socket) => {
     const ch = new TcpChannel(gw, socket);
@@ -98,7 +103,7 @@ export function listenTcp(gw: Gateway, port: number, host: string): Promise<Serv
     : createServer({ noDelay: true }, onSocket);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: gw.options.listenBacklog }, () => {
       server.off('error', reject);
       resolve(server);
     });

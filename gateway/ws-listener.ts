@@ -86,7 +86,7 @@ function onError(this: WebSocket): void {
   // 'close' follows.
 }
 
-/** Starts the goim WebSocket listener (`/sub`); `wss://` when the gateway has `options.tls`. */
+/** Starts the goim WebSocket listener (`/sub`), with the same accept queue as the TCP one; `wss://` when the gateway has `options.tls`. */
 export function listenWs(gw: Gateway, port: number, host: string): Promise<{ server: Server; wss: WebSocketServer }> {
   const upgradeOnly = (_req: unknown, res: ServerResponse) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end(`goim over WebSocket: upgrade on ${WS_PATH}\n`);
@@ -112,7 +112,7 @@ export function listenWs(gw: Gateway, port: number, host: string): Promise<{ ser
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: gw.options.listenBacklog }, () => {
       server.off('error', reject);
       resolve({ server, wss });
     });

@@ -84,7 +84,8 @@ export class WsApiEmulator {
   }
 
   async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(this.options.port, this.options.host ?? '127.0.0.1', resolve));
+    // A deep accept queue, as API Gateway's edge has: a connect storm waits in it instead of being reset.
+    await new Promise<void>((resolve) => this.server.listen({ port: this.options.port, host: this.options.host ?? '127.0.0.1', backlog: 4096 }, resolve));
     return (this.server.address() as { port: number }).port;
   }
 

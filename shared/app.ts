@@ -23,7 +23,7 @@ export interface App extends Deps {
 }
 
 /** Id allocator names in the ids table. */
-export const ID_NAMES = { message: 'msg', connection: 'conn' } as const;
+export const ID_NAMES = { message: 'msg' } as const;
 
 export interface CreateAppOptions {
   /** Sees every AWS SDK client (DynamoDB, SQS, SNS, each `@connections` endpoint's). */

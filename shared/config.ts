@@ -51,6 +51,8 @@ export const configSchema = z
     EDGEIM_DELIVERY_MAX_ATTEMPTS: int(3, 1),
     /** Longest one `@connections` / `@batch` / `@rooms` call may take; a gateway task silent past it counts as dead. */
     EDGEIM_DELIVERY_TIMEOUT_MS: int(3000, 100),
+    /** Keep-alive sockets per DynamoDB / SQS client; requests beyond them wait for one. */
+    EDGEIM_AWS_MAX_SOCKETS: int(128, 1),
     /** Session lifetime: API Gateway closes connections after 2 h; slack added. */
     EDGEIM_SESSION_TTL_SECONDS: int(2 * 3600 + 600, 60),
     /** `@connections` endpoint of the WebSocket API; derived from the event when empty. */
@@ -116,6 +118,12 @@ export const configSchema = z
     EDGEIM_GATEWAY_MERGE_MAX_FRAMES: int(64, 1),
     /** Gateway: bytes queued for one connection (unsent + socket buffer) before it is closed as SLOW_CONSUMER. */
     EDGEIM_GATEWAY_MAX_OUTBOUND_BYTES: int(4 * 1024 * 1024, 1024),
+    /** Gateway: Auths being processed (token check, session write) at once; more are answered OVERLOADED. */
+    EDGEIM_GATEWAY_MAX_PENDING_AUTHS: int(4096, 1),
+    /** Gateway: while the event loop lags more than this (ms), new Auths are answered OVERLOADED; 0 turns the check off. */
+    EDGEIM_GATEWAY_MAX_EVENT_LOOP_DELAY_MS: int(1000),
+    /** Gateway: OVERLOADED tells clients to come back after this many ms (each gets a value between it and twice it). */
+    EDGEIM_GATEWAY_OVERLOAD_RETRY_MS: int(1000, 1),
     /** Gateway: on SIGTERM, clients are told and sessions removed within this time, then the process exits. */
     EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
     /** Gateway: PEM certificate chain and key files; with both set, goim TCP and goim WebSocket are served over TLS. */
