@@ -125,7 +125,7 @@ export const empty = z.object({}).meta({ title: 'Empty' });
 export const errorSchema = z
   .object({
     error: z.object({
-      code: z.enum(['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'IDEMPOTENCY_MISMATCH', 'RATE_LIMITED', 'OVERLOADED', 'INTERNAL']),
+      code: z.enum(['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'CONFLICT', 'IDEMPOTENCY_MISMATCH', 'RATE_LIMITED', 'OVERLOADED', 'INTERNAL']),
       retryAfterMs: z.number().int().optional(),
       message: z.string(),
     }),
