@@ -93,10 +93,11 @@ export const configSchema = z
       .transform((v) => v === true || v === 'true' || v === '1'),
     /** `/goim/nodes/*`: the gateway's public host name (the NLB's in the cloud). */
     EDGEIM_NODES_DOMAIN: z.string().default('localhost'),
-    /** `/goim/nodes/*`: the gateway's public goim TCP, WebSocket and WSS ports. */
+    /** `/goim/nodes/*`: the gateway's public goim TCP, WebSocket and WSS ports; 0 = not served (not advertised). */
     EDGEIM_NODES_TCP_PORT: port(3101),
     EDGEIM_NODES_WS_PORT: port(3102),
-    EDGEIM_NODES_WSS_PORT: port(3103),
+    /** No wss by default: a gateway serves TLS only with a certificate (or a load balancer in front that has one). */
+    EDGEIM_NODES_WSS_PORT: port(0),
     /** `/goim/nodes/*`: heartbeat interval (seconds) and missed heartbeats allowed, as told to goim clients. */
     EDGEIM_NODES_HEARTBEAT_SECONDS: int(240, 1),
     EDGEIM_NODES_HEARTBEAT_MAX: int(2, 1),
