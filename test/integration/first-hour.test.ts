@@ -25,8 +25,14 @@ class Run {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static of(script: string, args: string[], env: Record<string, string> = {}): Run {
-    return new Run(spawn(process.execPath, ['--import', TSX, script, ...args], { cwd: ROOT, env: { ...CLEAN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  /** Runs `script`; `detached` gives it its own process group, as a shell gives a foreground job. */
+  static of(script: string, args: string[], env: Record<string, string> = {}, detached = false): Run {
+    return new Run(spawn(process.execPath, ['--import', TSX, script, ...args], { cwd: ROOT, env: { ...CLEAN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached }));
+  }
+
+  /** Ctrl-C in a terminal: SIGINT to every process of the job's group (the emulators' child too). */
+  ctrlC(): void {
+    process.kill(-this.child.pid!, 'SIGINT');
   }
 
   /** Resolves once the banner is printed (the stack is up); throws with the output if the process ended first. */
@@ -132,12 +138,12 @@ describe('two local stacks side by side', () => {
   const clients: TestClient[] = [];
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    for (const r of runs) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    for (const r of runs) if (r.child.exitCode === null) process.kill(-r.child.pid!, 'SIGKILL');
   });
 
   it('run on different ports at once, each its own system; a third on the same ports says which are in use, one line each', async () => {
     const ports = await freePorts(14);
-    const [a, b] = [Run.of('local/main.ts', flags(ports.slice(0, 7))), Run.of('local/main.ts', flags(ports.slice(7)))];
+    const [a, b] = [Run.of('local/main.ts', flags(ports.slice(0, 7)), {}, true), Run.of('local/main.ts', flags(ports.slice(7)), {}, true)];
     runs.push(a, b);
     const [urlsA, urlsB] = await Promise.all([a.started(), b.started()]);
     expect(urlsA.pushUrl).toBe(`http://127.0.0.1:${ports[0]}`);
@@ -168,10 +174,15 @@ describe('two local stacks side by side', () => {
     expect(onA.pending('push')).toEqual([]); // stack A is untouched
     expect((await pushA.get('/v1/online/total')).status).toBe(200);
 
+    // Ctrl-C reaches the whole process group: each drains and stops cleanly, its emulators too.
     await Promise.all(clients.map((c) => c.close()));
-    a.child.kill('SIGINT');
-    b.child.kill('SIGINT');
+    a.ctrlC();
+    b.ctrlC();
     expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
+    for (const run of [a, b]) {
+      expect(run.stdout).toContain('drained: every accepted message was processed; stopped');
+      expect(run.stderr).toBe('');
+    }
   });
 });
 
