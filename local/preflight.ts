@@ -95,6 +95,14 @@ export function bindFailure(err: unknown, ports: readonly PlannedPort[]): Startu
   return planned ? new StartupError([inUseLine(planned, 'another program took it')]) : new StartupError([`a port is in use: ${text}`]);
 }
 
+/** A data directory held by another run (the emulators' pid file says so), as one line; undefined for any other error. */
+export function dataDirInUse(err: unknown, dataDir: string | undefined): StartupError | undefined {
+  const text = String((err as Error)?.message ?? '');
+  const m = /data directory is in use by another edgeim run \((.*)\)/.exec(text);
+  if (!m || !dataDir) return undefined;
+  return new StartupError([`--data ${dataDir} is in use by another edgeim run (${m[1]}): stop that one, or give this one its own --data directory`]);
+}
+
 /** The endpoints a stack on AWS_ENDPOINT_URL depends on, with the setting that names each. */
 export function externalEndpoints(config: Pick<Config, 'AWS_ENDPOINT_URL' | 'AWS_ENDPOINT_URL_DYNAMODB' | 'AWS_ENDPOINT_URL_SQS'>): { setting: string; service: string; url: string }[] {
   const out: { setting: string; service: string; url: string }[] = [];

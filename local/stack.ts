@@ -18,7 +18,7 @@ import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { withDemoPage } from './demo/demo-server.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { EnqueueGate } from './enqueue-gate.js';
-import { bindFailure, checkEndpoints, checkFiles, checkPorts, externalEndpoints, StartupError, type PlannedPort } from './preflight.js';
+import { bindFailure, checkEndpoints, dataDirInUse, checkFiles, checkPorts, externalEndpoints, StartupError, type PlannedPort } from './preflight.js';
 import { SqsPoller } from './sqs-poller.js';
 import { clearSessions, ensureQueue, ensureTables, QUEUE_NAME } from './storage-setup.js';
 import { WsApiEmulator } from './ws-api-emulator.js';
@@ -130,7 +130,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return await startOnEmulators(options, env, logger, external, emulators);
   } catch (err) {
     await emulators?.close();
-    throw bindFailure(err, ports) ?? err;
+    throw bindFailure(err, ports) ?? dataDirInUse(err, options.dataDir) ?? err;
   }
 }
 
