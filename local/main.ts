@@ -23,7 +23,7 @@ if (values.help) {
   const DEFAULTS: Record<string, unknown> = loadConfig({});
   const pad = Math.max(...LOCAL_PORTS.map((p) => p.flag.length)) + 7;
   const ports = LOCAL_PORTS.map((p) => `  ${`${p.flag} PORT`.padEnd(pad)}${p.what} (${p.setting}, default ${DEFAULTS[p.setting]})`).join('\n');
-  console.log(`npm start [-- --data DIR] [-- --push-port PORT ...]
+  console.log(`npm start [-- [--data DIR] [--push-port PORT] [--ws-port PORT] ...]
 
 Starts edgeim locally: DynamoDB (dynalite) and SQS (a local FIFO queue) emulators in a
 child process, the WebSocket API emulator, the gateway, the push API and the fan-out job,
