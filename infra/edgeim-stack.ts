@@ -107,10 +107,11 @@ export class EdgeImStack extends Stack {
     const vpc = this.network?.vpc;
     const nodes = gw && {
       domain: gw.loadBalancer.loadBalancerDnsName,
-      // Without plaintext listeners, goim clients are told the TLS ports only.
+      // goim clients are told only the ports a listener serves (0 = none): without plaintext
+      // listeners the TCP port is the TLS one and there is no plain ws; wss needs the certificate.
       tcpPort: s.gateway.plaintextListeners ? GATEWAY_PORTS.tcp : GATEWAY_PORTS.tcpTls,
-      wsPort: s.gateway.plaintextListeners ? GATEWAY_PORTS.ws : GATEWAY_PORTS.wss,
-      wssPort: GATEWAY_PORTS.wss,
+      wsPort: s.gateway.plaintextListeners ? GATEWAY_PORTS.ws : 0,
+      wssPort: s.gateway.certificateArn ? GATEWAY_PORTS.wss : 0,
       heartbeatSeconds: timings.nodesHeartbeatSeconds,
       heartbeatMax: timings.nodesHeartbeatMax,
     };

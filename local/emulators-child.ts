@@ -23,6 +23,10 @@ interface ChildOptions {
 const send = (msg: unknown) => new Promise<void>((resolve) => (process.connected ? process.send!(msg, () => resolve()) : resolve()));
 
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal signals the whole process group: the parent drains the job queue
+// through these emulators first and then closes them ('close'), so they ignore it.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
 
 async function main(options: ChildOptions): Promise<void> {
   const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}) });

@@ -18,6 +18,7 @@ import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { withDemoPage } from './demo/demo-server.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { EnqueueGate } from './enqueue-gate.js';
+import { bindFailure, checkEndpoints, dataDirInUse, checkFiles, checkPorts, externalEndpoints, StartupError, type PlannedPort } from './preflight.js';
 import { SqsPoller } from './sqs-poller.js';
 import { clearSessions, ensureQueue, ensureTables, QUEUE_NAME } from './storage-setup.js';
 import { WsApiEmulator } from './ws-api-emulator.js';
@@ -106,37 +107,99 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (!env.EDGEIM_GATEWAY_SECRET && !env.EDGEIM_GATEWAY_SECRET_ARN) env.EDGEIM_GATEWAY_SECRET = randomBytes(32).toString('base64url');
   const external = Boolean(env.AWS_ENDPOINT_URL);
   const logger = new Logger({ serviceName: 'edgeim', logLevel: options.logLevel ?? 'WARN' });
+
+  // Everything is checked before anything binds: settings, then ports, files and endpoints.
   const settings = loadConfig(env);
+  const ports = plannedPorts(options, settings, external);
+  await checkPorts(ports);
+  await checkFiles(settings);
+  if (external) await checkEndpoints(externalEndpoints(settings));
 
   let emulators: Emulators | undefined;
-  if (!external) {
-    emulators = await startEmulators({
-      dynamoPort: options.dynamoPort ?? settings.EDGEIM_DYNAMODB_PORT,
-      sqsPort: options.sqsPort ?? settings.EDGEIM_SQS_PORT,
-      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-      ...(options.queueDedupWindowMs !== undefined ? { dedupWindowMs: options.queueDedupWindowMs } : {}),
-    });
-    env.AWS_ENDPOINT_URL_DYNAMODB = emulators.dynamoUrl;
-    env.AWS_ENDPOINT_URL_SQS = emulators.sqsUrl;
-  }
   try {
+    if (!external) {
+      emulators = await startEmulators({
+        dynamoPort: options.dynamoPort ?? settings.EDGEIM_DYNAMODB_PORT,
+        sqsPort: options.sqsPort ?? settings.EDGEIM_SQS_PORT,
+        ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+        ...(options.queueDedupWindowMs !== undefined ? { dedupWindowMs: options.queueDedupWindowMs } : {}),
+      });
+      env.AWS_ENDPOINT_URL_DYNAMODB = emulators.dynamoUrl;
+      env.AWS_ENDPOINT_URL_SQS = emulators.sqsUrl;
+    }
     return await startOnEmulators(options, env, logger, external, emulators);
   } catch (err) {
     await emulators?.close();
+    throw bindFailure(err, ports) ?? dataDirInUse(err, options.dataDir) ?? err;
+  }
+}
+
+/** The ports this start will bind (0: any free one), each with the setting that chose it. */
+function plannedPorts(options: LocalStackOptions, c: Config, external: boolean): PlannedPort[] {
+  const ports: PlannedPort[] = [
+    { setting: 'EDGEIM_PUSH_API_PORT', port: options.pushPort ?? c.EDGEIM_PUSH_API_PORT },
+    { setting: 'EDGEIM_WS_API_PORT', port: options.wsPort ?? c.EDGEIM_WS_API_PORT },
+    { setting: 'EDGEIM_GATEWAY_TCP_PORT', port: options.gatewayTcpPort ?? c.EDGEIM_GATEWAY_TCP_PORT },
+    { setting: 'EDGEIM_GATEWAY_WS_PORT', port: options.gatewayWsPort ?? c.EDGEIM_GATEWAY_WS_PORT },
+    { setting: 'EDGEIM_GATEWAY_HTTP_PORT', port: options.gatewayHttpPort ?? c.EDGEIM_GATEWAY_HTTP_PORT },
+  ];
+  if (!external) ports.push({ setting: 'EDGEIM_DYNAMODB_PORT', port: options.dynamoPort ?? c.EDGEIM_DYNAMODB_PORT }, { setting: 'EDGEIM_SQS_PORT', port: options.sqsPort ?? c.EDGEIM_SQS_PORT });
+  return ports;
+}
+
+/**
+ * What `/goim/nodes/*` tells goim clients locally: the ports this gateway serves, not the
+ * defaults. Without TLS files there is no wss (wss_port 0); with them the goim WebSocket
+ * port is wss and there is no plain ws. EDGEIM_NODES_* set in the environment win.
+ */
+function servedNodes(env: Record<string, string | undefined>, gateway: RunningGateway): Partial<Config> {
+  const tls = gateway.wsUrl.startsWith('wss:');
+  const served: Partial<Config> = {
+    EDGEIM_NODES_DOMAIN: '127.0.0.1',
+    EDGEIM_NODES_TCP_PORT: gateway.ports.tcp,
+    EDGEIM_NODES_WS_PORT: tls ? 0 : gateway.ports.ws,
+    EDGEIM_NODES_WSS_PORT: tls ? gateway.ports.ws : 0,
+  };
+  return Object.fromEntries(Object.entries(served).filter(([key]) => !env[key])) as Partial<Config>;
+}
+
+/** How long the first DynamoDB or SQS call may take before the start gives up on that endpoint. */
+const FIRST_CALL_LIMIT_MS = 15_000;
+
+/**
+ * The first call to DynamoDB or SQS, bounded in time: a failure (an endpoint that is not
+ * that service, or does not answer) becomes one line naming the endpoint.
+ */
+async function firstCall<T>(service: string, url: string | undefined, call: () => Promise<T>): Promise<T> {
+  const where = `${service} at ${url ?? 'the default AWS endpoint'}`;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StartupError([`${where} did not answer within ${FIRST_CALL_LIMIT_MS / 1000} s: is it a ${service} endpoint?`])), FIRST_CALL_LIMIT_MS);
+  });
+  try {
+    return await Promise.race([call(), limit]);
+  } catch (err) {
+    if (err instanceof StartupError) throw err;
+    const e = err as Error & { $metadata?: { httpStatusCode?: number }; code?: string };
+    const status = e.$metadata?.httpStatusCode;
+    if (status) throw new StartupError([`${where} answered HTTP ${status} (${e.name}: ${String(e.message).split('\n')[0]}): is it a ${service} endpoint?`]);
+    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EHOSTUNREACH/.test(`${e.message} ${e.code}`)) throw new StartupError([`${where} is unreachable: ${e.code ?? e.message}`]);
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 async function startOnEmulators(options: LocalStackOptions, env: Record<string, string | undefined>, logger: Logger, external: boolean, emulators: Emulators | undefined): Promise<LocalStack> {
   let config = loadConfig(env);
-  await ensureTables(config);
+  await firstCall('DynamoDB', config.AWS_ENDPOINT_URL_DYNAMODB ?? config.AWS_ENDPOINT_URL, () => ensureTables(config));
   if (options.dataDir && !external) {
     const ghosts = await clearSessions(config);
     if (ghosts > 0) logger.info('cleared the sessions of the previous run', { items: ghosts });
   }
   const sqsClient = createSqsClient(config); // the poller's (Lambda's event source mapping: not the app's calls)
   const visibilityTimeout = options.visibilityTimeout ?? 5;
-  const queueUrl = config.EDGEIM_QUEUE_URL || (await ensureQueue(sqsClient, visibilityTimeout));
+  const queueUrl = config.EDGEIM_QUEUE_URL || (await firstCall('SQS', config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL, () => ensureQueue(sqsClient, visibilityTimeout)));
   config = { ...config, EDGEIM_QUEUE_URL: queueUrl };
 
   const emulator = new WsApiEmulator({ port: options.wsPort ?? config.EDGEIM_WS_API_PORT, onError: (err, where) => logger.error(`ws emulator: ${where}`, { err: String(err) }) });
@@ -151,7 +214,8 @@ async function startOnEmulators(options: LocalStackOptions, env: Record<string, 
   const app = await createApp(config, { logger, queue: gate }, options.onClient ? { onClient: options.onClient } : {});
   const jobApp: App = { ...app, queue };
   const getApp = () => Promise.resolve(app);
-  const pushApi = createPushApi({ deps: getApp, onInternalError: (err) => logger.error('push API request failed', { err: String(err) }) });
+  let pushApp: App = app; // its /goim/nodes/* answer what the gateway serves, once it is up
+  const pushApi = createPushApi({ deps: () => Promise.resolve(pushApp), onInternalError: (err) => logger.error('push API request failed', { err: String(err) }) });
   const site = withDemoPage(pushApi.fetch, { app, wsUrl: `ws://127.0.0.1:${wsPort}`, jwtSecret: config.EDGEIM_JWT_SECRET });
   const pushServer = createAdaptorServer({ fetch: site }) as Server;
   const pushPort = await listen(pushServer, options.pushPort ?? config.EDGEIM_PUSH_API_PORT);
@@ -183,6 +247,7 @@ async function startOnEmulators(options: LocalStackOptions, env: Record<string, 
     ...(options.gatewayWsPort !== undefined ? { wsPort: options.gatewayWsPort } : {}),
     ...(options.gatewayHttpPort !== undefined ? { httpPort: options.gatewayHttpPort } : {}),
   });
+  pushApp = { ...app, config: { ...app.config, ...servedNodes(env, gateway) } };
 
   let closing: Promise<StopReport> | undefined;
   const close = async (): Promise<StopReport> => {

@@ -1,23 +1,34 @@
 import { z } from 'zod';
+import { describeIssue } from './protocol/validation-message.js';
 
 /**
  * Every setting of edgeim, parsed once from the environment and validated.
  * The README's configuration table lists each variable; keep the two in step.
  */
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const PORT_EXPECTED = 'expected a port number 0-65535 (0 picks a free one)';
+/** A TCP port setting: 0-65535 (0 picks a free one where the process binds it). */
+const port = (def: number) => z.coerce.number({ error: PORT_EXPECTED }).int({ error: PORT_EXPECTED }).min(0, { error: PORT_EXPECTED }).max(65535, { error: PORT_EXPECTED }).default(def);
 const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
+/** An optional http(s) URL (empty = unset). */
+const optionalUrl = optionalString.pipe(
+  z
+    .string()
+    .refine((v) => /^https?:$/.test(URL.parse(v)?.protocol ?? ''), { error: 'expected an http:// or https:// URL' })
+    .optional(),
+);
 
 export const configSchema = z
   .object({
     AWS_REGION: z.string().default('us-east-1'),
     /** Send DynamoDB and SQS calls here instead of AWS (the local stack, LocalStack). */
-    AWS_ENDPOINT_URL: optionalString,
+    AWS_ENDPOINT_URL: optionalUrl,
     /** Per-service endpoints (AWS SDK names); each wins over AWS_ENDPOINT_URL for its service. */
-    AWS_ENDPOINT_URL_DYNAMODB: optionalString,
-    AWS_ENDPOINT_URL_SQS: optionalString,
+    AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,
+    AWS_ENDPOINT_URL_SQS: optionalUrl,
     EDGEIM_SESSIONS_TABLE: z.string().default('edgeim-sessions'),
     EDGEIM_TIMELINES_TABLE: z.string().default('edgeim-timelines'),
     EDGEIM_GROUPS_TABLE: z.string().default('edgeim-groups'),
@@ -28,7 +39,7 @@ export const configSchema = z
     /** Secrets Manager ARN holding the HS256 secret (cloud). */
     EDGEIM_JWT_SECRET_ARN: optionalString,
     /** JWKS URL for RS256/ES256 tokens. */
-    EDGEIM_JWKS_URL: optionalString,
+    EDGEIM_JWKS_URL: optionalUrl,
     EDGEIM_JWT_ISSUER: optionalString,
     EDGEIM_JWT_AUDIENCE: optionalString,
     /** Groups up to this size get write fan-out (a copy in every inbox); larger ones read fan-out. */
@@ -56,51 +67,52 @@ export const configSchema = z
     /** Session lifetime: API Gateway closes connections after 2 h; slack added. */
     EDGEIM_SESSION_TTL_SECONDS: int(2 * 3600 + 600, 60),
     /** `@connections` endpoint of the WebSocket API; derived from the event when empty. */
-    EDGEIM_WS_MANAGEMENT_ENDPOINT: optionalString,
+    EDGEIM_WS_MANAGEMENT_ENDPOINT: optionalUrl,
     /** SNS topic for offline recipients (cloud). */
     EDGEIM_OFFLINE_TOPIC_ARN: optionalString,
     /** Webhook URL POSTed for offline recipients (local / self-hosted). */
-    EDGEIM_OFFLINE_WEBHOOK_URL: optionalString,
+    EDGEIM_OFFLINE_WEBHOOK_URL: optionalUrl,
     /** Push API keys, comma-separated (several for rotation). Local default: LOCAL_API_KEY. */
     EDGEIM_API_KEYS: optionalString,
     /** Secrets Manager ARN whose string value holds the push API keys, comma-separated (cloud). */
     EDGEIM_API_KEYS_SECRET_ARN: optionalString,
     /** Push API: `npm start` serves it on this port. */
-    EDGEIM_PUSH_API_PORT: int(3000),
+    EDGEIM_PUSH_API_PORT: port(3000),
     /** `npm start`: the WebSocket API emulator's port (0 picks a free one). */
-    EDGEIM_WS_API_PORT: int(3001),
+    EDGEIM_WS_API_PORT: port(3001),
     /** `npm start`: the embedded DynamoDB's port (0 picks a free one). */
-    EDGEIM_DYNAMODB_PORT: int(4567),
+    EDGEIM_DYNAMODB_PORT: port(4567),
     /** `npm start`: the embedded SQS's port (0 picks a free one). */
-    EDGEIM_SQS_PORT: int(9324),
+    EDGEIM_SQS_PORT: port(9324),
     /** Push API: requests per second per API key (burst of the same size); 0 turns the limit off. Per process / Lambda instance. */
     EDGEIM_API_RATE_LIMIT: int(1000),
     /** Push API: largest request body in bytes (413 TOO_LARGE above it). */
     EDGEIM_API_BODY_LIMIT: int(64 * 1024, 256),
     /** Push API: serve `/goim/*` without an API key, as goim did. Only on a private network. */
     EDGEIM_GOIM_ROUTES_OPEN: z
-      .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])], { error: 'expected true or false (or 1 / 0)' })
       .default(false)
       .transform((v) => v === true || v === 'true' || v === '1'),
     /** `/goim/nodes/*`: the gateway's public host name (the NLB's in the cloud). */
     EDGEIM_NODES_DOMAIN: z.string().default('localhost'),
-    /** `/goim/nodes/*`: the gateway's public goim TCP, WebSocket and WSS ports. */
-    EDGEIM_NODES_TCP_PORT: int(3101),
-    EDGEIM_NODES_WS_PORT: int(3102),
-    EDGEIM_NODES_WSS_PORT: int(3103),
+    /** `/goim/nodes/*`: the gateway's public goim TCP, WebSocket and WSS ports; 0 = not served (not advertised). */
+    EDGEIM_NODES_TCP_PORT: port(3101),
+    EDGEIM_NODES_WS_PORT: port(3102),
+    /** No wss by default: a gateway serves TLS only with a certificate (or a load balancer in front that has one). */
+    EDGEIM_NODES_WSS_PORT: port(0),
     /** `/goim/nodes/*`: heartbeat interval (seconds) and missed heartbeats allowed, as told to goim clients. */
     EDGEIM_NODES_HEARTBEAT_SECONDS: int(240, 1),
     EDGEIM_NODES_HEARTBEAT_MAX: int(2, 1),
     /** Gateway: goim over raw TCP listens here (goim's default 3101). */
-    EDGEIM_GATEWAY_TCP_PORT: int(3101),
+    EDGEIM_GATEWAY_TCP_PORT: port(3101),
     /** Gateway: goim over WebSocket (path `/sub`) listens here (goim's default 3102). */
-    EDGEIM_GATEWAY_WS_PORT: int(3102),
+    EDGEIM_GATEWAY_WS_PORT: port(3102),
     /** Gateway: internal HTTP port serving `@connections`, the batch/room extensions and `/healthz`. */
-    EDGEIM_GATEWAY_HTTP_PORT: int(3180),
+    EDGEIM_GATEWAY_HTTP_PORT: port(3180),
     /** Gateway: address the listeners bind to. */
     EDGEIM_GATEWAY_HOST: z.string().default('0.0.0.0'),
     /** Gateway: `http://<task-ip>:<http port>` written in sessions; derived from the HTTP port when empty. */
-    EDGEIM_GATEWAY_PUBLIC_ENDPOINT: optionalString,
+    EDGEIM_GATEWAY_PUBLIC_ENDPOINT: optionalUrl,
     /** Gateway: largest goim packet body accepted from a client; bigger closes the connection. */
     EDGEIM_GOIM_MAX_BODY_BYTES: int(64 * 1024, 64),
     /** Gateway: a connection that has not authenticated within this time is closed. */
@@ -109,7 +121,7 @@ export const configSchema = z
     EDGEIM_HEARTBEAT_TIMEOUT_MS: int(8 * 60_000, 1),
     /** Gateway, local only: accept goim's bare `{mid}` auth without a token. Never enable in the cloud. */
     EDGEIM_GOIM_INSECURE_AUTH: z
-      .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])], { error: 'expected true or false (or 1 / 0)' })
       .default(false)
       .transform((v) => v === true || v === 'true' || v === '1'),
     /** Gateway: frames for one connection within this window (ms) go out as one write; 0 = end of the event-loop turn. */
@@ -159,21 +171,48 @@ export const configSchema = z
     if (c.EDGEIM_GATEWAY_SECRET && c.EDGEIM_GATEWAY_SECRET_ARN) {
       ctx.addIssue({ code: 'custom', message: 'set only one of EDGEIM_GATEWAY_SECRET, EDGEIM_GATEWAY_SECRET_ARN' });
     }
+    if (Boolean(c.EDGEIM_GATEWAY_TLS_CERT_FILE) !== Boolean(c.EDGEIM_GATEWAY_TLS_KEY_FILE)) {
+      const unset = c.EDGEIM_GATEWAY_TLS_CERT_FILE ? 'EDGEIM_GATEWAY_TLS_KEY_FILE' : 'EDGEIM_GATEWAY_TLS_CERT_FILE';
+      ctx.addIssue({ code: 'custom', path: [unset], message: 'required with the other TLS file: set both EDGEIM_GATEWAY_TLS_CERT_FILE and EDGEIM_GATEWAY_TLS_KEY_FILE, or neither' });
+    }
   });
 
 export type Config = z.infer<typeof configSchema>;
 
-/** Thrown when the environment does not describe a valid configuration. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+/** One bad setting: which (when one is to blame) and what was expected of it. */
+export interface ConfigProblem {
+  setting?: string;
+  /** What was expected and what was given (secrets are never echoed), without the setting's name. */
+  problem: string;
 }
 
-/** Parses and validates the configuration; throws ConfigError listing every bad setting. */
+/** `EDGEIM_PUSH_API_PORT: expected a port number ...`: a problem as one line. */
+export const configProblemLine = (p: ConfigProblem) => (p.setting ? `${p.setting}: ${p.problem}` : p.problem);
+
+/** Thrown when the environment does not describe a valid configuration; `problems` lists each bad setting. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly problems: readonly ConfigProblem[];
+  constructor(message: string, problems?: readonly ConfigProblem[]) {
+    super(message);
+    this.problems = problems ?? [{ problem: message }];
+  }
+}
+
+/** Settings whose values are never echoed in an error. */
+const isSecret = (name: string) => /SECRET$|API_KEYS$/.test(name);
+
+/** Parses and validates the configuration; throws ConfigError naming every bad setting. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema.safeParse(env, { reportInput: true });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+    const problems = parsed.error.issues.map((issue): ConfigProblem => {
+      const setting = issue.path.length ? String(issue.path[0]) : undefined;
+      if (!setting) return { problem: issue.message };
+      const problem = describeIssue({ ...issue, path: issue.path.slice(1) }, { input: env[setting], redact: isSecret(setting) });
+      return { setting, problem };
+    });
+    throw new ConfigError(`invalid configuration:\n  ${problems.map(configProblemLine).join('\n  ')}`, problems);
   }
   return parsed.data;
 }

@@ -3,6 +3,7 @@ import { EdgeImError, TooLargeError, toErrorBody, type ErrorBody, type ErrorCode
 import { cmidSchema } from './cmid.js';
 import { gidSchema, ridSchema, timelineSchema, uidSchema, type Target, type TimelineName } from './identifiers.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-text.js';
+import { describeIssues } from './validation-message.js';
 
 /** A stored or broadcast message, as every client sees it (docs/PROTOCOL.md). */
 export interface Message {
@@ -18,11 +19,9 @@ export interface Message {
 }
 
 const requestId = z.string().max(64).optional();
-export const targetSchema = z.union([
-  z.strictObject({ user: uidSchema }),
-  z.strictObject({ group: gidSchema }),
-  z.strictObject({ room: ridSchema }),
-]);
+export const targetSchema = z.union([z.strictObject({ user: uidSchema }), z.strictObject({ group: gidSchema }), z.strictObject({ room: ridSchema })], {
+  error: 'expected one of {"user": uid}, {"group": gid}, {"room": rid}',
+});
 
 const sendFields = {
   to: targetSchema,
@@ -98,17 +97,13 @@ function readId(value: unknown): string | undefined {
   return undefined;
 }
 
-function describe(issues: z.core.$ZodIssue[]): string {
-  return issues
-    .slice(0, 3)
-    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ');
-}
-
-/** Validates `value` against a schema, throwing FrameError (BAD_REQUEST) with a readable reason. */
+/**
+ * Validates `value` against a schema, throwing FrameError (BAD_REQUEST) whose message
+ * names each bad field and what was expected (validation-message.ts).
+ */
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new FrameError(describe(parsed.error.issues), readId(value));
+  const parsed = schema.safeParse(value, { reportInput: true });
+  if (!parsed.success) throw new FrameError(describeIssues(parsed.error.issues, { input: value }), readId(value));
   return parsed.data;
 }
 

@@ -2,15 +2,15 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from '../domain/deps.js';
 import { KeyedRateLimiter } from '../domain/token-bucket.js';
-import { NotFoundError, RateLimitedError, TooLargeError, UnauthorizedError } from '../errors.js';
+import { RateLimitedError, TooLargeError, UnauthorizedError } from '../errors.js';
 import { authenticate, keysFromConfig, sourceAddress, type KeySource } from './auth.js';
 import type { PushApiEnv } from './context.js';
-import { asEdgeImError, errorResponse, isGoimPath } from './errors.js';
+import { asEdgeImError, errorResponse, isGoimPath, MethodNotAllowedError, NoRouteError } from './errors.js';
 import { goimRoutes } from './goim-routes.js';
 import { openApiDocument } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 import { referencePage } from './reference-page.js';
-import { mountRoutes, type ApiRoute } from './route.js';
+import { honoPath, mountRoutes, type ApiRoute } from './route.js';
 import { groupRoutes } from './v1-groups.js';
 import { messagesRoute, pushRoute } from './v1-messaging.js';
 import { presenceRoutes } from './v1-presence.js';
@@ -58,7 +58,13 @@ export function createPushApi(options: PushApiOptions): Hono<PushApiEnv> {
     if (!asEdgeImError(err)) options.onInternalError?.(err);
     return errorResponse(c, err);
   });
-  api.notFound((c) => errorResponse(c, new NotFoundError(`no route ${c.req.method} ${c.req.path}`)));
+  const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => [m.toUpperCase(), honoPath(path)] as const));
+  const allowed = allowedMethods([...documented, ['GET', '/openapi.json'], ['GET', '/docs']]);
+  api.notFound((c) => {
+    const allow = allowed(c.req.path);
+    if (allow.length) return errorResponse(c, new MethodNotAllowedError(`${c.req.method} is not allowed on ${c.req.path}; use ${allow.filter((m) => m !== 'HEAD').join(' or ')}`, allow));
+    return errorResponse(c, new NoRouteError(`no route ${c.req.method} ${c.req.path}: see /docs`));
+  });
 
   api.get('/openapi.json', (c) => c.json(doc));
   api.get('/docs', (c) => c.html(page));
@@ -93,4 +99,25 @@ export function createPushApi(options: PushApiOptions): Hono<PushApiEnv> {
   mountRoutes(api, V1_ROUTES);
   api.route('/goim', goimRoutes());
   return api;
+}
+
+/**
+ * The methods each route path takes (GET brings HEAD, as Hono answers it), looked up by
+ * request path: what a 405's `Allow` lists. Path parameters (`:uid`) match one segment.
+ */
+function allowedMethods(routes: readonly (readonly [string, string])[]): (path: string) => string[] {
+  const escape = (text: string) => text.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+  const table = routes.map(([method, path]) => ({
+    method,
+    pattern: new RegExp(`^${path.split(/:\w+/).map(escape).join('[^/]+')}$`),
+  }));
+  return (path) => {
+    const methods = new Set<string>();
+    for (const r of table) {
+      if (!r.pattern.test(path)) continue;
+      methods.add(r.method);
+      if (r.method === 'GET') methods.add('HEAD');
+    }
+    return [...methods];
+  };
 }

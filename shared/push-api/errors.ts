@@ -5,8 +5,8 @@ import { BadRequestError, ConflictError, EdgeImError, NotFoundError, OverloadedE
 
 export { RateLimitedError };
 
-/** The push API's error codes: the wire codes plus `IDEMPOTENCY_MISMATCH` (HTTP 422). */
-export type ApiErrorCode = ErrorCode | 'IDEMPOTENCY_MISMATCH';
+/** The push API's error codes: the wire codes plus `IDEMPOTENCY_MISMATCH` (HTTP 422) and `METHOD_NOT_ALLOWED` (HTTP 405). */
+export type ApiErrorCode = ErrorCode | 'IDEMPOTENCY_MISMATCH' | 'METHOD_NOT_ALLOWED';
 
 /**
  * An `Idempotency-Key` reused with a different request (another recipient, body or
@@ -16,9 +16,24 @@ export class IdempotencyMismatchError extends ConflictError {
   override name = 'IdempotencyMismatchError';
 }
 
+/**
+ * A route that exists, asked with another method: HTTP 405 `METHOD_NOT_ALLOWED` with an
+ * `Allow` header listing the methods it takes (goim routes too: code -405).
+ */
+export class MethodNotAllowedError extends BadRequestError {
+  override name = 'MethodNotAllowedError';
+  constructor(
+    message: string,
+    readonly allow: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
 /** HTTP status of each error code: the push API's one mapping. */
 export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
   IDEMPOTENCY_MISMATCH: 422,
+  METHOD_NOT_ALLOWED: 405,
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -43,6 +58,11 @@ const GOIM_CODE_OF: Record<ErrorCode, number> = {
   INTERNAL: -500,
 };
 
+/** No route at this path (HTTP 404 everywhere, goim routes too, as goim's router answers). */
+export class NoRouteError extends NotFoundError {
+  override name = 'NoRouteError';
+}
+
 /** Turns anything thrown into an EdgeImError; Hono's own HTTP errors keep their meaning. */
 export function asEdgeImError(err: unknown): EdgeImError | undefined {
   if (err instanceof EdgeImError) return err;
@@ -60,8 +80,10 @@ export const isGoimPath = (path: string) => path === '/goim' || path.startsWith(
 /**
  * The one place an error becomes a response. `/v1` and everything else:
  * `{"error": {"code", "message"}}` with the status of STATUS_OF. goim routes: goim's
- * `{code, message}` envelope with HTTP 200, except 401 and 429 which keep their status
- * (goim had no keys or limits; a backend must notice those).
+ * `{code, message}` envelope with HTTP 200, except 401, 429 and 503, which keep their
+ * status (goim had no keys or limits; a backend must notice those), and an unknown route
+ * (404, code -404) or method (405 with `Allow`, code -405), which goim's router answers
+ * without its envelope.
  */
 export function errorResponse(c: Context, err: unknown): Response {
   const known = asEdgeImError(err);
@@ -69,9 +91,15 @@ export function errorResponse(c: Context, err: unknown): Response {
   if (known instanceof RateLimitedError || known instanceof OverloadedError) c.header('Retry-After', String(Math.max(1, Math.ceil(known.retryAfterMs / 1000))));
   if (body.code === 'UNAUTHORIZED') c.header('WWW-Authenticate', 'Bearer');
   if (known instanceof IdempotencyMismatchError) return c.json({ error: { code: 'IDEMPOTENCY_MISMATCH', message: known.message } }, STATUS_OF.IDEMPOTENCY_MISMATCH);
+  if (known instanceof MethodNotAllowedError) {
+    c.header('Allow', known.allow.join(', '));
+    if (isGoimPath(c.req.path)) return c.json({ code: -405, message: known.message }, 405);
+    return c.json({ error: { code: 'METHOD_NOT_ALLOWED', message: known.message } }, 405);
+  }
   if (isGoimPath(c.req.path)) {
-    const status = body.code === 'UNAUTHORIZED' || body.code === 'RATE_LIMITED' || body.code === 'OVERLOADED' ? STATUS_OF[body.code] : 200;
-    return c.json({ code: GOIM_CODE_OF[body.code], message: body.message }, status);
+    // goim's router answers an unknown route 404; its handlers answer HTTP 200 with a code.
+    const keep = body.code === 'UNAUTHORIZED' || body.code === 'RATE_LIMITED' || body.code === 'OVERLOADED' || (body.code === 'NOT_FOUND' && known instanceof NoRouteError);
+    return c.json({ code: known instanceof NoRouteError ? -404 : GOIM_CODE_OF[body.code], message: body.message }, keep ? STATUS_OF[body.code] : 200);
   }
   return c.json({ error: body }, STATUS_OF[body.code]);
 }

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { pushTransient, type PushTarget } from '../domain/push.js';
+import { MIN_PUSH_OP, pushTransient, type PushTarget } from '../domain/push.js';
 import { mapLimit } from '../domain/pool.js';
 import { BadRequestError } from '../errors.js';
 import { ROOM_ID_PATTERN, uidSchema } from '../protocol/identifiers.js';
+import { describeIssues } from '../protocol/validation-message.js';
 import type { PushApiEnv } from './context.js';
 import { keySchema } from './schemas.js';
 
@@ -25,18 +26,35 @@ function checkRoomType(type: string): string {
   return type;
 }
 
-/** The goim room (without its type) of an edgeim room id of that type, or undefined. */
-function roomOfType(rid: string, type: string): string | undefined {
-  return rid.startsWith(`${type}:`) ? rid.slice(type.length + 1) : undefined;
+/**
+ * goim's `/online/top` keeps every room whose key `type://room` starts with `type`
+ * (`strings.HasPrefix`): `live` matches `live://1` and `lively://2`, `live://1` matches
+ * `live://1` and `live://10`. The same on edgeim room ids (`live:1`): `://` in the type is
+ * read as `:`. Returns the room (the part after the first `:`), or undefined when the
+ * id does not match or is not a goim-style `type:room` id.
+ */
+function roomWithPrefix(rid: string, prefix: string): string | undefined {
+  const colon = rid.indexOf(':');
+  return colon > 0 && rid.startsWith(prefix) ? rid.slice(colon + 1) : undefined;
 }
 
-const opParam = z.coerce.number().int();
-const positiveInt = z.coerce.number().int().min(0);
+/** The `type` of `/online/top` as an edgeim room-id prefix: 1-64 room-id chars once `://` reads `:`. */
+function topPrefix(type: string): string {
+  const prefix = type.replace('://', ':');
+  if (!ROOM_ID_PATTERN.test(prefix)) throw new BadRequestError(`type: expected 1-64 chars of [A-Za-z0-9_.:@-] (a room type, or the start of one), got ${JSON.stringify(type.slice(0, 80))}`);
+  return prefix;
+}
+
+const OP_EXPECTED = `expected an integer from ${MIN_PUSH_OP} to ${2 ** 31 - 1} (a business op; lower ops are the protocol's own)`;
+const opParam = z.coerce.number({ error: OP_EXPECTED }).int({ error: OP_EXPECTED }).min(MIN_PUSH_OP, { error: OP_EXPECTED }).max(2 ** 31 - 1, { error: OP_EXPECTED });
+const positiveInt = z.coerce.number().int().min(0).max(2 ** 31 - 1);
+/** goim binds `limit` as required: 0 is refused like a missing one. */
+const limitParam = z.coerce.number().int().min(1).max(2 ** 31 - 1);
 
 /** Validates one query value, naming the parameter in the BAD_REQUEST (goim -400) it raises. */
 function param<T>(name: string, schema: z.ZodType<T>, value: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new BadRequestError(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(value.slice(0, 80))})`);
+  const parsed = schema.safeParse(value, { reportInput: true });
+  if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error.issues, { name, input: value, max: 1 }));
   return parsed.data;
 }
 
@@ -78,7 +96,7 @@ async function push(c: Context<PushApiEnv>, to: PushTarget, speed?: number): Pro
   return ok(c, result);
 }
 
-/** `/goim/nodes/weighted` from configuration: the gateway's public address, as goim's logic answers it. */
+/** `/goim/nodes/weighted` from configuration: the gateway's public address, as goim's logic answers it. A port of 0 is not served. */
 export function nodesReply(config: Config) {
   return {
     domain: config.EDGEIM_NODES_DOMAIN,
@@ -92,11 +110,22 @@ export function nodesReply(config: Config) {
   };
 }
 
+/** The client endpoints the gateway serves (`tcp://`, `ws://`, `wss://` for each port that is not 0). */
+export function servedAddrs(config: Config): string[] {
+  const host = config.EDGEIM_NODES_DOMAIN;
+  const ports: [string, number][] = [
+    ['tcp', config.EDGEIM_NODES_TCP_PORT],
+    ['ws', config.EDGEIM_NODES_WS_PORT],
+    ['wss', config.EDGEIM_NODES_WSS_PORT],
+  ];
+  return ports.filter(([, port]) => port > 0).map(([scheme, port]) => `${scheme}://${host}:${port}`);
+}
+
 /**
- * goim's HTTP API (goim v2's logic routes), answered exactly as goim does: HTTP 200 with
+ * goim's HTTP API (goim v2's logic routes), answered as goim does: HTTP 200 with
  * `{code, message, data}`, list parameters repeated, push bodies raw. A goim "key" is
- * a connection key, a "mid" a user id. `ip_count` of the totals counts distinct users
- * (edgeim does not track client addresses).
+ * a connection key, a "mid" a user id. `ip_count` counts distinct users (edgeim does
+ * not track client addresses). docs/GATEWAY.md lists every difference from goim.
  */
 export function goimRoutes(): Hono<PushApiEnv> {
   const goim = new Hono<PushApiEnv>();
@@ -109,13 +138,13 @@ export function goimRoutes(): Hono<PushApiEnv> {
   });
 
   goim.get('/online/top', async (c) => {
-    const type = checkRoomType(required(c, 'type'));
-    const limit = param('limit', positiveInt, required(c, 'limit'));
+    const prefix = topPrefix(required(c, 'type'));
+    const limit = param('limit', limitParam, required(c, 'limit'));
     const deps = c.get('deps');
     const { rooms } = await deps.sessions.liveCounts(deps.clock.now());
     const tops = Object.entries(rooms)
       .flatMap(([rid, count]) => {
-        const room = roomOfType(rid, type);
+        const room = roomWithPrefix(rid, prefix);
         return room === undefined ? [] : [{ room_id: room, count }];
       })
       .sort((a, b) => b.count - a.count || a.room_id.localeCompare(b.room_id))
@@ -138,20 +167,29 @@ export function goimRoutes(): Hono<PushApiEnv> {
   });
 
   goim.get('/nodes/weighted', (c) => ok(c, nodesReply(c.get('deps').config)));
-  goim.get('/nodes/instances', (c) => {
-    const config = c.get('deps').config;
-    const host = config.EDGEIM_NODES_DOMAIN;
+  goim.get('/nodes/instances', async (c) => {
+    const deps = c.get('deps');
+    const config = deps.config;
+    const counts = await deps.sessions.liveCounts(deps.clock.now());
+    // One instance for the whole gateway fleet (behind one load balancer), with the
+    // metadata goim's logic reads from its comets: weight, offline, addrs, conn_count, ip_count.
     return ok(c, [
       {
         region: config.AWS_REGION,
         zone: '',
         env: '',
         appid: 'goim.comet',
-        hostname: host,
-        addrs: [`tcp://${host}:${config.EDGEIM_NODES_TCP_PORT}`, `ws://${host}:${config.EDGEIM_NODES_WS_PORT}`, `wss://${host}:${config.EDGEIM_NODES_WSS_PORT}`],
+        hostname: config.EDGEIM_NODES_DOMAIN,
+        addrs: servedAddrs(config),
         version: '',
         latest_timestamp: 0,
-        metadata: { weight: '10', offline: 'false' },
+        metadata: {
+          weight: '10',
+          offline: 'false',
+          addrs: config.EDGEIM_NODES_DOMAIN,
+          conn_count: String(counts.connections),
+          ip_count: String(counts.users),
+        },
       },
     ]);
   });

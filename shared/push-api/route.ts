@@ -15,6 +15,16 @@ export interface HeaderSpec {
   required: boolean;
   description: string;
   schema: z.ZodType<string>;
+  /** A value shown in the document. */
+  example: string;
+}
+
+/** What the document shows for a route: a request that works and its answer (checked against the schemas by a test). */
+export interface RouteExamples {
+  params?: Record<string, string>;
+  query?: Record<string, string | number>;
+  body?: unknown;
+  response: unknown;
 }
 
 /** What a handler gets: validated inputs, the domain deps and the backend that called. */
@@ -44,6 +54,7 @@ export interface ApiRoute<PS extends z.ZodType = z.ZodType, QS extends z.ZodType
   body?: BS;
   headers?: HeaderSpec[];
   response: { status: 200 | 201 | 202; description: string; schema: z.ZodType };
+  examples: RouteExamples;
   /** Error codes this route can answer besides 401/429/500, for the document. */
   errors: ApiErrorCode[];
   handler(input: RouteInput<z.output<PS>, z.output<QS>, z.output<BS>>): Promise<unknown>;

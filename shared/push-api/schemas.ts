@@ -36,7 +36,7 @@ export const pushRequest = z
       z.strictObject({ keys: z.array(keySchema).min(1).max(MAX_PUSH_TARGETS) }).meta({ description: 'These connections.' }),
       z.strictObject({ room: ridSchema }).meta({ description: 'Every connection in the room.' }),
       z.strictObject({ all: z.literal(true) }).meta({ description: 'Every live connection.' }),
-    ]),
+    ], { error: 'expected one of {"users": [uid, ...]}, {"keys": [key, ...]}, {"room": rid}, {"all": true}' }),
     speed: z.number().int().min(1).optional().meta({ description: 'Push-all only: connections per second (goim\'s `speed`).' }),
   })
   .meta({ title: 'PushRequest' });
@@ -51,7 +51,7 @@ export const pushResult = z
 export const messageRequest = z
   .object({
     from: uidSchema.optional().meta({ description: 'The sender the message shows (default `system`). A label only: the message carries `"backend": true`, goes to the recipients only (never into this user\'s inbox) and grants nothing.' }),
-    to: z.union([z.strictObject({ user: uidSchema }), z.strictObject({ group: gidSchema })]),
+    to: z.union([z.strictObject({ user: uidSchema }), z.strictObject({ group: gidSchema })], { error: 'expected one of {"user": uid}, {"group": gid}' }),
     body,
   })
   .meta({ title: 'MessageRequest' });
@@ -125,7 +125,7 @@ export const empty = z.object({}).meta({ title: 'Empty' });
 export const errorSchema = z
   .object({
     error: z.object({
-      code: z.enum(['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'IDEMPOTENCY_MISMATCH', 'RATE_LIMITED', 'OVERLOADED', 'INTERNAL']),
+      code: z.enum(['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'CONFLICT', 'IDEMPOTENCY_MISMATCH', 'RATE_LIMITED', 'OVERLOADED', 'INTERNAL']),
       retryAfterMs: z.number().int().optional(),
       message: z.string(),
     }),

@@ -23,8 +23,12 @@ export const pushRoute = defineRoute({
   description:
     'Sends `{"type":"push","op","body"}` to every live connection of the target, through the job queue (one queue group per target, so pushes to one target keep their order). Nothing is stored: offline targets miss it. `Idempotency-Key` (optional) makes a retried request a no-op within 5 minutes. Push-all honours `speed` (connections per second).',
   body: pushRequest,
-  headers: [{ name: 'Idempotency-Key', required: false, description: 'Request id; a retry with the same key is dropped by the queue.', schema: idempotencyKey }],
+  headers: [{ name: 'Idempotency-Key', required: false, description: 'Request id; a retry with the same key is dropped by the queue.', schema: idempotencyKey, example: 'score-match-7-41' }],
   response: { status: 202, description: 'Accepted: queued for the connections counted.', schema: pushResult },
+  examples: {
+    body: { op: 1000, body: { score: '2:1' }, to: { room: 'match-7' } },
+    response: { pushId: 'score-match-7-41', connections: 2 },
+  },
   errors: ['BAD_REQUEST', 'TOO_LARGE'],
   handler: ({ deps, body, headers }) =>
     pushTransient(deps, { op: body.op, body: body.body, to: body.to, speed: body.speed, requestId: headers['idempotency-key'] ?? randomUUID() }),
@@ -50,8 +54,12 @@ export const messagesRoute = defineRoute({
   description:
     'Same path as a client `send`: the message gets an id, is stored in every recipient inbox (or the group timeline) and delivered to live connections. It carries `"backend": true`; `from` (default `system`) is only the name it shows: it is not written to that user\'s inbox and grants nothing. A backend may send to any user and any existing group. `Idempotency-Key` is the client message id: the same key and `from` with the same request stores one message and answers the same `msgId`; with a different recipient or body it is 422 `IDEMPOTENCY_MISMATCH`.',
   body: messageRequest,
-  headers: [{ name: 'Idempotency-Key', required: true, description: 'Client message id (1–64 chars): the same key twice stores one message.', schema: idempotencyKey }],
+  headers: [{ name: 'Idempotency-Key', required: true, description: 'Client message id (1–64 chars): the same key twice stores one message.', schema: idempotencyKey, example: 'order-42-shipped' }],
   response: { status: 202, description: 'Accepted: durable in the queue.', schema: messageAccepted },
+  examples: {
+    body: { from: 'shop', to: { user: 'alice' }, body: { text: 'Your order shipped' } },
+    response: { msgId: '1042' },
+  },
   errors: ['BAD_REQUEST', 'TOO_LARGE', 'NOT_FOUND', 'IDEMPOTENCY_MISMATCH'],
   handler: async ({ deps, caller, body, headers }) => {
     try {

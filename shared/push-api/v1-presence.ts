@@ -14,6 +14,17 @@ export const presenceRoutes = [
     description: 'Every live connection of the user, on the WebSocket API (`apigw`) and the gateway (`gateway`), with device and platform.',
     params: uidParams,
     response: { status: 200, description: 'Presence.', schema: presence },
+    examples: {
+      params: { uid: 'alice' },
+      response: {
+        uid: 'alice',
+        online: true,
+        connections: [
+          { key: 'Yq3xCd4JIAMCJvw=', kind: 'apigw', device: 'phone', platform: 'ios', rooms: ['match-7'], connectedAt: 1767225600000 },
+          { key: 'g1042', kind: 'gateway', device: 'desktop', platform: 'linux', rooms: [], connectedAt: 1767225660000 },
+        ],
+      },
+    },
     errors: ['BAD_REQUEST'],
     handler: async ({ deps, params }) => {
       const now = deps.clock.now();
@@ -35,6 +46,19 @@ export const presenceRoutes = [
     params: uidParams,
     query: timelineQuery,
     response: { status: 200, description: 'One page.', schema: timelinePage },
+    examples: {
+      params: { uid: 'alice' },
+      query: { after: 41, limit: 100 },
+      response: {
+        messages: [
+          {
+            seq: 42,
+            message: { id: '1042', conv: 'u:alice:shop', from: 'shop', to: { user: 'alice' }, body: { text: 'Your order shipped' }, cmid: 'order-42-shipped', sentAt: 1767225600000, backend: true },
+          },
+        ],
+        head: 42,
+      },
+    },
     errors: ['BAD_REQUEST'],
     handler: ({ deps, caller, params, query }) => syncTimeline(deps, caller, { timeline: 'inbox', uid: params.uid, after: query.after, limit: query.limit }),
   }),
@@ -46,6 +70,7 @@ export const presenceRoutes = [
     summary: 'Live connections in a room',
     params: ridParams,
     response: { status: 200, description: 'Count.', schema: roomOnline },
+    examples: { params: { rid: 'live:1000' }, response: { room: 'live:1000', online: 2 } },
     errors: ['BAD_REQUEST'],
     handler: async ({ deps, params }) => ({ room: params.rid, online: await deps.sessions.roomCount(params.rid, deps.clock.now()) }),
   }),
@@ -57,6 +82,7 @@ export const presenceRoutes = [
     summary: 'Live connections and users in total',
     description: 'Scans the sessions table: meant for dashboards, not per-request paths.',
     response: { status: 200, description: 'Totals.', schema: onlineTotal },
+    examples: { response: { connections: 3, users: 2 } },
     errors: [],
     handler: async ({ deps }) => {
       const counts = await deps.sessions.liveCounts(deps.clock.now());

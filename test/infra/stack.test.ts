@@ -73,6 +73,11 @@ describe('Functions', () => {
     }
   });
 
+  it('goim clients are told only the ports the load balancer serves: plaintext 3101/3102, no wss without a certificate', () => {
+    const push = resources[id('PushApiFunction/Function/Resource')].Properties.Environment.Variables;
+    expect(push).toMatchObject({ EDGEIM_NODES_TCP_PORT: '3101', EDGEIM_NODES_WS_PORT: '3102', EDGEIM_NODES_WSS_PORT: '0' });
+  });
+
   it('the job and the push API run in the VPC, each in its own security group', () => {
     for (const [fn, sg] of [['FanoutJobFunction', 'JobSecurityGroup'], ['PushApiFunction', 'PushApiSecurityGroup']]) {
       const vpc = resources[id(`${fn}/Function/Resource`)].Properties.VpcConfig;

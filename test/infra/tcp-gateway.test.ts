@@ -48,8 +48,8 @@ describe('TLS for native clients', () => {
     expect(ingress.sort()).toEqual([['0.0.0.0/0', 3103], ['0.0.0.0/0', 3104]]);
   });
 
-  it('goim clients are told the TLS ports, and the outputs name them', () => {
-    expect(pushEnv).toMatchObject({ EDGEIM_NODES_TCP_PORT: '3104', EDGEIM_NODES_WS_PORT: '3103', EDGEIM_NODES_WSS_PORT: '3103' });
+  it('goim clients are told the TLS ports (no plain ws: 0), and the outputs name them', () => {
+    expect(pushEnv).toMatchObject({ EDGEIM_NODES_TCP_PORT: '3104', EDGEIM_NODES_WS_PORT: '0', EDGEIM_NODES_WSS_PORT: '3103' });
     const outputs = template.findOutputs('*');
     expect(outputs.GatewayTlsPort?.Value).toBe('3104');
     expect(outputs.GatewayWssPort?.Value).toBe('3103');

@@ -44,7 +44,8 @@ describe('push API errors', () => {
       ['oversized, no length', () => api().request('POST', '/v1/push', { raw: chunked('x'.repeat(4096)), headers: { 'content-type': 'application/json' } }), 413, 'TOO_LARGE'],
       ['unknown route', () => api().get('/v1/nothing-here'), 404, 'NOT_FOUND'],
       ['unknown top-level route', () => api().get('/nothing'), 404, 'NOT_FOUND'],
-      ['wrong method', () => api().request('PUT', '/v1/push', { json: {} }), 404, 'NOT_FOUND'],
+      ['wrong method', () => api().request('PUT', '/v1/push', { json: {} }), 405, 'METHOD_NOT_ALLOWED'],
+      ['wrong method on a path with parameters', () => api().request('PATCH', '/v1/groups/g1'), 405, 'METHOD_NOT_ALLOWED'],
       ['unknown group', () => api().get('/v1/groups/no-such-group'), 404, 'NOT_FOUND'],
     ];
     for (const [name, call, status, code] of cases) {
@@ -52,6 +53,22 @@ describe('push API errors', () => {
       expect({ name, status: res.status, code: res.body?.error?.code }).toEqual({ name, status, code });
       expect(res.body.error.message, name).toEqual(expect.any(String));
     }
+  });
+
+  it('a wrong method is 405 with Allow listing the methods the path takes, before any body is read', async () => {
+    for (const [method, path, allow] of [
+      ['PUT', '/v1/push', 'POST'],
+      ['GET', '/v1/messages', 'POST'],
+      ['PATCH', '/v1/groups/g1', 'GET, HEAD, DELETE'],
+      ['POST', '/v1/users/alice/presence', 'GET, HEAD'],
+      ['DELETE', '/v1/groups', 'POST'],
+    ] as const) {
+      const res = await api().request(method, path);
+      expect({ path, method, status: res.status, allow: res.headers.get('allow') }).toEqual({ path, method, status: 405, allow });
+      expect(res.body.error).toEqual({ code: 'METHOD_NOT_ALLOWED', message: `${method} is not allowed on ${path}; use ${allow.replace(', HEAD', '').replace(', ', ' or ')}` });
+    }
+    expect((await api(null).request('PUT', '/v1/push')).status).toBe(401); // the key is checked first: no route map for strangers
+    expect((await api().request('GET', '/v1/push/extra')).status).toBe(404);
   });
 });
 
