@@ -4,13 +4,21 @@
  * Prints one JSON line `{"event":"listening",…}` with its ports once it accepts connections.
  */
 import { createApp } from '../shared/app.js';
-import { loadConfig } from '../shared/config.js';
+import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { startConnectionMetric } from './connection-metric.js';
 import { startGateway } from './server.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const config = loadConfig();
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  // One line per bad setting, no stack: the task's log says what to change.
+  for (const p of err.problems) console.error(`edgeim: ${p.setting ? `${p.setting}: ${p.problem}` : p.problem}`);
+  process.exit(2);
+}
 const app = await createApp(config);
 const gw = await startGateway(app);
 console.log(JSON.stringify({ event: 'listening', ...gw.ports, endpoint: gw.endpoint, pid: process.pid }));

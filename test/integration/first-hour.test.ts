@@ -105,6 +105,13 @@ describe('npm start: settings are checked before anything binds, and a problem i
     expect(bad.lines.find((l) => l.includes('EDGEIM_GATEWAY_SECRET'))).toBe('edgeim: EDGEIM_GATEWAY_SECRET: must be at least 32 characters');
   });
 
+  it('the standalone gateway (the Fargate task) prints a bad setting as one line too', async () => {
+    const bad = await Run.of('gateway/main.ts', [], { EDGEIM_HANDSHAKE_TIMEOUT_MS: 'abc' }).failure();
+    expect(bad.code).toBe(2);
+    expectNoStack(bad.lines);
+    expect(bad.lines).toEqual(['edgeim: EDGEIM_HANDSHAKE_TIMEOUT_MS: expected a number, got "abc"']);
+  });
+
   it('AWS_ENDPOINT_URL with nothing behind it is one line naming the endpoint, at once', async () => {
     const [closed] = await freePorts(1);
     const run = Run.of('local/main.ts', flags([0, 0, 0, 0, 0, 0, 0]), { AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}` });
