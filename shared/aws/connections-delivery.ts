@@ -154,6 +154,7 @@ export class ConnectionsDelivery implements Delivery {
           httpsAgent: new Agent(agentOptions),
           connectionTimeout: timeout,
           requestTimeout: timeout,
+          throwOnRequestTimeout: true, // without it the SDK only logs a warning and the call hangs on
         }),
       });
       if (this.options.signer?.signs(endpoint)) this.options.signer.attach(client);
