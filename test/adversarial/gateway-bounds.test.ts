@@ -34,3 +34,88 @@ describe('gateway: per-connection state stays bounded', () => {
     expect((await c.request(OP.Heartbeat, OP.HeartbeatReply)).op).toBe(OP.HeartbeatReply);
   });
 });
+
+describe('gateway: connect churn leaves nothing behind', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  const settle = async () => {
+    const gw = stack.gateway.gateway;
+    for (let i = 0; i < 400 && (gw.admission.pending > 0 || gw.removals.size > 0 || gw.all.size > 0); i++) await new Promise((r) => setTimeout(r, 25));
+    return { pending: gw.admission.pending, removals: gw.removals.size, transports: gw.all.size, channels: gw.channels.size };
+  };
+
+  it('200 clients that send Auth and vanish at once (TCP and WS) leave no session, no channel and no admission slot taken', async () => {
+    const { signToken } = await import('../../shared/domain/auth.js');
+    const { LOCAL_JWT_SECRET } = await import('../../shared/config.js');
+    const { encode } = await import('../helpers/goim-client.js');
+    const token = await signToken('churn-user', LOCAL_JWT_SECRET);
+    const auth = encode(OP.Auth, JSON.stringify({ token, room_id: 'live://churn' }), 1);
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const c = i % 2 === 0 ? await GoimClient.tcp(stack.gateway.ports.tcp) : await GoimClient.ws(stack.gateway.wsUrl);
+        c.write(auth);
+        if (i % 4 < 2) await new Promise((r) => setImmediate(r)); // some leave a moment later, mid-Auth
+        if (c.kind === 'tcp') (c as unknown as { tcp: import('node:net').Socket }).tcp.destroy();
+        else (c as unknown as { ws: import('ws').WebSocket }).ws.terminate();
+      }),
+    );
+    expect(await settle()).toEqual({ pending: 0, removals: 0, transports: 0, channels: 0 });
+    expect(await stack.app.sessions.byUser('churn-user', Date.now())).toEqual([]);
+    expect(await stack.app.sessions.roomCount('live:churn', Date.now())).toBe(0);
+  });
+
+  it('bad Auths of every kind (not JSON, too deep, bad token, no token, huge mid) give back their admission slot', async () => {
+    const { encode } = await import('../helpers/goim-client.js');
+    const bodies = ['not json', '['.repeat(5000) + ']'.repeat(5000), '{"token":"a.b.c"}', '{}', '{"mid":1e400}', '{"token":{"x":1}}', '{"accepts":"x"}', '"' + 'x'.repeat(60_000) + '"'];
+    for (const body of bodies) {
+      const c = await GoimClient.tcp(stack.gateway.ports.tcp);
+      const answer = c.next((p) => p.op === OP.DisconnectReply || p.op === OP.AuthReply);
+      c.write(encode(OP.Auth, body, 1));
+      expect((await answer).json).toMatchObject({ code: 'UNAUTHORIZED', reconnect: false });
+      await c.close();
+    }
+    expect((await settle()).pending).toBe(0);
+  });
+});
+
+describe('gateway: slow clients before the handshake', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ env: { EDGEIM_HANDSHAKE_TIMEOUT_MS: '300' } });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  const closedAfter = async (port: number, bytes: string) => {
+    const { connect } = await import('node:net');
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.on('error', () => undefined);
+    socket.on('data', () => undefined);
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(bytes);
+    await new Promise<void>((r) => socket.once('close', () => r()));
+    return true;
+  };
+
+  it('a goim TCP client that sends half a packet header is closed by the handshake timeout', { timeout: 10_000 }, async () => {
+    expect(await closedAfter(stack.gateway.ports.tcp, '\u0000\u0000\u0000')).toBe(true);
+  });
+
+  it('a goim WebSocket client that never finishes its HTTP upgrade headers (slowloris) is closed by the handshake timeout too', { timeout: 10_000 }, async () => {
+    expect(await closedAfter(stack.gateway.ports.ws, 'GET /sub HTTP/1.1\r\nHost: x\r\n')).toBe(true);
+  });
+
+  it('an upgraded goim WebSocket connection is not cut by that timeout afterwards', async () => {
+    const c = await GoimClient.connect('ws', { tcp: stack.gateway.ports.tcp, wsUrl: stack.gateway.wsUrl }, 'slow-ok');
+    await new Promise((r) => setTimeout(r, 1500)); // five handshake timeouts, three connection checks
+    expect((await c.request(OP.Heartbeat, OP.HeartbeatReply)).op).toBe(OP.HeartbeatReply);
+    await c.close();
+  });
+});
