@@ -119,3 +119,51 @@ describe('gateway: slow clients before the handshake', () => {
     await c.close();
   });
 });
+
+describe('gateway: one user, many connections, each at its bound', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  // Defect, not fixed here: every bound is per connection (1 MiB of waiting requests, 4 MiB
+  // queued out, 100 requests of burst), and nothing bounds how many connections one user
+  // (one token, one address) holds on a task or what they hold together. 24 connections of
+  // one user that pipeline Syncs of its inbox and read nothing grew the process by about
+  // 130 MiB (60 connections: 200 MiB); a few hundred take a Fargate task's memory, and
+  // everyone on it goes down with it. The fix: a per-user connection cap on the task and a
+  // task-wide budget for queued bytes (waiting requests + outbound), past which the
+  // connections holding the most are closed SLOW_CONSUMER / RATE_LIMITED.
+  it.fails('24 connections of one user pipelining to their bounds do not grow the task by more than 32 MiB', { timeout: 60_000 }, async () => {
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    for (let i = 0; i < 40; i++) {
+      await stack.app.timelines.append('user:hog', { id: `hog${i}`, conv: 'u:a:hog', from: 'a', to: { user: 'hog' }, body: 'x'.repeat(15_000), cmid: `c${i}`, sentAt: Date.now() }, exp);
+    }
+    const { encode } = await import('../helpers/goim-client.js');
+    const sync = encode(OP.Sync, JSON.stringify({ timeline: 'inbox', limit: 200, pad: 'p'.repeat(16_000) }), 5);
+    const burst = Buffer.concat(Array.from({ length: 60 }, () => sync)); // under 64 requests and 1 MiB waiting
+    const before = process.memoryUsage().rss;
+    const clients: GoimClient[] = [];
+    let peak = before;
+    try {
+      for (let i = 0; i < 24; i++) {
+        const c = await GoimClient.connect('tcp', { tcp: stack.gateway.ports.tcp, wsUrl: stack.gateway.wsUrl }, 'hog');
+        c.pause(); // reads nothing
+        c.write(burst);
+        clients.push(c);
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }
+      for (let t = 0; t < 20; t++) {
+        await new Promise((r) => setTimeout(r, 100));
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }
+    } finally {
+      for (const c of clients) c.resume();
+      await Promise.all(clients.map((c) => c.close()));
+    }
+    expect(Math.round((peak - before) / 1048576)).toBeLessThanOrEqual(32);
+  });
+});
