@@ -29,3 +29,35 @@ describe('idempotency: an identical retry is the same send', () => {
     expect(await send()).toMatchObject({ status: 202, body: { msgId: first.body.msgId } });
   });
 });
+
+describe('bodies the queue cannot carry as they are', () => {
+  const t = useTestStack();
+
+  it.each([
+    ['U+FFFF', '\uffff'],
+    ['U+FFFE', 'a\ufffeb'],
+  ])('a send whose body holds %s is accepted and delivered (never INTERNAL)', async (_name, text) => {
+    const from = await t.connect('nonchar-a');
+    const to = await t.connect('nonchar-b');
+    const reply = await from.request('send', { to: { user: 'nonchar-b' }, cmid: `nc-${text.length}`, body: { text } });
+    expect(reply.error ?? null).toBeNull();
+    expect(reply).toMatchObject({ ok: true });
+    const [frame] = await to.messages(1);
+    expect(frame!.message.body).toEqual({ text });
+  });
+
+  it('a send whose cmid holds U+FFFF is accepted and delivered', async () => {
+    const from = await t.connect('nonchar-c');
+    const to = await t.connect('nonchar-d');
+    expect(await from.request('send', { to: { user: 'nonchar-d' }, cmid: 'x\uffff', body: 1 })).toMatchObject({ ok: true });
+    expect((await to.messages(1))[0]!.message.cmid).toBe('x\uffff');
+  });
+
+  it('a room message and a push whose body holds U+FFFF are accepted (never INTERNAL / 500)', async () => {
+    const c = await t.connect('nonchar-room');
+    await c.call('join', { room: 'nc:1' });
+    expect(await c.request('send', { to: { room: 'nc:1' }, body: '\uffff' })).toMatchObject({ ok: true });
+    const api = new PushApiClient(t.stack.pushUrl);
+    expect((await api.post('/v1/push', { op: 1000, body: '\uffff', to: { users: ['nonchar-room'] } })).status).toBe(202);
+  });
+});
