@@ -61,3 +61,18 @@ describe('bodies the queue cannot carry as they are', () => {
     expect((await api.post('/v1/push', { op: 1000, body: '\uffff', to: { users: ['nonchar-room'] } })).status).toBe(202);
   });
 });
+
+describe('Idempotency-Key length through HTTP', () => {
+  const t = useTestStack();
+
+  it('a 255-character Idempotency-Key (documented: 1-255) is taken by /v1/messages and /v1/push over HTTP, not BAD_REQUEST', async () => {
+    const api = new PushApiClient(t.stack.pushUrl);
+    const key = `${'k'.repeat(250)}-255!`;
+    expect(key.length).toBe(255);
+    const sent = await api.post('/v1/messages', { to: { user: 'longkey' }, body: 1 }, { 'Idempotency-Key': key });
+    expect(sent.body?.error ?? null).toBeNull();
+    expect(sent.status).toBe(202);
+    expect((await api.post('/v1/messages', { to: { user: 'longkey' }, body: 1 }, { 'Idempotency-Key': key })).body.msgId).toBe(sent.body.msgId);
+    expect((await api.post('/v1/push', { op: 1000, body: 1, to: { users: ['longkey'] } }, { 'Idempotency-Key': key })).status).toBe(202);
+  });
+});
