@@ -8,8 +8,10 @@ import { PushApiClient } from '../helpers/push-api-client.js';
  * trip (a number beyond double range parses to Infinity and is stored as null) must not
  * make an identical retry look like a different message.
  */
+// One stack for the file (a small auth-failure budget: only the last block spends it).
+const t = useTestStack({ env: { EDGEIM_API_AUTH_FAILURE_LIMIT: '5' } });
+
 describe('idempotency: an identical retry is the same send', () => {
-  const t = useTestStack();
 
   it('a WebSocket send whose body holds 1e400 is answered the same msgId on an identical retry, not CONFLICT', async () => {
     const c = await t.connect('idem-huge');
@@ -31,7 +33,6 @@ describe('idempotency: an identical retry is the same send', () => {
 });
 
 describe('bodies the queue cannot carry as they are', () => {
-  const t = useTestStack();
 
   it.each([
     ['U+FFFF', '\uffff'],
@@ -63,7 +64,6 @@ describe('bodies the queue cannot carry as they are', () => {
 });
 
 describe('Idempotency-Key length through HTTP', () => {
-  const t = useTestStack();
 
   it('a 255-character Idempotency-Key (documented: 1-255) is taken by /v1/messages and /v1/push over HTTP, not BAD_REQUEST', async () => {
     const api = new PushApiClient(t.stack.pushUrl);
@@ -74,5 +74,25 @@ describe('Idempotency-Key length through HTTP', () => {
     expect(sent.status).toBe(202);
     expect((await api.post('/v1/messages', { to: { user: 'longkey' }, body: 1 }, { 'Idempotency-Key': key })).body.msgId).toBe(sent.body.msgId);
     expect((await api.post('/v1/push', { op: 1000, body: 1, to: { users: ['longkey'] } }, { 'Idempotency-Key': key })).status).toBe(202);
+  });
+});
+
+describe('push API auth-failure budget under a concurrent burst', () => {
+
+  it('200 wrong keys sent at once from one address: at most the budget is checked, the rest are 429 (held in one process)', async () => {
+    const { request } = await import('node:http');
+    const url = new URL(`${t.stack.pushUrl}/v1/push`);
+    const post = (i: number) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress: '127.0.0.4', headers: { authorization: `Bearer guess-${i}`, 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+    const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => post(i)));
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(195);
   });
 });
