@@ -3,14 +3,19 @@ import { useTestStack } from '../helpers/local-stack.js';
 import { PushApiClient } from '../helpers/push-api-client.js';
 
 /**
+ * Sends at the edges of what the wire allows: JSON values that do not survive a trip
+ * through JSON text, characters the queue refuses, the longest documented keys, and a
+ * burst of wrong API keys. One stack for the file (a small auth-failure budget: only the
+ * last block spends it).
+ */
+const t = useTestStack({ env: { EDGEIM_API_AUTH_FAILURE_LIMIT: '5' } });
+
+/**
  * Repeats that must be recognised as the same send. A body is compared with the first
  * send's stored copy, which went through JSON text: a value that does not survive that
  * trip (a number beyond double range parses to Infinity and is stored as null) must not
  * make an identical retry look like a different message.
  */
-// One stack for the file (a small auth-failure budget: only the last block spends it).
-const t = useTestStack({ env: { EDGEIM_API_AUTH_FAILURE_LIMIT: '5' } });
-
 describe('idempotency: an identical retry is the same send', () => {
 
   it('a WebSocket send whose body holds 1e400 is answered the same msgId on an identical retry, not CONFLICT', async () => {
