@@ -33,6 +33,25 @@ describe('gateway: per-connection state stays bounded', () => {
     expect(stored?.accepts?.length ?? 0).toBeLessThanOrEqual(1000);
     expect((await c.request(OP.Heartbeat, OP.HeartbeatReply)).op).toBe(OP.HeartbeatReply);
   });
+
+  // Defect, not fixed here: a connection may join any number of rooms. Each join grows the
+  // session item (DynamoDB refuses it past 400 KB: INTERNAL from then on), the task's
+  // memory, the copy of the room list every heartbeat and renewal makes on the gateway, and
+  // the items every renewal and the close rewrite (one per room). Fix: a documented cap of
+  // rooms per connection (goim has one room per connection), checked in the store's join
+  // condition (`size(rooms) < :max`) and answered with a clear error code.
+  it.fails('a connection cannot join more than 100 rooms; joins past that are refused, never INTERNAL', { timeout: 30_000 }, async () => {
+    const c = await GoimClient.connect('tcp', { tcp: stack.gateway.ports.tcp, wsUrl: stack.gateway.wsUrl }, 'room-hog');
+    clients.push(c);
+    const codes: string[] = [];
+    for (let i = 0; i < 130; i++) {
+      const reply = await c.request(OP.Join, OP.JoinReply, { room: `hog-${i}-${'r'.repeat(50)}` });
+      codes.push(reply.json?.ok ? 'ok' : reply.json?.error?.code);
+    }
+    expect(codes).not.toContain('INTERNAL');
+    expect(stack.gateway.gateway.channel(c.auth.key)!.rooms.length).toBeLessThanOrEqual(100);
+    expect(codes.filter((code) => code !== 'ok').length).toBeGreaterThanOrEqual(30);
+  });
 });
 
 describe('gateway: connect churn leaves nothing behind', () => {
