@@ -101,3 +101,16 @@ describe('push API auth-failure budget under a concurrent burst', () => {
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(195);
   });
 });
+
+describe('numbers beyond what the store can hold', () => {
+  it.each([
+    ['sync after 1e200', 'sync', { timeline: 'inbox', after: 1e200 }],
+    ['sync after 2^53', 'sync', { timeline: 'inbox', after: 2 ** 53 }],
+    ['ack seq 1e200', 'ack', { timeline: 'inbox', seq: 1e200, kind: 'read' }],
+    ['ack seq 1e300 delivered', 'ack', { timeline: 'inbox', seq: 1e300, kind: 'delivered' }],
+  ])('%s is answered with a documented code, never INTERNAL', async (_name, action, fields) => {
+    const c = await t.connect('huge-numbers');
+    const reply = await c.request(action, fields);
+    expect(reply.ok === true || reply.error?.code !== 'INTERNAL', JSON.stringify(reply.error)).toBe(true);
+  });
+});
