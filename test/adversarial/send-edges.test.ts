@@ -100,6 +100,26 @@ describe('push API auth-failure budget under a concurrent burst', () => {
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(195);
   });
+
+  it('a different X-Forwarded-For on every wrong key does not buy a new budget (held)', async () => {
+    const { request } = await import('node:http');
+    const url = new URL(`${t.stack.pushUrl}/v1/push`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      statuses.push(
+        await new Promise<number>((resolve, reject) => {
+          const headers = { authorization: `Bearer xff-${i}`, 'content-type': 'application/json', 'x-forwarded-for': `10.0.${i}.1`, forwarded: `for=10.1.${i}.1`, 'x-real-ip': `10.2.${i}.1` };
+          const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress: '127.0.0.5', headers }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          req.end('{}');
+        }),
+      );
+    }
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+  });
 });
 
 describe('numbers beyond what the store can hold', () => {
