@@ -11,13 +11,16 @@ import { isBusinessOp } from '../shared/protocol/goim/index.js';
  * Only `token` matters for identity; `mid` is used instead only in the local insecure mode.
  * `key` is kept as the device name; the connection id is always the server's.
  */
+/** Business ops one connection may accept (Auth's `accepts`, and what Sub may grow them to). */
+export const MAX_ACCEPTS = 1000;
+
 const authBodySchema = z.object({
   token: z.string().optional(),
   mid: z.union([z.number(), z.string()]).optional(),
   key: z.string().max(64).optional(),
   room_id: z.string().max(128).optional(),
   platform: z.string().max(32).optional(),
-  accepts: z.array(z.number()).max(1000).optional(),
+  accepts: z.array(z.number()).max(MAX_ACCEPTS).optional(),
 });
 
 /** A successful Auth. */

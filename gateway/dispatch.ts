@@ -3,7 +3,7 @@ import { connect } from '../shared/domain/connections.js';
 import { userCaller, type UserCaller } from '../shared/domain/deps.js';
 import { runClientRequest } from '../shared/domain/request-pipeline.js';
 import { handleRequest } from '../shared/domain/requests.js';
-import { OverloadedError, RateLimitedError, UnauthorizedError } from '../shared/errors.js';
+import { BadRequestError, OverloadedError, RateLimitedError, UnauthorizedError } from '../shared/errors.js';
 import { ROOM_ID_PATTERN } from '../shared/protocol/identifiers.js';
 import {
   ackPayloadSchema,
@@ -16,7 +16,7 @@ import {
   type Request,
 } from '../shared/protocol/frames.js';
 import { HEADER_SIZE, Op, writeHeader, type Packet } from '../shared/protocol/goim/index.js';
-import { authenticate, parseOps, roomFromGoim } from './auth.js';
+import { authenticate, MAX_ACCEPTS, parseOps, roomFromGoim } from './auth.js';
 import { ChannelState, type Channel, type PendingRequest } from './channel.js';
 import { bytesPacket, textPacket } from './frame-packets.js';
 import type { Gateway } from './gateway.js';
@@ -219,6 +219,12 @@ async function changeAccepts(gw: Gateway, ch: Channel, p: Packet): Promise<void>
   for (const op of ops) {
     if (p.op === Op.Sub) accepts.add(op);
     else accepts.delete(op);
+  }
+  if (accepts.size > MAX_ACCEPTS) {
+    // A connection's accepts are bounded like Auth's: a Sub past it changes nothing.
+    const frame = replyFrame(undefined, { error: new BadRequestError(`a connection accepts at most ${MAX_ACCEPTS} ops`) });
+    gw.send(ch, textPacket(Op.SubReply, JSON.stringify(frame), p.ver, p.seq));
+    return;
   }
   ch.accepts = accepts.size > 0 ? accepts : null;
   try {

@@ -92,8 +92,12 @@ export function listenWs(gw: Gateway, port: number, host: string): Promise<{ ser
     res.writeHead(426, { 'content-type': 'text/plain' }).end(`goim over WebSocket: upgrade on ${WS_PATH}\n`);
   };
   const tls = gw.options.tls;
+  // The upgrade request counts against the handshake timeout as goim's Auth does: a client
+  // trickling its headers (slowloris) is closed then, not after Node's 60 s default.
+  const handshake = gw.options.handshakeTimeoutMs;
+  const http = { headersTimeout: handshake, requestTimeout: handshake, connectionsCheckingInterval: Math.min(1000, handshake) };
   // https.Server is an http.Server with TLS in front: the shutdown code treats both alike.
-  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, handshakeTimeout: gw.options.handshakeTimeoutMs }, upgradeOnly) : createServer(upgradeOnly);
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, handshakeTimeout: handshake, ...http }, upgradeOnly) : createServer(http, upgradeOnly);
   const wss = new WebSocketServer({
     server,
     path: WS_PATH,

@@ -44,14 +44,14 @@ const alive = (pid: number) => {
  * competes with the gateway and the handlers here (a connect storm would otherwise starve
  * the gateway). The child dies with this process: it exits as soon as its IPC channel
  * disconnects, so a crash or `kill -9` here leaves no orphan holding the ports or the
- * data directory. With `dataDir`, a start first waits for a previous run's child (its pid
- * is kept in the directory) to be gone.
+ * data directory. With `dataDir`, a start takes the directory exclusively (a pid file
+ * created with O_EXCL), first waiting for a previous run's processes to be gone.
  */
 export async function startEmulators(options: EmulatorOptions): Promise<Emulators> {
   const pidFile = options.dataDir ? join(options.dataDir, PID_FILE) : undefined;
   if (options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true });
-    await waitForPreviousRun(pidFile!);
+    await lockDataDir(pidFile!);
   }
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const child = fork(new URL('./emulators-child.ts', import.meta.url), [JSON.stringify(options)], {
@@ -70,10 +70,11 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
     });
   } catch (err) {
     child.kill('SIGKILL');
+    if (pidFile) rmSync(pidFile, { force: true });
     throw err;
   }
   child.removeAllListeners('exit');
-  if (pidFile) writeFileSync(pidFile, String(child.pid));
+  if (pidFile) writeFileSync(pidFile, `${process.pid} ${child.pid}`);
   let closing: Promise<void> | undefined;
   child.once('exit', (code, signal) => {
     if (!closing) console.error(`edgeim: the DynamoDB/SQS emulators exited unexpectedly (${signal ?? `code ${code}`}); restart npm start`);
@@ -97,13 +98,31 @@ async function stop(child: ChildProcess, pidFile: string | undefined): Promise<v
   if (pidFile) rmSync(pidFile, { force: true });
 }
 
-/** A previous run's emulators may still be exiting (its parent was just killed): wait for them. */
+/**
+ * Takes the data directory for this run: the pid file is created exclusively (two runs
+ * starting at once cannot both have it) and holds this process's pid, then also its
+ * emulators' pid. A file left by a run whose processes are gone is taken over.
+ */
+async function lockDataDir(pidFile: string): Promise<void> {
+  for (;;) {
+    try {
+      writeFileSync(pidFile, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    await waitForPreviousRun(pidFile);
+  }
+}
+
+/** A previous run (or its emulators, still exiting after its parent was killed) holds the directory: wait for it to be gone. */
 async function waitForPreviousRun(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8'));
+  const pids = readFileSync(pidFile, 'utf8').split(/\s+/).map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
+  if (pids.includes(process.pid)) throw new Error('the data directory is in use by another edgeim run in this process');
   const deadline = Date.now() + PREVIOUS_RUN_WAIT_MS;
-  while (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-    if (Date.now() > deadline) throw new Error(`the data directory is in use by another edgeim run (emulators pid ${pid})`);
+  for (let live = pids.filter(alive); live.length > 0; live = pids.filter(alive)) {
+    if (Date.now() > deadline) throw new Error(`the data directory is in use by another edgeim run (pid ${live.join(', ')})`);
     await new Promise((r) => setTimeout(r, 50));
   }
   rmSync(pidFile, { force: true });

@@ -86,7 +86,8 @@ export class SqsPoller {
             AttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
-          { abortSignal: this.abort.signal },
+          // a long poll may be silent for its whole wait: the client's request timeout comes on top
+          { abortSignal: this.abort.signal, requestTimeout: ((this.options.waitTimeSeconds ?? 20) + 10) * 1000 },
         );
         if (out.Messages?.length) await this.invoke(out.Messages);
       } catch (err) {

@@ -177,7 +177,20 @@ export class WsApiEmulator {
     const status = typeof connected === 'object' ? (connected.statusCode ?? 200) : 200;
     if (status < 200 || status > 299) return reject(socket, status, 'Connect Refused');
 
+    // `$connect` registered the connection: if the upgrade never opens (the client left
+    // meanwhile, or its handshake headers are refused), `$disconnect` must forget it.
+    let opened = false;
+    const abandoned = () => {
+      if (opened) return;
+      opened = true;
+      const done = this.disconnect(connectionId, { ...base, authorizer });
+      this.disconnecting.add(done);
+      void done.finally(() => this.disconnecting.delete(done));
+    };
+    if (socket.destroyed) abandoned();
+    else socket.once('close', abandoned);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      opened = true;
       const conn: Connection = { socket: ws, ...base, lastActiveAt: base.connectedAt, authorizer, queue: Promise.resolve() };
       this.connections.set(connectionId, conn);
       this.touch(conn);
@@ -225,7 +238,7 @@ export class WsApiEmulator {
     }
   }
 
-  private async disconnect(connectionId: string, conn?: Connection): Promise<void> {
+  private async disconnect(connectionId: string, conn?: Partial<Connection>): Promise<void> {
     try {
       await this.routes?.routes.$disconnect?.({ requestContext: this.context(connectionId, '$disconnect', 'DISCONNECT', conn) } as never);
     } catch (err) {

@@ -64,6 +64,8 @@ export const configSchema = z
     EDGEIM_DELIVERY_TIMEOUT_MS: int(3000, 100),
     /** Keep-alive sockets per DynamoDB / SQS client; requests beyond them wait for one. */
     EDGEIM_AWS_MAX_SOCKETS: int(128, 1),
+    /** Longest one DynamoDB / SQS attempt may take (waiting for a socket included) before it fails and is retried; long polls get their wait on top. */
+    EDGEIM_AWS_REQUEST_TIMEOUT_MS: int(10_000, 100),
     /** Session lifetime: API Gateway closes connections after 2 h; slack added. */
     EDGEIM_SESSION_TTL_SECONDS: int(2 * 3600 + 600, 60),
     /** `@connections` endpoint of the WebSocket API; derived from the event when empty. */

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DedupEntry, QueueLog, QueueMessage } from './fifo-queue.js';
 
@@ -25,6 +25,8 @@ const FILE = 'queues.journal';
  */
 export class Journal implements QueueLog {
   private fd: number | undefined;
+  /** Bytes of whole lines in the file (a failed append is cut back to it). */
+  private size = 0;
 
   private constructor(private readonly dir: string) {}
 
@@ -63,11 +65,25 @@ export class Journal implements QueueLog {
     }
     renameSync(tmp, path);
     this.fd = openSync(path, 'a');
+    this.size = fstatSync(this.fd).size;
   }
 
+  /**
+   * Appends one line, whole: a short write (a full disk) is continued, and a write that
+   * fails part way is cut back off before the error goes to the caller, so no change is
+   * acknowledged half-written and no torn line is left for later lines to follow.
+   */
   append(record: JournalRecord): void {
     if (this.fd === undefined) throw new Error('the journal is closed');
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    const line = Buffer.from(`${JSON.stringify(record)}\n`);
+    let written = 0;
+    try {
+      while (written < line.length) written += writeSync(this.fd, line, written, line.length - written);
+    } catch (err) {
+      if (written > 0) ftruncateSync(this.fd, this.size);
+      throw err;
+    }
+    this.size += line.length;
   }
 
   created(name: string, attributes: Record<string, string>, createdAt: number): void {

@@ -11,7 +11,7 @@ import { asOverloaded } from './overload-errors.js';
 export type ClientHook = (client: { middlewareStack: { add: (...args: any[]) => void } }) => void;
 
 type EndpointConfig = Pick<Config, 'AWS_REGION' | 'AWS_ENDPOINT_URL' | 'AWS_ENDPOINT_URL_DYNAMODB' | 'AWS_ENDPOINT_URL_SQS'>;
-type PoolConfig = Pick<Config, 'EDGEIM_AWS_MAX_SOCKETS'>;
+type PoolConfig = Pick<Config, 'EDGEIM_AWS_MAX_SOCKETS'> & Partial<Pick<Config, 'EDGEIM_AWS_REQUEST_TIMEOUT_MS'>>;
 
 /** The endpoint override for one service, if any (service-specific first, then AWS_ENDPOINT_URL). */
 export function endpointFor(config: EndpointConfig, service: 'dynamodb' | 'sqs'): string | undefined {
@@ -33,10 +33,21 @@ export function clientOptions(config: EndpointConfig, service: 'dynamodb' | 'sqs
  * The HTTP handler of a service client: keep-alive sockets, at most `EDGEIM_AWS_MAX_SOCKETS`
  * per client (the SDK's default of 50 queues requests behind each other under a connect
  * storm). Requests beyond the pool wait for a socket; the warning about that waits 5 s.
+ * Every attempt ends within `EDGEIM_AWS_REQUEST_TIMEOUT_MS` (the SDK sets no limit: a
+ * black-holed route or a half-open socket would hang the call for minutes); it then fails
+ * as a timeout, which the SDK retries and edgeim reports as OVERLOADED.
  */
 export function requestHandler(config: PoolConfig): NodeHttpHandler {
   const agent = { keepAlive: true, maxSockets: config.EDGEIM_AWS_MAX_SOCKETS };
-  return new NodeHttpHandler({ httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent), socketAcquisitionWarningTimeout: 5000 });
+  const timeout = config.EDGEIM_AWS_REQUEST_TIMEOUT_MS ?? 10_000;
+  return new NodeHttpHandler({
+    httpAgent: new HttpAgent(agent),
+    httpsAgent: new HttpsAgent(agent),
+    socketAcquisitionWarningTimeout: 5000,
+    connectionTimeout: timeout,
+    requestTimeout: timeout,
+    throwOnRequestTimeout: true,
+  });
 }
 
 type AnyClient = DynamoDBClient | SQSClient;

@@ -30,8 +30,13 @@ const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: numb
 const nameOf = (err: unknown) => (err as { name?: string }).name;
 const isGone = (err: unknown) => nameOf(err) === 'GoneException' || statusOf(err) === 410;
 
-/** A 4xx that no retry can turn into a success (410 is 'gone'; 408 and 429 may pass later). */
-const isPermanent = (status: number | undefined): status is number => status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 410 && status !== 429;
+/**
+ * A 4xx that no retry can turn into a success (410 is 'gone'; 408 and 429 may pass later,
+ * and so may 401: a gateway task and its caller disagree on the internal API secret only
+ * while a rotated secret reaches their caches, up to 5 minutes apart).
+ */
+const isPermanent = (status: number | undefined): status is number =>
+  status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 408 && status !== 410 && status !== 429;
 
 /** Error codes (Node and undici) of a peer that cannot be reached at all. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ETIMEDOUT', 'ENOTFOUND', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -149,6 +154,7 @@ export class ConnectionsDelivery implements Delivery {
           httpsAgent: new Agent(agentOptions),
           connectionTimeout: timeout,
           requestTimeout: timeout,
+          throwOnRequestTimeout: true, // without it the SDK only logs a warning and the call hangs on
         }),
       });
       if (this.options.signer?.signs(endpoint)) this.options.signer.attach(client);

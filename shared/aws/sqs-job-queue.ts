@@ -13,10 +13,20 @@ export class SqsJobQueue implements JobQueue {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(job),
+        MessageBody: queueText(job),
         MessageGroupId: options.group,
         MessageDeduplicationId: options.dedup,
       }),
     );
   }
+}
+
+/**
+ * A job as an SQS message body. SQS takes only XML characters: JSON.stringify already
+ * escapes controls and unpaired surrogates, but leaves U+FFFE and U+FFFF as they are,
+ * and a body or cmid holding one made SQS refuse the send (INTERNAL, for every retry of
+ * that cmid). They can stand only inside JSON strings, where `\uffff` reads the same.
+ */
+export function queueText(job: Job): string {
+  return JSON.stringify(job).replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }

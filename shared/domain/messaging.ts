@@ -49,7 +49,7 @@ export async function sendMessage(deps: Deps, caller: Caller, input: SendInput):
   };
   if (!isRoom) {
     const first = await deps.timelines.recordSend(message, retentionExpiry(deps));
-    if (first.id !== message.id && !sameSend(first, message)) {
+    if (first.id !== message.id && !sameSend(first, asStored(message))) {
       throw new ConflictError(`cmid ${JSON.stringify(message.cmid)} was already used for another message (to ${JSON.stringify(first.to)}); use a new cmid`);
     }
     message = first;
@@ -71,6 +71,13 @@ export async function sendMessage(deps: Deps, caller: Caller, input: SendInput):
 function sameSend(first: Message, again: Message): boolean {
   return Boolean(first.backend) === Boolean(again.backend) && sameJson(first.to, again.to) && sameJson(first.body, again.body);
 }
+
+/**
+ * A message as the store gives it back: through JSON text, so a value that does not
+ * survive the trip (a number beyond double range parses as Infinity, is stored as null)
+ * compares as the first send's stored copy does.
+ */
+const asStored = (m: Message): Message => JSON.parse(JSON.stringify(m)) as Message;
 
 /** Deep equality of two JSON values; object key order does not matter. */
 function sameJson(a: unknown, b: unknown): boolean {

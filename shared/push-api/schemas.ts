@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_PUSH_TARGETS, MIN_PUSH_OP } from '../domain/push.js';
+import { MAX_IDEMPOTENCY_KEY_CHARS } from '../protocol/cmid.js';
 import { targetSchema } from '../protocol/frames.js';
 import { gidSchema, ridSchema, uidSchema } from '../protocol/identifiers.js';
 
@@ -20,7 +21,8 @@ export const gidParams = z.object({ gid: gidSchema });
 export const memberParams = z.object({ gid: gidSchema, uid: uidSchema });
 export const ridParams = z.object({ rid: ridSchema });
 
-export const idempotencyKey = z.string().min(1).max(64);
+/** 1–255 characters (docs/PROTOCOL.md); the domain checks the rest (cmid rules). */
+export const idempotencyKey = z.string().min(1).max(MAX_IDEMPOTENCY_KEY_CHARS);
 
 export const pushRequest = z
   .object({

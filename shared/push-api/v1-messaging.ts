@@ -54,7 +54,7 @@ export const messagesRoute = defineRoute({
   description:
     'Same path as a client `send`: the message gets an id, is stored in every recipient inbox (or the group timeline) and delivered to live connections. It carries `"backend": true`; `from` (default `system`) is only the name it shows: it is not written to that user\'s inbox and grants nothing. A backend may send to any user and any existing group. `Idempotency-Key` is the client message id: the same key and `from` with the same request stores one message and answers the same `msgId`; with a different recipient or body it is 422 `IDEMPOTENCY_MISMATCH`.',
   body: messageRequest,
-  headers: [{ name: 'Idempotency-Key', required: true, description: 'Client message id (1–64 chars): the same key twice stores one message.', schema: idempotencyKey, example: 'order-42-shipped' }],
+  headers: [{ name: 'Idempotency-Key', required: true, description: 'Client message id (1–255 chars): the same key twice stores one message.', schema: idempotencyKey, example: 'order-42-shipped' }],
   response: { status: 202, description: 'Accepted: durable in the queue.', schema: messageAccepted },
   examples: {
     body: { from: 'shop', to: { user: 'alice' }, body: { text: 'Your order shipped' } },
