@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { DeadLettered } from '../../local/sqs/fifo-queue.js';
 import { startSqsServer, type RunningSqsServer } from '../../local/sqs/sqs-server.js';
 
@@ -15,8 +15,8 @@ describe('local SQS redrive to a dead-letter queue', () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgeim-redrive-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function start(dataDir: string, moved: DeadLettered[] = []) {
-    const server: RunningSqsServer = await startSqsServer({ port: 0, dataDir, onDeadLetter: (m) => moved.push(m) });
+  async function start(dataDir: string, moved?: DeadLettered[]) {
+    const server: RunningSqsServer = await startSqsServer({ port: 0, dataDir, ...(moved ? { onDeadLetter: (m: DeadLettered) => moved.push(m) } : {}) });
     const sqs = new SQSClient({ region: 'us-east-1', endpoint: server.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const fifo = { FifoQueue: 'true', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' };
     const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: 'jobs-dlq.fifo', Attributes: fifo }))).QueueUrl!;
@@ -60,6 +60,20 @@ describe('local SQS redrive to a dead-letter queue', () => {
       expect((await q.receive(q.dlq)).map((m) => m.Body)).toEqual(['a1']);
       expect((await q.receive(q.url)).map((m) => [m.Body, m.Attributes?.ApproximateReceiveCount])).toEqual([['a2', '2']]); // in flight when the run stopped: back
     } finally {
+      await q.close();
+    }
+  });
+
+  it('says loudly which message and group it dead-lettered (stderr by default)', async () => {
+    const q = await start(join(dir, 'loud'));
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const sent = await q.send('conv-7', 'x1');
+      for (let i = 0; i < 2; i++) await q.fail((await q.receive(q.url))[0]!);
+      expect(await q.receive(q.url)).toEqual([]);
+      expect(said.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringContaining(`message ${sent.MessageId} of group conv-7`)]);
+    } finally {
+      said.mockRestore();
       await q.close();
     }
   });
