@@ -173,10 +173,13 @@ export class FifoQueue {
       if (out.length >= max) break;
       if (this.locked.has(group)) continue;
       const list = this.groups.get(group)!;
-      for (const m of [...list]) {
-        if (out.length >= max) break;
-        if (redrive && m.receiveCount >= redrive.maxReceiveCount) this.deadLetter(m, redrive.target);
-        else out.push(m);
+      for (let i = 0; i < list.length && out.length < max; ) {
+        const m = list[i]!;
+        if (redrive && m.receiveCount >= redrive.maxReceiveCount) this.deadLetter(m, redrive.target); // takes it out of `list`
+        else {
+          out.push(m);
+          i++;
+        }
       }
       // served groups go to the back: other conversations get their turn
       if (list.length === 0) continue;
