@@ -76,7 +76,8 @@ edgeim is running locally
   goim WebSocket    ${gw.wsUrl}${tls ? '' : '   (no wss: the gateway serves TLS only with EDGEIM_GATEWAY_TLS_CERT_FILE and _KEY_FILE)'}
   gateway internal  ${gw.endpoint}/@connections/{id}   (${gw.endpoint}/healthz)   signed calls only (README: Security)
   DynamoDB          ${c.AWS_ENDPOINT_URL_DYNAMODB ?? c.AWS_ENDPOINT_URL}${data ? `   (data in ${data})` : '   (in memory)'}
-  SQS               ${c.EDGEIM_QUEUE_URL}${data ? `   (queue in ${data})` : '   (in memory)'}
+  SQS               ${c.EDGEIM_QUEUE_URL}${data ? `   (queue in ${data})` : '   (in memory)'}${stack.deadLetterQueueUrl ? `
+  dead letters      ${stack.deadLetterQueueUrl}   (jobs that failed ${c.EDGEIM_QUEUE_MAX_RECEIVE_COUNT} receives)` : ''}
 
 Ctrl-C stops accepting messages, drains the job queue, then stops.
 `);

@@ -31,7 +31,7 @@ export class SqsPoller {
   private running = false;
   private inFlight = 0;
   private workers: Promise<void>[] = [];
-  private readonly abort = new AbortController();
+  private abort = new AbortController();
 
   constructor(
     private readonly sqs: SQSClient,
@@ -39,9 +39,11 @@ export class SqsPoller {
     private readonly options: SqsPollerOptions,
   ) {}
 
+  /** Starts polling (again, after `stop`: a stopped poller is a paused one). */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.abort = new AbortController();
     this.workers = Array.from({ length: this.options.concurrency ?? 2 }, () => this.loop());
   }
 

@@ -20,10 +20,10 @@ import { startEmulators, type Emulators } from './emulators.js';
 import { EnqueueGate } from './enqueue-gate.js';
 import { bindFailure, checkEndpoints, dataDirInUse, checkFiles, checkPorts, externalEndpoints, StartupError, type PlannedPort } from './preflight.js';
 import { SqsPoller } from './sqs-poller.js';
-import { clearSessions, ensureQueue, ensureTables, QUEUE_NAME } from './storage-setup.js';
+import { clearSessions, ensureQueues, ensureTables, QUEUE_NAME } from './storage-setup.js';
 import { WsApiEmulator } from './ws-api-emulator.js';
 
-export { QUEUE_NAME } from './storage-setup.js';
+export { DEAD_LETTER_QUEUE_NAME, QUEUE_NAME } from './storage-setup.js';
 
 export interface LocalStackOptions {
   /**
@@ -68,6 +68,11 @@ export interface LocalStack {
   poller: SqsPoller;
   /** The goim gateway (TCP, goim WebSocket, internal `@connections` API) on the same app. */
   gateway: RunningGateway;
+  /**
+   * The job queue's dead-letter queue: a job message received EDGEIM_QUEUE_MAX_RECEIVE_COUNT
+   * times without success ends here (absent when EDGEIM_QUEUE_URL names a queue of its own).
+   */
+  deadLetterQueueUrl?: string;
   /** Waits until every queued job has been processed. */
   drain(timeoutMs?: number): Promise<boolean>;
   /**
@@ -199,7 +204,10 @@ async function startOnEmulators(options: LocalStackOptions, env: Record<string, 
   }
   const sqsClient = createSqsClient(config); // the poller's (Lambda's event source mapping: not the app's calls)
   const visibilityTimeout = options.visibilityTimeout ?? 5;
-  const queueUrl = config.EDGEIM_QUEUE_URL || (await firstCall('SQS', config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL, () => ensureQueue(sqsClient, visibilityTimeout)));
+  const queues = config.EDGEIM_QUEUE_URL
+    ? { queueUrl: config.EDGEIM_QUEUE_URL }
+    : await firstCall('SQS', config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL, () => ensureQueues(sqsClient, visibilityTimeout, config.EDGEIM_QUEUE_MAX_RECEIVE_COUNT));
+  const queueUrl = queues.queueUrl;
   config = { ...config, EDGEIM_QUEUE_URL: queueUrl };
 
   const emulator = new WsApiEmulator({ port: options.wsPort ?? config.EDGEIM_WS_API_PORT, onError: (err, where) => logger.error(`ws emulator: ${where}`, { err: String(err) }) });
@@ -273,6 +281,7 @@ async function startOnEmulators(options: LocalStackOptions, env: Record<string, 
     emulator,
     poller,
     gateway,
+    ...('deadLetterQueueUrl' in queues ? { deadLetterQueueUrl: queues.deadLetterQueueUrl } : {}),
     drain: (timeoutMs) => poller.drain(timeoutMs),
     close: () => (closing ??= close()),
   };

@@ -1,5 +1,5 @@
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { clientOptions, createDocumentClient } from '../shared/aws/clients.js';
 import { batchWriteAll } from '../shared/aws/dynamo-batch.js';
@@ -8,6 +8,8 @@ import type { Config } from '../shared/config.js';
 
 /** The job queue the local runtime creates (the cloud stack's is named by CDK). */
 export const QUEUE_NAME = 'edgeim-jobs.fifo';
+/** Its dead-letter queue. */
+export const DEAD_LETTER_QUEUE_NAME = 'edgeim-jobs-dlq.fifo';
 
 /** Creates edgeim's tables where they are missing. */
 export async function ensureTables(config: Config): Promise<void> {
@@ -22,20 +24,29 @@ export async function ensureTables(config: Config): Promise<void> {
   }
 }
 
-/** Creates the FIFO job queue (as the stack declares it) and returns its URL. */
-export async function ensureQueue(sqs: SQSClient, visibilityTimeout: number): Promise<string> {
-  const out = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: QUEUE_NAME,
-      Attributes: {
-        FifoQueue: 'true',
-        DeduplicationScope: 'messageGroup',
-        FifoThroughputLimit: 'perMessageGroupId',
-        VisibilityTimeout: String(visibilityTimeout),
-      },
+export interface JobQueues {
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+}
+
+/**
+ * Creates the FIFO job queue and its FIFO dead-letter queue as the stack declares them:
+ * a message received `maxReceiveCount` times without success moves to the dead-letter
+ * queue (SQS's RedrivePolicy), so one that always fails cannot hold its conversation
+ * forever. The policy is set on an existing queue too (a data directory of an older run).
+ */
+export async function ensureQueues(sqs: SQSClient, visibilityTimeout: number, maxReceiveCount: number): Promise<JobQueues> {
+  const fifo = { FifoQueue: 'true', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' };
+  const deadLetterQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: DEAD_LETTER_QUEUE_NAME, Attributes: { ...fifo, MessageRetentionPeriod: String(14 * 86_400) } }))).QueueUrl ?? '';
+  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: QUEUE_NAME, Attributes: { ...fifo, VisibilityTimeout: String(visibilityTimeout) } }))).QueueUrl ?? '';
+  await sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      Attributes: { VisibilityTimeout: String(visibilityTimeout), RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount }) },
     }),
   );
-  return out.QueueUrl ?? '';
+  return { queueUrl, deadLetterQueueUrl };
 }
 
 /**

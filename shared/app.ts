@@ -4,6 +4,7 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { clientOptions, createDocumentClient, createSqsClient, type ClientHook } from './aws/clients.js';
 import { ConnectionsDelivery } from './aws/connections-delivery.js';
 import { DynamoGroupStore } from './aws/dynamo-group-store.js';
+import { DynamoIdempotencyStore } from './aws/dynamo-idempotency-store.js';
 import { GatewaySigner, gatewaySecretSource } from './aws/gateway-signer.js';
 import { DynamoIdRangeStore } from './aws/dynamo-id-range-store.js';
 import { DynamoSessionStore } from './aws/dynamo-session-store.js';
@@ -64,6 +65,7 @@ export async function createApp(config: Config, overrides: Partial<App> = {}, op
       ...('credentials' in local ? { credentials: local.credentials } : {}),
     }),
     offline,
+    idempotency: new DynamoIdempotencyStore(db, config.EDGEIM_TIMELINES_TABLE),
     verifier: overrides.verifier ?? lazyVerifier(() => createVerifier(config)),
     ...overrides,
   };

@@ -86,6 +86,8 @@ export const configSchema = z
     EDGEIM_DYNAMODB_PORT: port(4567),
     /** `npm start`: the embedded SQS's port (0 picks a free one). */
     EDGEIM_SQS_PORT: port(9324),
+    /** `npm start`: receives of a job message before the local queue moves it to its dead-letter queue (the cloud stack's `job.maxReceiveCount`, 5). */
+    EDGEIM_QUEUE_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
     /** Push API: requests per second per API key (burst of the same size); 0 turns the limit off. Per process / Lambda instance. */
     EDGEIM_API_RATE_LIMIT: int(1000),
     /** Push API: largest request body in bytes (413 TOO_LARGE above it). */

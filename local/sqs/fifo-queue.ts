@@ -21,10 +21,28 @@ export interface QueueMessage {
 /** Where a queue writes what it must not forget (the journal); called before each change is acknowledged. */
 export interface QueueLog {
   created(queue: string, attributes: Record<string, string>, createdAt: number): void;
+  attributesSet(queue: string, attributes: Record<string, string>): void;
   sent(queue: string, m: QueueMessage): void;
   received(queue: string, ids: string[], at: number): void;
   deleted(queue: string, ids: string[]): void;
+  /** A message moved to the queue's dead-letter queue `to` (one line: it is in one queue or the other, never both or neither). */
+  moved(queue: string, to: string, id: string): void;
   purged(queue: string): void;
+}
+
+/** Where a queue's messages go after too many receives (SQS's RedrivePolicy). */
+export interface Redrive {
+  target: FifoQueue;
+  maxReceiveCount: number;
+}
+
+/** A message a queue moved to its dead-letter queue. */
+export interface DeadLettered {
+  queue: string;
+  deadLetterQueue: string;
+  id: string;
+  group: string;
+  receiveCount: number;
 }
 
 /** A dedup entry: a (group, dedup id) seen within the window, and the message it stood for. */
@@ -39,6 +57,10 @@ export interface FifoQueueOptions {
   /** FIFO's deduplication interval (SQS: 5 minutes). */
   dedupWindowMs: number;
   now?: () => number;
+  /** The queue's redrive, looked up at each receive (its RedrivePolicy may change). */
+  redrive?: (q: FifoQueue) => Redrive | undefined;
+  /** Told of each message moved to a dead-letter queue, after the journal has the move. */
+  onDeadLetter?: (moved: DeadLettered) => void;
 }
 
 /** A refused request, in SQS's terms: its error type and (query protocol) code. */
@@ -80,6 +102,9 @@ export const md5 = (text: string) => createHash('md5').update(text, 'utf8').dige
  *   group when DeduplicationScope is messageGroup, else per queue) is accepted and
  *   dropped, answering the first message's id, even if that one was already deleted.
  * - Visibility timeouts, ApproximateReceiveCount, receipt handles per receive.
+ * - Redrive: a message received `maxReceiveCount` times without being deleted is moved
+ *   to the dead-letter queue when it would be handed out again, and the next message of
+ *   its group is handed out in its place (the group moves on).
  *
  * Every change that a caller is told about is first handed to the `QueueLog` (the
  * journal), so a restart can rebuild the queue.
@@ -109,6 +134,17 @@ export class FifoQueue {
     return Number(this.attributes.VisibilityTimeout);
   }
 
+  /** Changes attributes (SetQueueAttributes); the journal has them first. */
+  setAttributes(attributes: Record<string, string>): void {
+    this.log?.attributesSet(this.name, attributes);
+    this.restoreAttributes(attributes);
+  }
+
+  /** Replays SetQueueAttributes. */
+  restoreAttributes(attributes: Record<string, string>): void {
+    Object.assign(this.attributes, attributes);
+  }
+
   /** Stores a message (or recognises a duplicate); the journal has it before this returns. */
   send(input: { group: string; dedup?: string | undefined; body: string }): { id: string; seq: string; md5: string } {
     const now = this.now();
@@ -132,15 +168,21 @@ export class FifoQueue {
     const now = this.now();
     this.expire(now);
     const out: QueueMessage[] = [];
+    const redrive = this.options.redrive?.(this);
     for (const group of [...this.groups.keys()]) {
       if (out.length >= max) break;
       if (this.locked.has(group)) continue;
       const list = this.groups.get(group)!;
-      for (const m of list) {
-        if (out.length >= max) break;
-        out.push(m);
+      for (let i = 0; i < list.length && out.length < max; ) {
+        const m = list[i]!;
+        if (redrive && m.receiveCount >= redrive.maxReceiveCount) this.deadLetter(m, redrive.target); // takes it out of `list`
+        else {
+          out.push(m);
+          i++;
+        }
       }
       // served groups go to the back: other conversations get their turn
+      if (list.length === 0) continue;
       this.groups.delete(group);
       this.groups.set(group, list);
     }
@@ -184,6 +226,29 @@ export class FifoQueue {
     if (!this.inFlight.has(m)) throw new SqsError('MessageNotInflight', 'The message referred to is not in flight.', 'AWS.SimpleQueueService.MessageNotInflight');
     if (seconds === 0) this.show(m);
     else m.invisibleUntil = now + seconds * 1000;
+  }
+
+  /** Replays a move to the dead-letter queue `target`. */
+  restoreMove(id: string, target: FifoQueue): void {
+    const m = this.byId.get(id);
+    if (!m) return;
+    this.forget(m);
+    target.adopt(m);
+  }
+
+  /**
+   * Takes a message another queue dead-lettered: visible, at the end of its group, with
+   * its id, group, dedup id, body and sent time, a new sequence number and no receives
+   * yet. Not a send: the dedup window does not apply.
+   */
+  adopt(m: QueueMessage): void {
+    this.lastSeq += 1n;
+    const { receipt: _receipt, firstReceiveAt: _first, ...rest } = m;
+    const moved: QueueMessage = { ...rest, seq: String(this.lastSeq), receiveCount: 0, invisibleUntil: 0 };
+    this.byId.set(moved.id, moved);
+    const list = this.groups.get(moved.group);
+    if (list) list.push(moved);
+    else this.groups.set(moved.group, [moved]);
   }
 
   purge(): void {
@@ -260,6 +325,12 @@ export class FifoQueue {
   restoreDelete(id: string): void {
     const m = this.byId.get(id);
     if (m) this.forget(m);
+  }
+
+  private deadLetter(m: QueueMessage, target: FifoQueue): void {
+    this.log?.moved(this.name, target.name, m.id);
+    this.restoreMove(m.id, target);
+    this.options.onDeadLetter?.({ queue: this.name, deadLetterQueue: target.name, id: m.id, group: m.group, receiveCount: m.receiveCount });
   }
 
   private dedupKey(group: string, dedup: string): string {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { SqsError } from './fifo-queue.js';
-import { Journal } from './journal.js';
+import type { DeadLettered } from './fifo-queue.js';
+import { Journal, type JournalOptions } from './journal.js';
 import { SqsService } from './sqs-service.js';
 
 export interface SqsServerOptions {
@@ -12,6 +13,10 @@ export interface SqsServerOptions {
   dataDir?: string;
   /** FIFO's deduplication interval (default SQS's 5 minutes; tests shorten it). */
   dedupWindowMs?: number;
+  /** When the journal is compacted while running (defaults: journal.ts). */
+  journal?: JournalOptions;
+  /** Told of every message moved to a dead-letter queue (default: a line on stderr). */
+  onDeadLetter?: (moved: DeadLettered) => void;
 }
 
 export interface RunningSqsServer {
@@ -32,25 +37,37 @@ const JSON_TYPE = 'application/x-amz-json-1.0';
  * (SqsService). With `dataDir`, every acknowledged change is in a journal before the
  * answer goes out, and a restart replays it (compacted): what a SendMessage acknowledged
  * survives `kill -9`. Messages in flight when the process died come back visible, with
- * their receive counts.
+ * their receive counts. The journal is compacted at start and, between requests, whenever
+ * it has grown well past the live state (journal.ts), so it stays as large as what is
+ * queued, not as the traffic that came and went.
  */
 export async function startSqsServer(options: SqsServerOptions): Promise<RunningSqsServer> {
   const host = options.host ?? '127.0.0.1';
-  const opened = options.dataDir ? Journal.open(join(options.dataDir, 'sqs')) : undefined;
-  const journal = opened?.journal;
+  const dir = options.dataDir ? join(options.dataDir, 'sqs') : undefined;
+  const journal = dir ? Journal.open(dir, options.journal) : undefined;
   const service = new SqsService({
     dedupWindowMs: options.dedupWindowMs ?? SQS_DEDUP_WINDOW_MS,
     accountId: '000000000000',
     region: process.env.AWS_REGION ?? 'us-east-1',
     ...(journal ? { log: journal } : {}),
+    ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}),
   });
-  if (opened) {
-    service.replay(opened.records);
-    opened.journal.compact(service.snapshot());
+  if (journal && dir) {
+    service.replay(Journal.records(dir));
+    journal.compact(service.snapshot());
   }
+  /** Between requests the queues are consistent (every change is synchronous): the moment to compact. */
+  const compactIfGrown = () => {
+    if (!journal?.needsCompaction()) return;
+    try {
+      journal.compact(service.snapshot());
+    } catch (err) {
+      console.error(`edgeim local SQS: compacting the journal failed (it keeps growing; retried later): ${String(err)}`);
+    }
+  };
 
   let baseUrl = '';
-  const server = createServer((req, res) => void handle(service, baseUrl, req, res));
+  const server = createServer((req, res) => void handle(service, baseUrl, req, res).finally(compactIfGrown));
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

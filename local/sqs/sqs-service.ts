@@ -1,5 +1,5 @@
 import { SQS_ID_PATTERN } from '../../shared/domain/queue-ids.js';
-import { DEFAULT_ATTRIBUTES, FifoQueue, md5, SqsError, type QueueLog, type QueueMessage } from './fifo-queue.js';
+import { DEFAULT_ATTRIBUTES, FifoQueue, md5, SqsError, type DeadLettered, type FifoQueueOptions, type QueueLog, type QueueMessage, type Redrive } from './fifo-queue.js';
 import type { JournalRecord } from './journal.js';
 
 type Input = Record<string, unknown>;
@@ -16,7 +16,14 @@ export interface SqsServiceOptions {
   accountId: string;
   region: string;
   log?: QueueLog;
+  /** Told of every message moved to a dead-letter queue (default: a line on stderr). */
+  onDeadLetter?: (moved: DeadLettered) => void;
 }
+
+/** SQS's bounds for a RedrivePolicy's maxReceiveCount. */
+const MAX_RECEIVE_COUNT = { min: 1, max: 1000 };
+/** Attributes SetQueueAttributes may change (FifoQueue and the like are fixed at creation, as in SQS). */
+const SETTABLE = new Set(['VisibilityTimeout', 'MaximumMessageSize', 'MessageRetentionPeriod', 'ReceiveMessageWaitTimeSeconds', 'DelaySeconds', 'RedrivePolicy', 'ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit']);
 
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
 const BATCH_ID = /^[A-Za-z0-9_-]{1,80}$/;
@@ -66,10 +73,14 @@ function batch<T>(list: Input[], each: (e: Input) => T) {
 /**
  * The SQS actions the stack, the job poller and the tests use, on FIFO queues
  * (FifoQueue), as the AWS SDK's JSON protocol carries them: CreateQueue, GetQueueUrl,
- * ListQueues, GetQueueAttributes, SendMessage(Batch), ReceiveMessage (long polls wake as
- * soon as a message can be handed out), DeleteMessage(Batch),
+ * ListQueues, GetQueueAttributes, SetQueueAttributes, SendMessage(Batch), ReceiveMessage
+ * (long polls wake as soon as a message can be handed out), DeleteMessage(Batch),
  * ChangeMessageVisibility(Batch), PurgeQueue. Validation follows SQS's (ids, bodies,
- * batch entries), so what SQS would refuse is refused here too.
+ * batch entries, RedrivePolicy), so what SQS would refuse is refused here too.
+ *
+ * A queue whose `RedrivePolicy` names a dead-letter queue (`deadLetterTargetArn`, a FIFO
+ * queue of this service) moves a message received `maxReceiveCount` times to it, as SQS
+ * does; each move is told to `onDeadLetter`.
  */
 export class SqsService {
   private readonly queues = new Map<string, FifoQueue>();
@@ -78,16 +89,20 @@ export class SqsService {
 
   constructor(private readonly options: SqsServiceOptions) {}
 
-  /** Rebuilds the queues from a journal's records (nothing is logged while replaying). */
-  replay(records: JournalRecord[]): void {
+  /** Rebuilds the queues from a journal's records, read as they come (nothing is logged while replaying). */
+  replay(records: Iterable<JournalRecord>): void {
     for (const r of records) {
       if (r.t === 'queue') {
-        this.queues.set(r.name, new FifoQueue(r.name, r.attributes, r.createdAt, { dedupWindowMs: this.options.dedupWindowMs }, this.options.log));
+        this.queues.set(r.name, this.newQueue(r.name, r.attributes, r.createdAt));
         continue;
       }
       const q = this.queues.get(r.q);
       if (!q) continue;
-      if (r.t === 'send') {
+      if (r.t === 'attributes') q.restoreAttributes(r.attributes);
+      else if (r.t === 'move') {
+        const target = this.queues.get(r.to);
+        if (target) q.restoreMove(r.id, target);
+      } else if (r.t === 'send') {
         q.restore({ id: r.id, seq: r.seq, group: r.group, dedup: r.dedup, body: r.body, md5: md5(r.body), sentAt: r.sentAt, receiveCount: r.receiveCount ?? 0, ...(r.firstReceiveAt ? { firstReceiveAt: r.firstReceiveAt } : {}), invisibleUntil: 0 });
       } else if (r.t === 'receive') for (const id of r.ids) q.restoreReceive(id, r.at);
       else if (r.t === 'delete') for (const id of r.ids) q.restoreDelete(id);
@@ -96,18 +111,16 @@ export class SqsService {
     }
   }
 
-  /** The live state as journal records (for compaction). */
-  snapshot(): JournalRecord[] {
-    const out: JournalRecord[] = [];
+  /** The live state as journal records (for compaction), queues in creation order (a dead-letter queue before the queues naming it). */
+  *snapshot(): Generator<JournalRecord> {
     for (const q of this.queues.values()) {
-      out.push({ t: 'queue', name: q.name, attributes: q.attributes, createdAt: q.createdAt });
+      yield { t: 'queue', name: q.name, attributes: q.attributes, createdAt: q.createdAt };
       const { messages, dedup } = q.snapshot();
-      for (const d of dedup) out.push({ t: 'dedup', q: q.name, ...d });
+      for (const d of dedup) yield { t: 'dedup', q: q.name, ...d };
       for (const m of messages) {
-        out.push({ t: 'send', q: q.name, id: m.id, seq: m.seq, group: m.group, dedup: m.dedup, body: m.body, sentAt: m.sentAt, receiveCount: m.receiveCount, ...(m.firstReceiveAt ? { firstReceiveAt: m.firstReceiveAt } : {}) });
+        yield { t: 'send', q: q.name, id: m.id, seq: m.seq, group: m.group, dedup: m.dedup, body: m.body, sentAt: m.sentAt, receiveCount: m.receiveCount, ...(m.firstReceiveAt ? { firstReceiveAt: m.firstReceiveAt } : {}) };
       }
     }
-    return out;
   }
 
   /** Runs one action; `baseUrl` is this server's (queue URLs are built on it); `closed` ends a long poll early. */
@@ -124,6 +137,15 @@ export class SqsService {
         return { QueueUrls: [...this.queues.values()].filter((q) => q.name.startsWith(String(input.QueueNamePrefix ?? ''))).map((q) => this.urlOf(q, baseUrl)) };
       case 'GetQueueAttributes':
         return { Attributes: this.attributes(this.queue(input), input.AttributeNames) };
+      case 'SetQueueAttributes': {
+        const q = this.queue(input);
+        const given = (input.Attributes ?? {}) as Record<string, unknown>;
+        for (const name of Object.keys(given)) if (!SETTABLE.has(name)) throw new SqsError('InvalidAttributeName', `Unknown or read-only attribute ${name}.`, 'InvalidAttributeName');
+        const attributes = this.checkAttributes(given);
+        if (Object.keys(attributes).length > 0) q.setAttributes(attributes);
+        this.wake(q);
+        return {};
+      }
       case 'SendMessage': {
         const q = this.queue(input);
         const out = this.send(q, input);
@@ -186,12 +208,59 @@ export class SqsService {
     if (!QUEUE_NAME.test(name) || given.FifoQueue !== 'true') {
       throw invalid('The local SQS emulates FIFO queues only: FifoQueue "true" and a name of 1-80 [A-Za-z0-9_-] chars ending in .fifo');
     }
+    const attributes = this.checkAttributes(given);
     const existing = this.queues.get(name);
     if (existing) return existing;
-    const q = new FifoQueue(name, { ...DEFAULT_ATTRIBUTES, ...given }, Date.now(), { dedupWindowMs: this.options.dedupWindowMs }, this.options.log);
+    const q = this.newQueue(name, { ...DEFAULT_ATTRIBUTES, ...attributes }, Date.now());
     this.options.log?.created(name, q.attributes, q.createdAt);
     this.queues.set(name, q);
     return q;
+  }
+
+  private newQueue(name: string, attributes: Record<string, string>, createdAt: number): FifoQueue {
+    const options: FifoQueueOptions = {
+      dedupWindowMs: this.options.dedupWindowMs,
+      redrive: (q) => this.redriveOf(q),
+      onDeadLetter: (moved) => {
+        (this.options.onDeadLetter ?? logDeadLetter)(moved);
+        const target = this.queues.get(moved.deadLetterQueue);
+        if (target) setImmediate(() => this.wake(target)); // not inside the source queue's receive
+      },
+    };
+    return new FifoQueue(name, attributes, createdAt, options, this.options.log);
+  }
+
+  /** A queue's dead-letter queue and receive limit, from its RedrivePolicy (none when the target is gone). */
+  private redriveOf(q: FifoQueue): Redrive | undefined {
+    const text = q.attributes.RedrivePolicy;
+    if (!text) return undefined;
+    const policy = JSON.parse(text) as { deadLetterTargetArn: string; maxReceiveCount: number | string };
+    const target = this.queues.get(policy.deadLetterTargetArn.slice(policy.deadLetterTargetArn.lastIndexOf(':') + 1));
+    return target && target !== q ? { target, maxReceiveCount: Number(policy.maxReceiveCount) } : undefined;
+  }
+
+  /** Attribute values as strings, a RedrivePolicy checked as SQS checks it (its target must exist and be FIFO). */
+  private checkAttributes(given: Record<string, unknown>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(given)) out[name] = String(value);
+    const text = out.RedrivePolicy;
+    if (text === undefined || text === '') return out;
+    let policy: { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
+    try {
+      policy = JSON.parse(text) as typeof policy;
+    } catch {
+      throw invalid('Value for parameter RedrivePolicy is invalid. Reason: Invalid value for RedrivePolicy: not JSON.');
+    }
+    const count = Number(policy.maxReceiveCount);
+    if (!Number.isInteger(count) || count < MAX_RECEIVE_COUNT.min || count > MAX_RECEIVE_COUNT.max) {
+      throw invalid(`Value ${String(policy.maxReceiveCount)} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: ${String(policy.maxReceiveCount)}, valid values are from ${MAX_RECEIVE_COUNT.min} to ${MAX_RECEIVE_COUNT.max} both inclusive.`);
+    }
+    const arn = typeof policy.deadLetterTargetArn === 'string' ? policy.deadLetterTargetArn : '';
+    const target = this.queues.get(arn.slice(arn.lastIndexOf(':') + 1));
+    if (!arn.startsWith('arn:') || !target) throw invalid('Value for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.');
+    if (target.attributes.FifoQueue !== 'true') throw invalid('Value for parameter RedrivePolicy is invalid. Reason: Dead-letter queue of a FIFO queue must be a FIFO queue.');
+    out.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: count });
+    return out;
   }
 
   private send(q: FifoQueue, input: Input): { MessageId: string; MD5OfMessageBody: string; SequenceNumber: string } {
@@ -253,8 +322,9 @@ export class SqsService {
   private wake(q: FifoQueue): void {
     const list = this.waiters.get(q.name);
     while (list && list.length > 0 && q.hasAvailable()) {
-      const waiter = list.shift()!;
-      waiter.resolve(q.receive(waiter.max, waiter.visibility));
+      // a receive may only dead-letter what was available (then nothing is left to hand out): the waiter keeps waiting
+      const messages = q.receive(list[0]!.max, list[0]!.visibility);
+      if (messages.length > 0) list.shift()!.resolve(messages);
     }
     this.arm(q);
   }
@@ -320,6 +390,11 @@ export class SqsService {
   private noQueue(): SqsError {
     return new SqsError('QueueDoesNotExist', 'The specified queue does not exist.', 'AWS.SimpleQueueService.NonExistentQueue');
   }
+}
+
+/** The default report of a dead-lettered message: loud, with the group it held up. */
+function logDeadLetter(m: DeadLettered): void {
+  console.error(`edgeim local SQS: message ${m.id} of group ${m.group} was received ${m.receiveCount} times without success; moved from ${m.queue} to the dead-letter queue ${m.deadLetterQueue}. Its group moves on.`);
 }
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);

@@ -4,6 +4,7 @@ import type { IdAllocator } from './id-allocator.js';
 import type { Clock } from './ports/clock.js';
 import type { Delivery } from './ports/delivery.js';
 import type { GroupStore } from './ports/group-store.js';
+import type { IdempotencyStore } from './ports/idempotency-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { OfflineNotifier } from './ports/offline-notifier.js';
 import type { SessionStore } from './ports/session-store.js';
@@ -20,6 +21,8 @@ export interface Deps {
   queue: JobQueue;
   delivery: Delivery;
   offline: OfflineNotifier;
+  /** Idempotency keys of requests stored nowhere else (the push API's transient pushes). */
+  idempotency: IdempotencyStore;
 }
 
 /**

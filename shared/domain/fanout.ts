@@ -56,18 +56,23 @@ export async function planJob(deps: FanoutDeps, job: Job, plan: DeliveryPlan, re
   if (!('group' in message.to)) return;
   const gid = message.to.group;
   const members = await deps.groups.members(gid);
+  // A user's message always reaches its own inbox (docs/PROTOCOL.md), also when the group
+  // was deleted, or the sender left it, between the accepted send and this job.
+  const sender = message.backend || members.includes(message.from) ? [] : [message.from];
   if (members.length === 0) {
-    log?.warn('group has no members any more; message kept only in the sender log', { gid, msgId: message.id });
+    log?.warn(`group has no members any more; message kept in ${sender.length ? 'the sender\'s inbox' : 'the sender log'} only`, { gid, msgId: message.id });
+    await writeFanout(deps, sender, message, plan, record, attempt);
     return;
   }
   if (members.length <= deps.config.EDGEIM_WRITE_FANOUT_MAX) {
-    await writeFanout(deps, members, message, plan, record, attempt);
+    await writeFanout(deps, [...members, ...sender], message, plan, record, attempt);
     return;
   }
   const timeline = `group:${gid}` as const;
   const { seq, fresh } = await deps.timelines.append(timeline, message, retentionExpiry(deps));
   if (attempt.first && !fresh) return; // a repeat: members were told then
   await forEachConnection(deps, members, now, (ref) => plan.add(ref, { type: 'notify', timeline, seq }, record));
+  await writeFanout(deps, sender, message, plan, record, attempt);
 }
 
 async function writeFanout(deps: FanoutDeps, uids: string[], message: Message, plan: DeliveryPlan, record: number, attempt: JobAttempt): Promise<void> {

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, ConflictError } from '../errors.js';
 import { checkBodySize, type PushFrame } from '../protocol/frames.js';
 import type { Deps } from './deps.js';
 import type { DeliveryPlan } from './delivery-plan.js';
@@ -6,6 +6,7 @@ import type { PushJob, PushJobTarget } from './model.js';
 import { planRoom } from './room-fanout.js';
 import { pushDedupId, queueGroupId } from './queue-ids.js';
 import { mapLimit } from './pool.js';
+import { requestDigest } from './request-digest.js';
 
 /** Business ops start here (goim); lower ops are the protocol's own. */
 export const MIN_PUSH_OP = 1000;
@@ -15,6 +16,15 @@ export const MAX_PUSH_TARGETS = 1000;
 /** Connections per push-all page when no `speed` is given. */
 export const PUSH_ALL_PAGE = 1000;
 const ENQUEUE_CONCURRENCY = 16;
+/** How long a push's Idempotency-Key is remembered (docs/PROTOCOL.md). */
+export const PUSH_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+/**
+ * A repeat this soon after the first request enqueues its jobs again (the first may have
+ * died before enqueueing them; the queue drops what it already has within its 5-minute
+ * dedup window, started when the first enqueued, so a minute is left for clock skew).
+ * Later repeats enqueue nothing.
+ */
+const PUSH_REPLAY_MS = 4 * 60_000;
 
 /** Where a push goes: users (all their connections), connection keys, one room, or everyone. */
 export type PushTarget = { users: string[] } | { keys: string[] } | { room: string } | { all: true };
@@ -30,6 +40,12 @@ export interface PushInput {
   speed?: number | undefined;
   /** Caller's request id: a retried request with the same id within the queue's dedup window is dropped. */
   requestId: string;
+  /**
+   * `requestId` is the caller's Idempotency-Key: the first request under it is recorded
+   * (PUSH_IDEMPOTENCY_TTL_SECONDS); a repeat answers the first result, a different
+   * request under it is a ConflictError.
+   */
+  idempotent?: boolean;
 }
 
 export interface PushResult {
@@ -44,8 +60,14 @@ type PushDeps = Pick<Deps, 'config' | 'clock' | 'sessions' | 'queue'>;
  * Accepts a transient push (goim's push routes): counts the live connections it targets
  * and hands one job per target to the queue (MessageGroupId per target, so pushes to one
  * target keep their order). Nothing is stored; a push to nobody online is OK with 0.
+ *
+ * With `idempotent`, the key is claimed (one conditional write) before anything is
+ * enqueued: a repeat of the same request (same op, body, encoding, target — user and key
+ * lists as sets — and speed) answers the first result and enqueues nothing new; the same
+ * key with a different request is a ConflictError and enqueues nothing. A request that
+ * fails before its jobs are queued gives its key back.
  */
-export async function pushTransient(deps: PushDeps, input: PushInput): Promise<PushResult> {
+export async function pushTransient(deps: PushDeps & Pick<Deps, 'idempotency'>, input: PushInput): Promise<PushResult> {
   if (!Number.isInteger(input.op) || input.op < MIN_PUSH_OP || input.op > MAX_PUSH_OP) {
     throw new BadRequestError(`op must be an integer from ${MIN_PUSH_OP} to ${MAX_PUSH_OP}`);
   }
@@ -72,11 +94,39 @@ export async function pushTransient(deps: PushDeps, input: PushInput): Promise<P
   }
 
   const live = targets.filter((t) => t.online > 0);
-  await mapLimit(live, ENQUEUE_CONCURRENCY, (t) => {
-    const job: PushJob = { ...base, to: t.to, ...('all' in t.to && input.speed ? { speed: input.speed } : {}) };
-    return enqueuePush(deps, job);
-  });
-  return { pushId: input.requestId, connections: live.reduce((n, t) => n + t.online, 0) };
+  const enqueue = () =>
+    mapLimit(live, ENQUEUE_CONCURRENCY, (t) => {
+      const job: PushJob = { ...base, to: t.to, ...('all' in t.to && input.speed ? { speed: input.speed } : {}) };
+      return enqueuePush(deps, job);
+    });
+  const result: PushResult = { pushId: input.requestId, connections: live.reduce((n, t) => n + t.online, 0) };
+  if (!input.idempotent) {
+    await enqueue();
+    return result;
+  }
+
+  const key = `push#${input.requestId}`;
+  const mine = { hash: requestDigest('push', canonicalPush(input)), result, at: now };
+  const first = await deps.idempotency.claim(key, mine, Math.floor(now / 1000) + PUSH_IDEMPOTENCY_TTL_SECONDS);
+  if (first) {
+    if (first.hash !== mine.hash) throw new ConflictError(`Idempotency-Key ${JSON.stringify(input.requestId)} was used for a different push`);
+    if (now - first.at < PUSH_REPLAY_MS) await enqueue(); // the queue drops what the first request enqueued
+    return first.result as PushResult;
+  }
+  try {
+    await enqueue();
+  } catch (err) {
+    await deps.idempotency.release(key, mine).catch(() => undefined); // a retry starts afresh
+    throw err;
+  }
+  return result;
+}
+
+/** What makes two pushes the same request: user and key lists are sets. */
+function canonicalPush(input: PushInput): unknown {
+  const to = input.to;
+  const target = 'users' in to ? { users: [...new Set(to.users)].sort() } : 'keys' in to ? { keys: [...new Set(to.keys)].sort() } : to;
+  return { op: input.op, body: input.body, encoding: input.encoding ?? null, to: target, speed: input.speed ?? null };
 }
 
 function targetKey(to: PushJobTarget): string {

@@ -8,7 +8,9 @@ import { idempotencyKey, messageAccepted, messageRequest, pushRequest, pushResul
 
 /**
  * `POST /v1/push`: a transient push (goim's job) to users, connection keys, a room or
- * everyone. Not stored. Answers once the push jobs are durable in the queue.
+ * everyone. Not stored. Answers once the push jobs are durable in the queue. An
+ * `Idempotency-Key` is remembered for 24 hours: the same request again answers the first
+ * result and pushes nothing new; another request under it is 422 `IDEMPOTENCY_MISMATCH`.
  *
  * @example
  * curl -H 'Authorization: Bearer edgeim-local-key' -H 'Content-Type: application/json' \
@@ -21,17 +23,32 @@ export const pushRoute = defineRoute({
   tag: 'push',
   summary: 'Push a transient event',
   description:
-    'Sends `{"type":"push","op","body"}` to every live connection of the target, through the job queue (one queue group per target, so pushes to one target keep their order). Nothing is stored: offline targets miss it. `Idempotency-Key` (optional) makes a retried request a no-op within 5 minutes. Push-all honours `speed` (connections per second).',
+    'Sends `{"type":"push","op","body"}` to every live connection of the target, through the job queue (one queue group per target, so pushes to one target keep their order). Nothing is stored: offline targets miss it. `Idempotency-Key` (optional, remembered 24 hours): the same request again (same `op`, `body`, `to` — user and key lists compared as sets — and `speed`) answers the first result (its `pushId` and `connections`) and pushes nothing new; a different request under the same key is 422 `IDEMPOTENCY_MISMATCH` and pushes nothing. Push-all honours `speed` (connections per second).',
   body: pushRequest,
-  headers: [{ name: 'Idempotency-Key', required: false, description: 'Request id; a retry with the same key is dropped by the queue.', schema: idempotencyKey, example: 'score-match-7-41' }],
+  headers: [
+    {
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'Request id (1–255 chars), the `pushId`. The same request again within 24 hours answers the first result and pushes nothing new; another request under it is 422.',
+      schema: idempotencyKey,
+      example: 'score-match-7-41',
+    },
+  ],
   response: { status: 202, description: 'Accepted: queued for the connections counted.', schema: pushResult },
   examples: {
     body: { op: 1000, body: { score: '2:1' }, to: { room: 'match-7' } },
     response: { pushId: 'score-match-7-41', connections: 2 },
   },
-  errors: ['BAD_REQUEST', 'TOO_LARGE'],
-  handler: ({ deps, body, headers }) =>
-    pushTransient(deps, { op: body.op, body: body.body, to: body.to, speed: body.speed, requestId: headers['idempotency-key'] ?? randomUUID() }),
+  errors: ['BAD_REQUEST', 'TOO_LARGE', 'IDEMPOTENCY_MISMATCH'],
+  handler: async ({ deps, body, headers }) => {
+    const key = headers['idempotency-key'];
+    try {
+      return await pushTransient(deps, { op: body.op, body: body.body, to: body.to, speed: body.speed, requestId: key ?? randomUUID(), idempotent: key !== undefined });
+    } catch (err) {
+      if (err instanceof ConflictError) throw new IdempotencyMismatchError(`Idempotency-Key ${key} was used for a different request`);
+      throw err;
+    }
+  },
 });
 
 /**

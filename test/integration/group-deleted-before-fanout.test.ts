@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { useTestStack } from '../helpers/local-stack.js';
+
+/**
+ * A group send is accepted (the sender has its msgId) and the group changes before the
+ * fan-out job runs: the job is held back by pausing the poller. The message still reaches
+ * the sender's own inbox and devices (docs/PROTOCOL.md, "Sending").
+ */
+describe('a group that changes between an accepted send and its fan-out', () => {
+  const t = useTestStack();
+  const inbox = async (uid: string) => (await t.stack.app.timelines.read(`user:${uid}`, 0, 100, Date.now())).entries.map((e) => e.message.id);
+
+  it('deleted: the sender\'s inbox (and its other devices) get the message, nobody else', async () => {
+    const [a1, a2, bob] = await Promise.all([t.connect('gd-alice', { device: 'a1' }), t.connect('gd-alice', { device: 'a2' }), t.connect('gd-bob')]);
+    await a1.call('createGroup', { group: 'gd-team', members: ['gd-bob'] });
+    await t.stack.poller.stop();
+    let msgId: string;
+    try {
+      msgId = (await a1.call('send', { to: { group: 'gd-team' }, cmid: 'gd-1', body: { text: 'last words' } })).msgId;
+      await a1.call('deleteGroup', { group: 'gd-team' });
+    } finally {
+      t.stack.poller.start();
+    }
+    const seen = await a2.next((f) => f.type === 'message' && f.message.id === msgId);
+    expect(seen).toMatchObject({ timeline: 'inbox', seq: 1, message: { body: { text: 'last words' }, to: { group: 'gd-team' } } });
+    expect((await a2.call('sync', { timeline: 'inbox' })).messages.map((m: { message: { id: string } }) => m.message.id)).toEqual([msgId]);
+    expect(await t.stack.drain()).toBe(true);
+    expect(await inbox('gd-alice')).toEqual([msgId]);
+    expect(await inbox('gd-bob')).toEqual([]); // no longer a member when the job ran
+    expect(bob.pending('message')).toEqual([]);
+  });
+
+  it('left by the sender: the members and the sender get it', async () => {
+    const [carol, dave] = await Promise.all([t.connect('gd-carol'), t.connect('gd-dave')]);
+    await carol.call('createGroup', { group: 'gd-crew', members: ['gd-dave'] });
+    await t.stack.poller.stop();
+    let msgId: string;
+    try {
+      msgId = (await dave.call('send', { to: { group: 'gd-crew' }, cmid: 'gd-2', body: { text: 'bye' } })).msgId;
+      await dave.call('removeMembers', { group: 'gd-crew', members: ['gd-dave'] });
+    } finally {
+      t.stack.poller.start();
+    }
+    await carol.next((f) => f.type === 'message' && f.message.id === msgId);
+    await dave.next((f) => f.type === 'message' && f.message.id === msgId);
+    expect(await t.stack.drain()).toBe(true);
+    expect(await inbox('gd-carol')).toEqual([msgId]);
+    expect(await inbox('gd-dave')).toEqual([msgId]);
+  });
+});
