@@ -118,7 +118,7 @@ function sessionStoreContract(name: string, make: () => Promise<{ store: Session
       const after = await store.liveCounts(NOW);
       expect(after.connections).toBe(before.connections + 3);
       expect(after.users).toBe(before.users + 2);
-      expect(after.rooms['scan-room']).toBe(2);
+      expect(after.rooms.get('scan-room')).toBe(2);
     });
   });
 }
