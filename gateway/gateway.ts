@@ -67,8 +67,14 @@ export class Gateway {
     });
     this.budget = new QueueBudget(
       { maxBytes: options.maxQueuedBytes },
-      () => this.all,
-      (ch) => this.close(ch, disconnectReason('RATE_LIMITED', 'the server holds too much queued for its connections and this one holds the most; read what is sent, send less', this.spreadRetryMs(options.overloadRetryMs)), false),
+      {
+        channels: () => this.all,
+        evict: (ch) => {
+          const reason = disconnectReason('RATE_LIMITED', 'the server holds too much queued for its connections and this one holds the most; read what is sent, send less', this.spreadRetryMs(options.overloadRetryMs));
+          this.close(ch, reason, false, Math.min(1000, options.closeLingerMs));
+        },
+        destroy: (ch) => ch.destroy(),
+      },
     );
     this.userSlots = new UserSlots(options.maxConnectionsPerUser);
     this.fences = new FenceWatch(app.sessions, (message, extra) => app.logger.warn(message, extra));
@@ -233,13 +239,13 @@ export class Gateway {
    * Closes a connection on purpose: optionally flushes what is queued, sends a
    * DisconnectReply with `reason`, half-closes, and forgets the session.
    */
-  close(ch: Channel, reason: DisconnectReason | null, flushFirst: boolean): void {
+  close(ch: Channel, reason: DisconnectReason | null, flushFirst: boolean, lingerMs = this.options.closeLingerMs): void {
     if (ch.state >= ChannelState.Closing) return;
     if (flushFirst) this.outbound.flushChannel(ch);
     else this.outbound.discard(ch);
     ch.state = ChannelState.Closing;
     if (reason) ch.writeOne(textPacket(Op.DisconnectReply, JSON.stringify(reason)));
-    ch.end(this.options.closeLingerMs);
+    ch.end(lingerMs);
     this.forget(ch);
   }
 
@@ -248,6 +254,7 @@ export class Gateway {
     ch.state = ChannelState.Closed;
     this.all.delete(ch);
     this.outbound.discard(ch);
+    this.budget.release(ch);
     this.forget(ch);
   }
 
@@ -257,7 +264,6 @@ export class Gateway {
     ch.forgotten = true;
     if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
     ch.handshakeTimer = null;
-    this.budget.release(ch);
     this.userSlots.release(ch);
     if (ch.id === '') return;
     if (this.channels.get(ch.id) === ch) this.channels.delete(ch.id);

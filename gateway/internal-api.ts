@@ -69,8 +69,14 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
   if (!check.ok) return unauthorized(gw, req, res, check.reason);
   if (!gw.replays.admit(check.t, check.nonce)) return unauthorized(gw, req, res, 'signature seen before (replay)');
   const raw = await readBody(req, res);
-  if (raw === undefined) return;
-  if (sha256Hex(raw) !== check.bodyHash) return unauthorized(gw, req, res, 'body does not match its signature');
+  if (raw === undefined) {
+    gw.replays.release(check.t, check.nonce);
+    return;
+  }
+  if (sha256Hex(raw) !== check.bodyHash) {
+    gw.replays.release(check.t, check.nonce); // not the signed call: the genuine one may still come
+    return unauthorized(gw, req, res, 'body does not match its signature');
+  }
   const text = raw.toString('utf8');
 
   let m = CONNECTION.exec(path);

@@ -40,6 +40,14 @@ export class ReplayGuard {
     return !(t <= this.floor); // it may itself have been in the oldest second dropped
   }
 
+  /**
+   * Forgets a nonce `admit` took (its call turned out not to be the signed one: the body
+   * did not match the signature), so the genuine call with that signature still passes.
+   */
+  release(t: number, nonce: string): void {
+    if (this.buckets.get(t)?.delete(nonce)) this.size--;
+  }
+
   /** Nonces remembered now. */
   get remembered(): number {
     return this.size;

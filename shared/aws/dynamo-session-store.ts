@@ -245,8 +245,8 @@ export class DynamoSessionStore implements SessionStore {
           TableName: this.table,
           Key: fenceKey(endpoint),
           UpdateExpression: 'SET fencedAt = :t, expiresAt = :e',
-          ConditionExpression: 'attribute_not_exists(fencedAt) OR fencedAt < :t OR expiresAt <= :now',
-          ExpressionAttributeValues: { ':t': atMs, ':e': expiresAt, ':now': Math.floor(atMs / 1000) },
+          ConditionExpression: 'attribute_not_exists(fencedAt) OR fencedAt < :t',
+          ExpressionAttributeValues: { ':t': atMs, ':e': expiresAt },
         }),
       );
     } catch (err) {
