@@ -22,6 +22,7 @@ import { bytesPacket, textPacket } from './frame-packets.js';
 import type { Gateway } from './gateway.js';
 import { sessionOf } from './gateway-sessions.js';
 import { disconnectReason } from './disconnect-codes.js';
+import { resyncReason } from './fence-watch.js';
 
 /**
  * Client ops → domain actions (docs/PROTOCOL.md gateway section). Every action runs through
@@ -150,7 +151,7 @@ async function admitted(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
   }
   if (session.connectedAt < gw.fences.fencedBefore) {
     // written before this task's latest fence: the job that fenced it may have removed it already
-    gw.close(ch, disconnectReason('RESYNC', 'this connection\'s session was dropped while the server did not answer; reconnect and sync'), false);
+    gw.close(ch, resyncReason(), false);
     gw.removeSession(id, session);
     return;
   }

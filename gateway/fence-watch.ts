@@ -1,11 +1,19 @@
 import type { SessionStore } from '../shared/domain/ports/session-store.js';
+import { ChannelState, type Channel } from './channel.js';
+import { disconnectReason, type DisconnectReason } from './disconnect-codes.js';
 
 /** What the watch needs from the gateway. */
 export interface FencedTask {
   /** This task's `@connections` endpoint, as written in its sessions ('' before it listens). */
   readonly endpoint: string;
-  /** Closes every open connection opened before `atMs` with DisconnectReply RESYNC; returns how many. */
-  resync(atMs: number): number;
+  /** Authenticated connections by id. */
+  readonly channels: ReadonlyMap<string, Channel>;
+  close(ch: Channel, reason: DisconnectReason, flushFirst: boolean): void;
+}
+
+/** The DisconnectReply of a connection whose session a fence may have removed. */
+export function resyncReason(retryAfterMs?: number): DisconnectReason {
+  return disconnectReason('RESYNC', 'this connection\'s session was dropped while the server did not answer; reconnect and sync', retryAfterMs);
 }
 
 /**
@@ -44,7 +52,7 @@ export class FenceWatch {
       const at = await this.store.endpointFence(task.endpoint, nowMs);
       if (at === undefined) return;
       if (at > this.fencedBefore) this.fencedBefore = at;
-      const closed = task.resync(at);
+      const closed = resync(task, at);
       this.resynced += closed;
       this.warn('this task was declared unreachable by the fan-out job; connections opened before then reconnect and sync', {
         endpoint: task.endpoint,
@@ -58,4 +66,17 @@ export class FenceWatch {
       this.checking = false;
     }
   }
+}
+
+/**
+ * Closes every open connection `task` opened before `atMs` with DisconnectReply RESYNC,
+ * after what was queued for it; their clients come back spread over a window that grows
+ * with their number (5 ms each, at most 30 s). Returns how many.
+ */
+function resync(task: FencedTask, atMs: number): number {
+  const stale: Channel[] = [];
+  for (const ch of task.channels.values()) if (ch.state === ChannelState.Open && ch.connectedAt < atMs) stale.push(ch);
+  const spreadMs = Math.min(30_000, stale.length * 5);
+  for (const ch of stale) task.close(ch, resyncReason(Math.floor(Math.random() * spreadMs)), true);
+  return stale.length;
 }

@@ -84,7 +84,7 @@ export class Gateway {
     return this.channels.get(connectionId);
   }
 
-  /** Starts the sweep that closes silent connections and renews sessions. */
+  /** Starts the sweep (see `sweep`). */
   start(): void {
     this.sweeper = setInterval(() => this.sweep(), this.sweepIntervalMs);
     this.sweeper.unref();
@@ -106,22 +106,6 @@ export class Gateway {
   /** How often the sweep runs: a quarter of the heartbeat timeout, between 20 ms and 30 s. */
   get sweepIntervalMs(): number {
     return Math.min(30_000, Math.max(20, Math.floor(this.options.heartbeatTimeoutMs / 4)));
-  }
-
-  /**
-   * This task was fenced at `atMs` (fence-watch.ts): every open connection opened before
-   * then may have lost its session, so it is closed with DisconnectReply RESYNC; clients
-   * reconnect (spread over a window that grows with their number) and sync. Returns how many.
-   */
-  resync(atMs: number): number {
-    const stale: Channel[] = [];
-    for (const ch of this.channels.values()) if (ch.state === ChannelState.Open && ch.connectedAt < atMs) stale.push(ch);
-    const spreadMs = Math.min(30_000, stale.length * 5);
-    for (const ch of stale) {
-      const reason = disconnectReason('RESYNC', 'this connection\'s session was dropped while the server did not answer; reconnect and sync', Math.floor(Math.random() * spreadMs));
-      this.close(ch, reason, true);
-    }
-    return stale.length;
   }
 
   /**
