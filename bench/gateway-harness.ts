@@ -69,6 +69,7 @@ export function backendEnv(stack: LocalStack, extra: Record<string, string> = {}
     EDGEIM_JWT_SECRET: LOCAL_JWT_SECRET,
     EDGEIM_GATEWAY_SECRET: stack.config.EDGEIM_GATEWAY_SECRET,
     EDGEIM_HANDSHAKE_TIMEOUT_MS: '120000',
+    EDGEIM_GATEWAY_MAX_CONNECTIONS_PER_USER: '0', // the load clients share one token
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     ...extra,
   };

@@ -2,6 +2,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { appFromEnv, type App } from '../shared/app.js';
 import { DeliveryPlan } from '../shared/domain/delivery-plan.js';
+import { fenceUnreachable } from '../shared/domain/endpoint-fence.js';
 import { planJob } from '../shared/domain/fanout.js';
 import type { Job } from '../shared/domain/model.js';
 import type { AppSource } from './ws-events.js';
@@ -19,6 +20,9 @@ import type { AppSource } from './ws-events.js';
  * past EDGEIM_DELIVERY_TIMEOUT_MS): its connections died with it, and the record goes on
  * for everyone else. A record's first receive pushes stored messages only where they
  * were new (a repeat send enqueued again delivers nothing twice: fanout.ts).
+ * An unreachable task's endpoint is fenced before its sessions are removed, so a task
+ * that was only stalled closes those connections and their clients reconnect and sync
+ * (endpoint-fence.ts).
  */
 export const createFanoutJob =
   (getApp: AppSource) =>
@@ -41,7 +45,7 @@ export const createFanoutJob =
       (err, ref, outcome) => app.logger.warn(FAILURE_LOG[outcome], { connectionId: ref.connectionId, endpoint: ref.endpoint, err: String(err) }),
     );
     if (delivered.failedFrom !== undefined) failedFrom = Math.min(failedFrom, delivered.failedFrom);
-    await removeGone(app, [...new Set(delivered.gone.map((ref) => ref.connectionId))]);
+    await removeGone(app, await fenceUnreachable(app, delivered, (message, extra) => app.logger.warn(message, extra)));
     return { batchItemFailures: event.Records.slice(failedFrom).map((r) => ({ itemIdentifier: r.messageId })) };
   };
 

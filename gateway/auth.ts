@@ -26,6 +26,8 @@ const authBodySchema = z.object({
 /** A successful Auth. */
 export interface AuthResult {
   uid: string;
+  /** The token's expiry, epoch seconds (undefined: no token, insecure mode). */
+  expiresAt?: number | undefined;
   device?: string | undefined;
   platform?: string | undefined;
   /** Room to join right away (edgeim form, see `roomFromGoim`). */
@@ -50,13 +52,15 @@ export async function authenticate(body: Uint8Array, verifier: TokenVerifier, in
   if (!parsed.success) throw new UnauthorizedError('auth body does not match goim auth');
   const auth = parsed.data;
   let uid: string;
+  let expiresAt: number | undefined;
   if (auth.token !== undefined || !insecure) {
-    uid = (await verifier.verify(auth.token)).uid;
+    ({ uid, exp: expiresAt } = await verifier.verify(auth.token));
   } else {
     uid = midToUid(auth.mid);
   }
   return {
     uid,
+    expiresAt,
     device: auth.key || undefined,
     platform: auth.platform || undefined,
     room: auth.room_id ? roomFromGoim(auth.room_id) : undefined,

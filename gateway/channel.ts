@@ -30,6 +30,10 @@ export abstract class Channel {
   connectedAt = 0;
   /** Session expiry, epoch seconds (renewed by the gateway before it passes). */
   expiresAt = 0;
+  /** When the token the connection authenticated with expires, epoch ms (Infinity: no token, insecure mode). */
+  tokenExpiresAt = Infinity;
+  /** When the connection reaches its age cap, epoch ms (Infinity: no cap). */
+  retireAt = Infinity;
   /** Last packet from the client, epoch ms (heartbeat timeout). */
   lastActive: number;
   /** Rooms joined, in join order (mirrors the session). */
@@ -46,6 +50,8 @@ export abstract class Channel {
   /** Body bytes held by `requests` (bounded by the gateway's maxPendingBytes). */
   pendingBytes = 0;
   busy = false;
+  /** What this channel held (waiting requests, outbound, socket buffer) when the task-wide budget last looked (queue-budget.ts). */
+  heldBytes = 0;
   /** Request budget (token bucket): tokens left at `tokensAt`; -1 until the first request (a full bucket). */
   tokens = -1;
   tokensAt = 0;

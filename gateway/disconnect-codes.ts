@@ -13,7 +13,11 @@
  * | SLOW_CONSUMER     | true      | with backoff; then `sync` what was missed         |
  * | SERVER_SHUTDOWN   | true      | with jitter (another task takes the connection)   |
  * | OVERLOADED        | true      | after `retryAfterMs`, with jitter                 |
- * | RATE_LIMITED      | true      | after `retryAfterMs`; the client sent too much    |
+ * | RATE_LIMITED      | true      | after `retryAfterMs`; the client sent (or holds) too much |
+ * | TOO_MANY_CONNECTIONS | true   | after `retryAfterMs`: the user holds too many connections on this task |
+ * | TOKEN_EXPIRED     | true      | with a fresh token (the SDK calls `refreshToken('expired')` first) |
+ * | MAX_AGE           | true      | at once: the connection reached its age cap (as API Gateway's 2 h) |
+ * | RESYNC            | true      | then `sync`: this task's sessions were dropped while it did not answer the job (docs/GATEWAY.md) |
  * | CLOSED_BY_SERVER  | false     | only if the application says so (DELETE @connections) |
  */
 export type DisconnectCode =
@@ -25,6 +29,10 @@ export type DisconnectCode =
   | 'SERVER_SHUTDOWN'
   | 'OVERLOADED'
   | 'RATE_LIMITED'
+  | 'TOO_MANY_CONNECTIONS'
+  | 'TOKEN_EXPIRED'
+  | 'MAX_AGE'
+  | 'RESYNC'
   | 'CLOSED_BY_SERVER';
 
 /** Whether a client closed with each code should reconnect. */
@@ -37,6 +45,10 @@ export const RECONNECT: Record<DisconnectCode, boolean> = {
   SERVER_SHUTDOWN: true,
   OVERLOADED: true,
   RATE_LIMITED: true,
+  TOO_MANY_CONNECTIONS: true,
+  TOKEN_EXPIRED: true,
+  MAX_AGE: true,
+  RESYNC: true,
   CLOSED_BY_SERVER: false,
 };
 
@@ -45,7 +57,7 @@ export interface DisconnectReason {
   code: DisconnectCode;
   message: string;
   reconnect: boolean;
-  /** Wait at least this long before reconnecting (OVERLOADED, RATE_LIMITED). */
+  /** Wait at least this long before reconnecting (OVERLOADED, RATE_LIMITED, TOO_MANY_CONNECTIONS, RESYNC of many connections). */
   retryAfterMs?: number;
 }
 

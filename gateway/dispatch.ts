@@ -22,6 +22,7 @@ import { bytesPacket, textPacket } from './frame-packets.js';
 import type { Gateway } from './gateway.js';
 import { sessionOf } from './gateway-sessions.js';
 import { disconnectReason } from './disconnect-codes.js';
+import { resyncReason } from './fence-watch.js';
 
 /**
  * Client ops → domain actions (docs/PROTOCOL.md gateway section). Every action runs through
@@ -118,6 +119,11 @@ async function admitted(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
     return;
   }
   if (ch.state !== ChannelState.Authenticating) return; // gone while its token was checked
+  if (!gw.userSlots.take(ch, auth.uid)) {
+    const max = gw.options.maxConnectionsPerUser;
+    gw.close(ch, disconnectReason('TOO_MANY_CONNECTIONS', `this user holds ${max} connections on this server already; close one, or retry later`, gw.spreadRetryMs(30_000)), false);
+    return;
+  }
   const room = authRoom(gw, auth.room);
   const id = newConnectionId();
   let session;
@@ -143,12 +149,21 @@ async function admitted(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
     gw.removeSession(id, session); // the connection went away while we wrote the session
     return;
   }
+  if (session.connectedAt < gw.fences.fencedBefore) {
+    // written before this task's latest fence: the job that fenced it may have removed it already
+    gw.close(ch, resyncReason(), false);
+    gw.removeSession(id, session);
+    return;
+  }
   ch.id = id;
   ch.uid = auth.uid;
   ch.device = session.device;
   ch.platform = session.platform;
   ch.connectedAt = session.connectedAt;
   ch.expiresAt = session.expiresAt;
+  if (auth.expiresAt !== undefined) ch.tokenExpiresAt = auth.expiresAt * 1000;
+  const maxAge = gw.options.maxConnectionAgeSeconds;
+  if (maxAge > 0) ch.retireAt = session.connectedAt + Math.round(maxAge * 1000 * (0.9 + 0.1 * Math.random())); // spread: a storm's connections do not all retire at once
   ch.accepts = auth.accepts.length > 0 ? new Set(auth.accepts) : null;
   ch.state = ChannelState.Open;
   gw.channels.set(id, ch);

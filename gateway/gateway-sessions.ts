@@ -20,7 +20,9 @@ export interface ChannelDirectory {
  *   drops the room's cached count (its reply then counts the room afresh); a session put
  *   with rooms (Auth with `room_id`) or removed adds or takes one from it.
  *
- * Joins and leaves keep the channel's rooms and the task's local room index in step.
+ * Joins and leaves keep the channel's rooms and the task's local room index in step; a
+ * join past the rooms cap of a connection held here is answered from memory (the store's
+ * conditional join enforces the same cap for every caller).
  */
 export class GatewaySessions implements SessionStore {
   private readonly counts = new Map<string, { value: number; at: number }>();
@@ -67,8 +69,12 @@ export class GatewaySessions implements SessionStore {
     return this.inner.renew(session);
   }
 
-  async joinRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined> {
-    const session = await this.inner.joinRoom(connectionId, rid, nowMs);
+  async joinRoom(connectionId: string, rid: string, nowMs: number, maxRooms = Infinity): Promise<Session | undefined> {
+    const held = this.directory.channel(connectionId);
+    if (held && held.state === ChannelState.Open && held.rooms.length >= maxRooms && !held.rooms.includes(rid)) {
+      return sessionOf(held, this.directory.endpoint); // at the cap: refused without a store call
+    }
+    const session = await this.inner.joinRoom(connectionId, rid, nowMs, maxRooms);
     this.counts.delete(rid);
     const ch = this.directory.channel(connectionId);
     if (session && !(ch && ch.state === ChannelState.Open)) {
@@ -76,7 +82,7 @@ export class GatewaySessions implements SessionStore {
       await this.inner.remove(connectionId, session);
       return session;
     }
-    if (session && ch && !ch.rooms.includes(rid)) {
+    if (session && ch && session.rooms.includes(rid) && !ch.rooms.includes(rid)) {
       ch.rooms = [...ch.rooms, rid];
       this.rooms.add(rid, ch);
     }
@@ -117,6 +123,18 @@ export class GatewaySessions implements SessionStore {
 
   liveCounts(nowMs: number): Promise<LiveCounts> {
     return this.inner.liveCounts(nowMs);
+  }
+
+  fenceEndpoint(endpoint: string, atMs: number, expiresAt: number): Promise<void> {
+    return this.inner.fenceEndpoint(endpoint, atMs, expiresAt);
+  }
+
+  endpointFence(endpoint: string, nowMs: number): Promise<number | undefined> {
+    return this.inner.endpointFence(endpoint, nowMs);
+  }
+
+  clearFence(endpoint: string, atMs: number): Promise<void> {
+    return this.inner.clearFence(endpoint, atMs);
   }
 }
 

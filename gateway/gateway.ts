@@ -8,11 +8,15 @@ import { Admission } from './admission.js';
 import { ChannelState, type Channel, type PendingRequest } from './channel.js';
 import { disconnectReason, type DisconnectReason } from './disconnect-codes.js';
 import { dispatch } from './dispatch.js';
+import { FenceWatch } from './fence-watch.js';
 import type { OutPacket } from './frame-packets.js';
 import { textPacket } from './frame-packets.js';
 import { GatewaySessions, sessionOf } from './gateway-sessions.js';
 import type { GatewayOptions } from './options.js';
 import { Outbound } from './outbound.js';
+import { QueueBudget } from './queue-budget.js';
+import { ReplayGuard } from './replay-guard.js';
+import { UserSlots } from './user-slots.js';
 import { LocalRooms } from './rooms.js';
 
 /**
@@ -34,6 +38,14 @@ export class Gateway {
   readonly removals = new Set<Promise<void>>();
   /** Admission control at Auth: OVERLOADED instead of connects that cannot finish in time. */
   readonly admission: Admission;
+  /** Bytes queued by all connections together (queue-budget.ts). */
+  readonly budget: QueueBudget;
+  /** This task's endpoint fence, read on each sweep (fence-watch.ts). */
+  readonly fences: FenceWatch;
+  /** Nonces of the internal API's signed calls, so none is taken twice (replay-guard.ts). */
+  readonly replays = new ReplayGuard();
+  /** Connections per user on this task, authenticating ones included (`maxConnectionsPerUser`). */
+  readonly userSlots: UserSlots;
   endpoint = '';
   draining = false;
   private sweeper: NodeJS.Timeout | null = null;
@@ -53,16 +65,28 @@ export class Gateway {
       maxEventLoopDelayMs: options.maxEventLoopDelayMs,
       retryAfterMs: options.overloadRetryMs,
     });
+    this.budget = new QueueBudget(
+      { maxBytes: options.maxQueuedBytes },
+      {
+        channels: () => this.all,
+        evict: (ch) => {
+          const reason = disconnectReason('RATE_LIMITED', 'the server holds too much queued for its connections and this one holds the most; read what is sent, send less', this.spreadRetryMs(options.overloadRetryMs));
+          this.close(ch, reason, false, Math.min(1000, options.closeLingerMs));
+        },
+        destroy: (ch) => ch.destroy(),
+      },
+    );
+    this.userSlots = new UserSlots(options.maxConnectionsPerUser);
+    this.fences = new FenceWatch(app.sessions, (message, extra) => app.logger.warn(message, extra));
   }
 
   channel(connectionId: string): Channel | undefined {
     return this.channels.get(connectionId);
   }
 
-  /** Starts the sweep that closes silent connections and renews sessions. */
+  /** Starts the sweep (see `sweep`). */
   start(): void {
-    const every = Math.min(30_000, Math.max(20, Math.floor(this.options.heartbeatTimeoutMs / 4)));
-    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper = setInterval(() => this.sweep(), this.sweepIntervalMs);
     this.sweeper.unref();
     this.admission.start();
   }
@@ -71,6 +95,17 @@ export class Gateway {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
     this.admission.stop();
+    this.budget.stop();
+  }
+
+  /** A retry hint in [ms, 2·ms), so clients told at the same moment do not come back together. */
+  spreadRetryMs(ms: number): number {
+    return Math.round(ms * (1 + Math.random()));
+  }
+
+  /** How often the sweep runs: a quarter of the heartbeat timeout, between 20 ms and 30 s. */
+  get sweepIntervalMs(): number {
+    return Math.min(30_000, Math.max(20, Math.floor(this.options.heartbeatTimeoutMs / 4)));
   }
 
   /**
@@ -120,6 +155,7 @@ export class Gateway {
       }
       ch.pendingBytes += bytes;
       (ch.requests ??= []).push(pending(p, retryAfterMs));
+      this.budget.note(ch);
       return;
     }
     void this.run(ch, pending(p, retryAfterMs));
@@ -153,7 +189,10 @@ export class Gateway {
       }
       if (ch.state >= ChannelState.Closing) break;
       p = ch.requests?.shift();
-      if (p !== undefined) ch.pendingBytes -= p.body.length;
+      if (p !== undefined) {
+        ch.pendingBytes -= p.body.length;
+        this.budget.note(ch);
+      }
       if (ch.requests?.length === 0) ch.requests = null;
     }
     ch.requests = null;
@@ -163,7 +202,9 @@ export class Gateway {
 
   /** Sends one packet to a channel through the outbound queue (keeps order with pushes). */
   send(ch: Channel, buf: Buffer): boolean {
-    return this.outbound.enqueue(ch, buf);
+    const queued = this.outbound.enqueue(ch, buf);
+    if (queued) this.budget.note(ch);
+    return queued;
   }
 
   /** Delivers translated packets to one channel, applying its accepts; false if it is gone. */
@@ -174,6 +215,7 @@ export class Gateway {
       if (p.filterOp !== 0 && (ch.accepts === null || !ch.accepts.has(p.filterOp))) continue;
       if (!this.outbound.enqueue(ch, p.buf)) return false;
     }
+    this.budget.note(ch);
     return true;
   }
 
@@ -181,13 +223,13 @@ export class Gateway {
    * Closes a connection on purpose: optionally flushes what is queued, sends a
    * DisconnectReply with `reason`, half-closes, and forgets the session.
    */
-  close(ch: Channel, reason: DisconnectReason | null, flushFirst: boolean): void {
+  close(ch: Channel, reason: DisconnectReason | null, flushFirst: boolean, lingerMs = this.options.closeLingerMs): void {
     if (ch.state >= ChannelState.Closing) return;
     if (flushFirst) this.outbound.flushChannel(ch);
     else this.outbound.discard(ch);
     ch.state = ChannelState.Closing;
     if (reason) ch.writeOne(textPacket(Op.DisconnectReply, JSON.stringify(reason)));
-    ch.end(this.options.closeLingerMs);
+    ch.end(lingerMs);
     this.forget(ch);
   }
 
@@ -196,6 +238,7 @@ export class Gateway {
     ch.state = ChannelState.Closed;
     this.all.delete(ch);
     this.outbound.discard(ch);
+    this.budget.release(ch);
     this.forget(ch);
   }
 
@@ -205,6 +248,7 @@ export class Gateway {
     ch.forgotten = true;
     if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
     ch.handshakeTimer = null;
+    this.userSlots.release(ch);
     if (ch.id === '') return;
     if (this.channels.get(ch.id) === ch) this.channels.delete(ch.id);
     for (const rid of ch.rooms) this.rooms.remove(rid, ch);
@@ -219,7 +263,12 @@ export class Gateway {
     this.removals.add(done);
   }
 
-  /** Closes silent connections and renews sessions that are half way to expiry. */
+  /**
+   * Every `sweepIntervalMs`: closes silent connections (HEARTBEAT_TIMEOUT), connections
+   * whose token has expired (TOKEN_EXPIRED) or that reached their age cap (MAX_AGE),
+   * renews sessions half way to expiry, and checks this task's fence (one read). The
+   * interval bounds how late each of these comes.
+   */
   private sweep(): void {
     const now = Date.now();
     const silentBefore = now - this.options.heartbeatTimeoutMs;
@@ -228,6 +277,10 @@ export class Gateway {
       if (ch.state !== ChannelState.Open) continue;
       if (ch.lastActive < silentBefore) {
         this.close(ch, disconnectReason('HEARTBEAT_TIMEOUT', 'no heartbeat within the timeout'), true);
+      } else if (ch.tokenExpiresAt <= now) {
+        this.close(ch, disconnectReason('TOKEN_EXPIRED', 'the token this connection authenticated with has expired; reconnect with a fresh one'), true);
+      } else if (ch.retireAt <= now) {
+        this.close(ch, disconnectReason('MAX_AGE', 'the connection reached its maximum age; reconnect'), true);
       } else if (ch.expiresAt < renewBefore && !ch.busy) {
         // (Not while a request runs: a join in flight would race the rewrite of its rooms; next sweep.)
         ch.expiresAt = Math.floor(now / 1000) + this.options.sessionTtlSeconds;
@@ -237,6 +290,7 @@ export class Gateway {
       }
     }
     this.sessions.prune(now);
+    void this.fences.check(this, now);
   }
 }
 

@@ -33,8 +33,9 @@ const BATCH = /^(?:\/[^/@]+)?\/@batch$/;
  *
  * Credential: every call but `/healthz` must carry `x-edgeim-signature`, an HMAC with
  * the shared secret over method, request target, time and body hash
- * (shared/protocol/gateway-signature.ts); without a valid one it is answered 401
- * (`x-amzn-errortype: UnauthorizedException`) before its body is read, and nothing
+ * (shared/protocol/gateway-signature.ts); without a valid one, or with one seen before
+ * (its nonce is remembered for the signature's window: replay-guard.ts), it is answered
+ * 401 (`x-amzn-errortype: UnauthorizedException`) before its body is read, and nothing
  * happens. `/healthz` stays open for the load balancer's and ECS's health checks: it
  * tells only whether the task is up and how many connections it holds.
  *
@@ -66,9 +67,16 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
   const header = req.headers[SIGNATURE_HEADER];
   const check = checkSignature(await gw.options.internalSecret(), typeof header === 'string' ? header : undefined, { method, target: url });
   if (!check.ok) return unauthorized(gw, req, res, check.reason);
+  if (!gw.replays.admit(check.t, check.nonce)) return unauthorized(gw, req, res, 'signature seen before (replay)');
   const raw = await readBody(req, res);
-  if (raw === undefined) return;
-  if (sha256Hex(raw) !== check.bodyHash) return unauthorized(gw, req, res, 'body does not match its signature');
+  if (raw === undefined) {
+    gw.replays.release(check.t, check.nonce);
+    return;
+  }
+  if (sha256Hex(raw) !== check.bodyHash) {
+    gw.replays.release(check.t, check.nonce); // not the signed call: the genuine one may still come
+    return unauthorized(gw, req, res, 'body does not match its signature');
+  }
   const text = raw.toString('utf8');
 
   let m = CONNECTION.exec(path);

@@ -40,6 +40,17 @@ export interface GatewayOptions {
    * internal call but `/healthz` must be signed with it.
    */
   internalSecret: () => Promise<string>;
+  /** Connections one user may hold on this task; one more is refused at Auth (TOO_MANY_CONNECTIONS); 0 = no cap. */
+  maxConnectionsPerUser: number;
+  /**
+   * Bytes all connections may hold queued together (waiting requests, outbound queues,
+   * socket buffers); past it the biggest holders are closed RATE_LIMITED (queue-budget.ts); 0 = none.
+   */
+  maxQueuedBytes: number;
+  /** A connection is closed MAX_AGE after 90–100 % of this many seconds; 0 = no cap. */
+  maxConnectionAgeSeconds: number;
+  /** Rooms one connection may be in (checked here before the store's own condition). */
+  maxRoomsPerConnection: number;
   /** Auths in flight at once before new ones are answered OVERLOADED (admission.ts). */
   maxPendingAuths: number;
   /** Event-loop delay (ms) above which new Auths are answered OVERLOADED; 0 = no check. */
@@ -94,6 +105,10 @@ export function gatewayOptions(config: Config, overrides: Partial<GatewayOptions
     roomCountTtlMs: 1000,
     closeLingerMs: 5000,
     tls: overrides.tls ?? tlsFromConfig(config),
+    maxConnectionsPerUser: config.EDGEIM_GATEWAY_MAX_CONNECTIONS_PER_USER,
+    maxQueuedBytes: config.EDGEIM_GATEWAY_MAX_QUEUED_BYTES,
+    maxConnectionAgeSeconds: config.EDGEIM_GATEWAY_MAX_CONNECTION_AGE_SECONDS,
+    maxRoomsPerConnection: config.EDGEIM_MAX_ROOMS_PER_CONNECTION,
     maxPendingAuths: config.EDGEIM_GATEWAY_MAX_PENDING_AUTHS,
     maxEventLoopDelayMs: config.EDGEIM_GATEWAY_MAX_EVENT_LOOP_DELAY_MS,
     overloadRetryMs: config.EDGEIM_GATEWAY_OVERLOAD_RETRY_MS,

@@ -27,7 +27,8 @@ export interface ConnectionLoopHooks {
 /**
  * The connection life cycle: opens a connection with the token, heartbeats it, and
  * reconnects with exponential backoff and full jitter until `close()`. Refreshes the
- * token once per refusal (expired before a connect, or rejected by the server) and stops
+ * token once per refusal (expired before a connect, rejected by the server, or an open
+ * connection closed by the server because its token expired) and stops
  * in `unauthorized` when that gives none; stops in `closed` on a configuration error
  * (nothing to retry) or when the server says not to come back (DisconnectReply
  * `reconnect: false`). A server's `retryAfterMs` (OVERLOADED, SERVER_SHUTDOWN…) is a
@@ -155,6 +156,12 @@ export class ConnectionLoop {
         return this.unauthorized(error);
       }
       if (!reason.reconnect) return this.stop(error);
+      if (reason.expired) {
+        // closed because the token expired (goim TOKEN_EXPIRED): a fresh token first, then come back
+        if (!(await this.refresh('expired'))) return this.unauthorized(new EdgeImError('UNAUTHORIZED', error.message));
+        if (gen !== this.generation) return;
+        refreshed = true;
+      }
       await this.pause(attempt++, error, reason.retryAfterMs);
     }
   }

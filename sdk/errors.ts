@@ -8,10 +8,10 @@
  * | `CONFLICT` | the `cmid` was used before for a different `to`/`body`: never retried; send it with a new cmid |
  * | `RATE_LIMITED` | too many requests; `send()` waits `retryAfterMs` (plus jitter) and retries itself, up to `maxSendRetries` |
  * | `OVERLOADED` | the server sheds load; like `RATE_LIMITED` (a goim DisconnectReply with it delays the reconnect) |
- * | `UNAUTHORIZED` | the token was refused or has expired; refresh it (the client does not loop) |
+ * | `UNAUTHORIZED` | the token was refused or has expired (also after a goim DisconnectReply `TOKEN_EXPIRED` when `refreshToken` gives none); refresh it (the client does not loop) |
  * | `CONFIGURATION` | the client cannot work as configured (no WebSocket on Node 20, a malformed URL or port): `connect()` rejects at once |
  * | `QUEUE_FULL` | `send()` while offline with the offline queue at `maxQueuedSends` |
- * | `DISCONNECTED` | the connection went away before a reply (not for `send`, which is retried) |
+ * | `DISCONNECTED` | the connection went away before a reply (not for `send`, which is retried); also the `state` event's error when the server closed it to be reconnected (goim DisconnectReply codes with `reconnect: true`, e.g. `SERVER_SHUTDOWN`, `RESYNC`, `MAX_AGE`, `TOKEN_EXPIRED`, `TOO_MANY_CONNECTIONS`: the message starts with the code) |
  * | `TIMEOUT` | no reply within `requestTimeoutMs`, or a `send()` not durable within its `timeoutMs` |
  * | `CLOSED` | the client was closed with `close()`, or the server closed it for good (DisconnectReply with `reconnect: false`) |
  * | `UNSUPPORTED` | the transport cannot do this (e.g. `createGroup` over goim) |

@@ -110,7 +110,14 @@ export class GoimConnection implements Connection {
       return;
     }
     const reason: CloseReason = d
-      ? { code: d.code, message: d.message, reconnect: d.reconnect, unauthorized: d.code === 'UNAUTHORIZED', ...(d.retryAfterMs !== undefined ? { retryAfterMs: d.retryAfterMs } : {}) }
+      ? {
+          code: d.code,
+          message: d.message,
+          reconnect: d.reconnect,
+          unauthorized: d.code === 'UNAUTHORIZED',
+          ...(d.code === 'TOKEN_EXPIRED' ? { expired: true } : {}),
+          ...(d.retryAfterMs !== undefined ? { retryAfterMs: d.retryAfterMs } : {}),
+        }
       : { code: 'CLOSED', message: error ? String((error as Error).message ?? error) : 'connection closed', reconnect: true };
     this.handlers.onClose(reason);
   }

@@ -39,6 +39,8 @@ export interface CloseReason {
   reconnect: boolean;
   /** True when the token was refused. */
   unauthorized?: boolean;
+  /** True when the server closed an open connection because its token expired (goim DisconnectReply TOKEN_EXPIRED): refresh, then reconnect. */
+  expired?: boolean;
   /** Wait at least this long before reconnecting (the server's `retryAfterMs`, e.g. OVERLOADED). */
   retryAfterMs?: number;
 }

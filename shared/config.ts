@@ -157,6 +157,14 @@ export const configSchema = z
     EDGEIM_GATEWAY_MAX_PENDING_REQUESTS: int(64, 1),
     /** Gateway: bytes of waiting request bodies one connection may hold (beyond: DisconnectReply RATE_LIMITED). */
     EDGEIM_GATEWAY_MAX_PENDING_BYTES: int(1024 * 1024, 1024),
+    /** Gateway: connections one user may hold on one gateway task; one more is refused (DisconnectReply TOO_MANY_CONNECTIONS); 0 = no cap. */
+    EDGEIM_GATEWAY_MAX_CONNECTIONS_PER_USER: int(10),
+    /** Gateway: bytes all connections of a task may hold queued (waiting requests, outbound, socket buffers); beyond it the biggest holders are closed RATE_LIMITED; 0 = no budget. */
+    EDGEIM_GATEWAY_MAX_QUEUED_BYTES: int(256 * 1024 * 1024),
+    /** Gateway: a connection is closed (DisconnectReply MAX_AGE, reconnect) after about this many seconds, as API Gateway does at 2 h; 0 = no cap. */
+    EDGEIM_GATEWAY_MAX_CONNECTION_AGE_SECONDS: int(2 * 3600),
+    /** Rooms one connection may be in at once (gateway and WebSocket API); a join past it is BAD_REQUEST. */
+    EDGEIM_MAX_ROOMS_PER_CONNECTION: int(100, 1),
     /** Client requests per second per connection, on the gateway and the WebSocket API; 0 turns the limit off. */
     EDGEIM_CONNECTION_RATE_LIMIT: int(50),
     /** Requests a connection may send at once above its rate (the bucket size). */

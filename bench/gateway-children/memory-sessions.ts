@@ -57,9 +57,19 @@ export class MemorySessionStore implements SessionStore {
   async scanLive(): Promise<{ refs: ConnectionRef[] }> {
     return { refs: [...this.sessions.values()].map(ref) };
   }
+  private readonly fences = new Map<string, number>();
+  async fenceEndpoint(endpoint: string, atMs: number): Promise<void> {
+    this.fences.set(endpoint, Math.max(atMs, this.fences.get(endpoint) ?? 0));
+  }
+  async endpointFence(endpoint: string): Promise<number | undefined> {
+    return this.fences.get(endpoint);
+  }
+  async clearFence(endpoint: string, atMs: number): Promise<void> {
+    if (this.fences.get(endpoint) === atMs) this.fences.delete(endpoint);
+  }
   async liveCounts(): Promise<LiveCounts> {
-    const rooms: Record<string, number> = {};
-    for (const [rid, set] of this.rooms) if (set.size > 0) rooms[rid] = set.size;
+    const rooms = new Map<string, number>();
+    for (const [rid, set] of this.rooms) if (set.size > 0) rooms.set(rid, set.size);
     return { connections: this.sessions.size, users: new Set([...this.sessions.values()].map((s) => s.uid)).size, rooms };
   }
 }

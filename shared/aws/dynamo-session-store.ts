@@ -1,4 +1,4 @@
-import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRef, Session } from '../domain/model.js';
 import type { LiveCounts, SessionStore } from '../domain/ports/session-store.js';
 import { countAll, isConditionFailed, queryAll } from './dynamo-batch.js';
@@ -8,6 +8,7 @@ import { SharedReads } from './shared-reads.js';
 const connKey = (id: string) => ({ pk: `conn#${id}`, sk: 'meta' });
 const userKey = (uid: string, id: string) => ({ pk: `user#${uid}`, sk: `conn#${id}` });
 const roomPk = (rid: string, shard: number) => `room#${rid}#${shard}`;
+const fenceKey = (endpoint: string) => ({ pk: `fence#${endpoint}`, sk: 'meta' });
 const notExpired = { FilterExpression: 'expiresAt > :now' };
 
 /** FNV-1a of the connection id: which shard of a room a connection lands in. */
@@ -26,7 +27,8 @@ const toRef = (item: Record<string, unknown>): ConnectionRef => ({
 
 /**
  * Sessions table (pk/sk strings): `conn#<id>`/`meta` holds the session; `user#<uid>`/`conn#<id>`
- * routes a user to connections; `room#<rid>#<shard>`/`conn#<id>` lists a room's members.
+ * routes a user to connections; `room#<rid>#<shard>`/`conn#<id>` lists a room's members;
+ * `fence#<endpoint>`/`meta` (`fencedAt` ms, `expiresAt`) is a gateway task's fence.
  *
  * Whole-item writes (put, renew, remove, room membership items) from every caller go
  * through one DynamoBatchWriter: under a connect storm, 25 items per BatchWriteItem call
@@ -95,23 +97,25 @@ export class DynamoSessionStore implements SessionStore {
     return this.put(session);
   }
 
-  async joinRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined> {
+  /** One conditional update: the connection exists, is not in the room, and is in fewer than `maxRooms` rooms. */
+  async joinRoom(connectionId: string, rid: string, nowMs: number, maxRooms = Infinity): Promise<Session | undefined> {
     let session: Session | undefined;
+    const capped = Number.isFinite(maxRooms);
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: connKey(connectionId),
           UpdateExpression: 'SET rooms = list_append(rooms, :r)',
-          ConditionExpression: 'attribute_exists(pk) AND NOT contains(rooms, :rid)',
-          ExpressionAttributeValues: { ':r': [rid], ':rid': rid },
+          ConditionExpression: `attribute_exists(pk) AND NOT contains(rooms, :rid)${capped ? ' AND size(rooms) < :max' : ''}`,
+          ExpressionAttributeValues: { ':r': [rid], ':rid': rid, ...(capped ? { ':max': maxRooms } : {}) },
           ReturnValues: 'ALL_NEW',
         }),
       );
       session = out.Attributes as Session;
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
-      return this.get(connectionId, nowMs); // unknown connection, or already in the room
+      return this.get(connectionId, nowMs); // unknown connection, already in the room, or at the cap (rid not in its rooms)
     }
     const Item = { ...this.roomKey(rid, connectionId), uid: session.uid, endpoint: session.endpoint, kind: session.kind, expiresAt: session.expiresAt };
     await this.writer.write([{ PutRequest: { Item } }]);
@@ -204,7 +208,7 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   private async scanCounts(nowMs: number): Promise<LiveCounts> {
-    const counts: LiveCounts = { connections: 0, users: 0, rooms: {} };
+    const counts: LiveCounts = { connections: 0, users: 0, rooms: new Map() };
     const users = new Set<string>();
     let start: Record<string, unknown> | undefined;
     do {
@@ -224,13 +228,49 @@ export class DynamoSessionStore implements SessionStore {
           users.add(item.uid as string);
         } else {
           const rid = pk.slice('room#'.length, pk.lastIndexOf('#'));
-          counts.rooms[rid] = (counts.rooms[rid] ?? 0) + 1;
+          counts.rooms.set(rid, (counts.rooms.get(rid) ?? 0) + 1);
         }
       }
       start = out.LastEvaluatedKey;
     } while (start);
     counts.users = users.size;
     return counts;
+  }
+
+  /** One conditional update: the later time wins (a losing condition is the fence already being newer). */
+  async fenceEndpoint(endpoint: string, atMs: number, expiresAt: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: fenceKey(endpoint),
+          UpdateExpression: 'SET fencedAt = :t, expiresAt = :e',
+          ConditionExpression: 'attribute_not_exists(fencedAt) OR fencedAt < :t',
+          ExpressionAttributeValues: { ':t': atMs, ':e': expiresAt },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+    }
+  }
+
+  /** One GetItem. */
+  async endpointFence(endpoint: string, nowMs: number): Promise<number | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: fenceKey(endpoint), ConsistentRead: true }));
+    const item = out.Item;
+    if (!item || (item.expiresAt as number) * 1000 <= nowMs) return undefined;
+    return item.fencedAt as number;
+  }
+
+  /** One conditional DeleteItem. */
+  async clearFence(endpoint: string, atMs: number): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: fenceKey(endpoint), ConditionExpression: 'fencedAt = :t', ExpressionAttributeValues: { ':t': atMs } }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+    }
   }
 
   private roomKey(rid: string, connectionId: string) {

@@ -142,7 +142,7 @@ export function goimRoutes(): Hono<PushApiEnv> {
     const limit = param('limit', limitParam, required(c, 'limit'));
     const deps = c.get('deps');
     const { rooms } = await deps.sessions.liveCounts(deps.clock.now());
-    const tops = Object.entries(rooms)
+    const tops = [...rooms]
       .flatMap(([rid, count]) => {
         const room = roomWithPrefix(rid, prefix);
         return room === undefined ? [] : [{ room_id: room, count }];

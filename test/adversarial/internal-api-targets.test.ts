@@ -68,6 +68,24 @@ describe('gateway internal API: request-target and method variants of a signed c
     expect(victim.packets.filter((p) => p.op === 3000)).toEqual([]);
   });
 
+  it('a signed call captured on the wire and sent again (within the 60 s window) is refused 401; a freshly signed repeat works', async () => {
+    const secret = stack.config.EDGEIM_GATEWAY_SECRET!;
+    const target = `/@connections/${victim.auth.key as string}`;
+    const body = JSON.stringify({ type: 'push', op: 3000, body: 'once' });
+    const port = stack.gateway.ports.http;
+    const captured = { [SIGNATURE_HEADER]: signatureHeader(secret, { method: 'POST', target, body }) };
+    expect(await raw(port, 'POST', target, captured, body)).toBe(200);
+    expect(await raw(port, 'POST', target, captured, body)).toBe(401);
+    const again = await Promise.all([raw(port, 'POST', target, captured, body), raw(port, 'POST', target, captured, body)]);
+    expect(again).toEqual([401, 401]);
+    // the same request signed again (a new nonce) is a new call, as the job's retries are
+    expect(await raw(port, 'POST', target, { [SIGNATURE_HEADER]: signatureHeader(secret, { method: 'POST', target, body }) }, body)).toBe(200);
+    const got = [await victim.next((p) => p.op === 3000), await victim.next((p) => p.op === 3000)];
+    expect(got.map((p) => p.body.toString())).toEqual(['once', 'once']);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(victim.packets.filter((p) => p.op === 3000)).toEqual([]); // exactly two, not three or four
+  });
+
   it('/healthz tells only status and a connection count', async () => {
     const res = await fetch(`${stack.gateway.endpoint}/healthz`);
     expect(Object.keys((await res.json()) as object).sort()).toEqual(['connections', 'status']);

@@ -57,6 +57,51 @@ function sessionStoreContract(name: string, make: () => Promise<{ store: Session
       expect(await store.joinRoom('missing', 'a', NOW)).toBeUndefined();
     });
 
+    it('rooms: a join past maxRooms changes nothing and returns the session without that room; a room already joined still is', async () => {
+      await store.put(session('cap1', 'u-cap'));
+      for (const rid of ['c1', 'c2', 'c3']) expect((await store.joinRoom('cap1', rid, NOW, 3))?.rooms).toContain(rid);
+      const refused = await store.joinRoom('cap1', 'c4', NOW, 3);
+      expect(refused?.rooms).toEqual(['c1', 'c2', 'c3']);
+      expect(await store.roomCount('c4', NOW)).toBe(0);
+      expect((await store.joinRoom('cap1', 'c2', NOW, 3))?.rooms).toEqual(['c1', 'c2', 'c3']);
+      await store.leaveRoom('cap1', 'c1', NOW);
+      expect((await store.joinRoom('cap1', 'c4', NOW, 3))?.rooms).toEqual(['c2', 'c3', 'c4']);
+      expect(await store.joinRoom('missing', 'c1', NOW, 3)).toBeUndefined();
+    });
+
+    it('rooms named like Object.prototype members count like any other (constructor, __proto__, toString, hasOwnProperty)', async () => {
+      const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+      await store.put({ ...session('proto1', 'u-proto'), rooms: names });
+      await store.put({ ...session('proto2', 'u-proto'), rooms: ['__proto__', 'constructor'] });
+      const counts = await store.liveCounts(NOW);
+      expect(Object.fromEntries(names.map((n) => [n, counts.rooms.get(n)]))).toEqual({ constructor: 2, ['__proto__']: 2, toString: 1, hasOwnProperty: 1, valueOf: 1 });
+      for (const n of names) expect(await store.roomCount(n, NOW)).toBe(n === '__proto__' || n === 'constructor' ? 2 : 1);
+      await store.remove('proto1');
+      await store.remove('proto2');
+      expect((await store.liveCounts(NOW)).rooms.get('__proto__')).toBeUndefined();
+    });
+
+    it('fences: the later time wins, an earlier one never replaces it; cleared only while it holds the time; expired ones read as none', async () => {
+      const ep = 'http://10.0.0.9:3180';
+      expect(await store.endpointFence(ep, NOW)).toBeUndefined();
+      await store.fenceEndpoint(ep, NOW, NOW / 1000 + 600);
+      await store.fenceEndpoint(ep, NOW - 5000, NOW / 1000 + 600);
+      expect(await store.endpointFence(ep, NOW)).toBe(NOW);
+      await store.fenceEndpoint(ep, NOW, NOW / 1000 + 600); // idempotent
+      await store.fenceEndpoint(ep, NOW + 1000, NOW / 1000 + 600);
+      await store.clearFence(ep, NOW); // a task that saw the older fence does not clear the newer one
+      expect(await store.endpointFence(ep, NOW)).toBe(NOW + 1000);
+      await store.clearFence(ep, NOW + 1000);
+      expect(await store.endpointFence(ep, NOW)).toBeUndefined();
+      await store.fenceEndpoint(ep, NOW - 60_000, NOW / 1000 - 1);
+      expect(await store.endpointFence(ep, NOW)).toBeUndefined(); // expired
+      await store.fenceEndpoint(ep, NOW + 2000, NOW / 1000 + 600);
+      expect(await store.endpointFence(ep, NOW)).toBe(NOW + 2000);
+      expect(await store.endpointFence('http://10.0.0.10:3180', NOW)).toBeUndefined();
+      const live = await store.liveCounts(NOW);
+      expect(live.rooms.has(`fence#${ep}`)).toBe(false);
+    });
+
     it('remove deletes the session, its routing and its rooms, and is idempotent', async () => {
       await store.put(session('x1', 'u5'));
       await store.joinRoom('x1', 'z', NOW);
@@ -118,7 +163,7 @@ function sessionStoreContract(name: string, make: () => Promise<{ store: Session
       const after = await store.liveCounts(NOW);
       expect(after.connections).toBe(before.connections + 3);
       expect(after.users).toBe(before.users + 2);
-      expect(after.rooms['scan-room']).toBe(2);
+      expect(after.rooms.get('scan-room')).toBe(2);
     });
   });
 }

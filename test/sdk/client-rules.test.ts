@@ -125,6 +125,58 @@ describe('token expiry and the local clock', () => {
   });
 });
 
+describe('a connection closed because its token expired (goim DisconnectReply TOKEN_EXPIRED)', () => {
+  /** A transport whose first connection the test closes as the server would. */
+  const closable = () => {
+    const seen: string[] = [];
+    let close: ((r: CloseReason) => void) | undefined;
+    const transport: Transport = {
+      kind: 'scripted',
+      defaultHeartbeatMs: 60_000,
+      async connect(t, h) {
+        seen.push(t);
+        close = h.onClose;
+        return { request: async () => ({}), close: () => undefined };
+      },
+    };
+    return { transport, seen, expire: () => close!({ code: 'TOKEN_EXPIRED', message: 'expired', reconnect: true, expired: true }) };
+  };
+
+  it('asks refreshToken("expired") first, even when the local clock says the token is still good, and reconnects with the new token', async () => {
+    const { transport, seen, expire } = closable();
+    const first = await token('rules-user', 3600); // a device clock running behind the server's
+    const fresh = await token('rules-user', 7200);
+    const reasons: string[] = [];
+    const client = new EdgeImClient({ transport, token: first, heartbeat: false, backoff: { baseMs: 10, maxMs: 20 }, refreshToken: (r) => (reasons.push(r), fresh) });
+    clients.push(client);
+    await client.connect();
+    expire();
+    for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(reasons).toEqual(['expired']);
+    expect(seen).toEqual([first, fresh]);
+  });
+
+  it('without a new token it stops in unauthorized instead of reconnecting with the old one', async () => {
+    const { transport, seen, expire } = closable();
+    const client = new EdgeImClient({ transport, token: await token('rules-user', 3600), heartbeat: false, backoff: { baseMs: 10, maxMs: 20 }, refreshToken: () => null });
+    clients.push(client);
+    await client.connect();
+    expire();
+    for (let i = 0; i < 100 && client.state !== 'unauthorized'; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(client.state).toBe('unauthorized');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('the goim connection reads TOKEN_EXPIRED as an expired token', () => {
+    let reason: CloseReason | undefined;
+    const conn = new GoimConnection({ write: () => undefined, close: () => undefined }, { onFrame: () => undefined, onClose: (r) => (reason = r) });
+    conn.onBytes(encodePacket(GoimOp.AuthReply, 1, '{}'));
+    conn.onBytes(encodePacket(GoimOp.DisconnectReply, 0, JSON.stringify({ code: 'TOKEN_EXPIRED', message: 'm', reconnect: true })));
+    conn.onLinkClosed();
+    expect(reason).toMatchObject({ code: 'TOKEN_EXPIRED', reconnect: true, expired: true });
+  });
+});
+
 describe('goim DisconnectReply', () => {
   const closeWith = (body: unknown): CloseReason => {
     let reason: CloseReason | undefined;

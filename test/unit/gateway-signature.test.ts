@@ -8,8 +8,9 @@ const NOW = 1_800_000_000_000;
 describe('gateway internal API signature', () => {
   it('has the documented shape and verifies for the same call', () => {
     const header = signatureHeader(SECRET, call, NOW);
-    expect(header).toMatch(/^t=1800000000,body=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
-    expect(checkSignature(SECRET, header, call, NOW)).toEqual({ ok: true, bodyHash: sha256Hex(call.body) });
+    expect(header).toMatch(/^t=1800000000,n=[0-9a-f]{32},body=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    const nonce = /n=([0-9a-f]{32})/.exec(header)![1];
+    expect(checkSignature(SECRET, header, call, NOW)).toEqual({ ok: true, bodyHash: sha256Hex(call.body), t: 1_800_000_000, nonce });
     expect(checkSignature(SECRET, header, call, NOW + MAX_SKEW_SECONDS * 1000).ok).toBe(true);
   });
 
@@ -22,6 +23,16 @@ describe('gateway internal API signature', () => {
     ['a time before the skew', SECRET, call, NOW - (MAX_SKEW_SECONDS + 1) * 1000],
   ])('refuses a signature checked with %s', (_name, secret, checked, now) => {
     expect(checkSignature(secret, signatureHeader(SECRET, call, NOW), checked, now).ok).toBe(false);
+  });
+
+  it('signs every call with a fresh nonce, bound by the HMAC', () => {
+    const a = signatureHeader(SECRET, call, NOW);
+    const b = signatureHeader(SECRET, call, NOW);
+    expect(a).not.toBe(b);
+    const swapped = a.replace(/n=[0-9a-f]{32}/, `n=${/n=([0-9a-f]{32})/.exec(b)![1]}`);
+    expect(checkSignature(SECRET, swapped, call, NOW).ok).toBe(false);
+    const withoutNonce = a.replace(/n=[0-9a-f]{32},/, '');
+    expect(checkSignature(SECRET, withoutNonce, call, NOW)).toEqual({ ok: false, reason: 'malformed signature' });
   });
 
   it.each([undefined, '', 'garbage', 't=1,body=x,v1=y', `t=1800000000,body=${'a'.repeat(64)},v1=${'b'.repeat(63)}`, `t=abc,body=${'a'.repeat(64)},v1=${'b'.repeat(64)}`])(

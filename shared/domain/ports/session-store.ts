@@ -14,8 +14,10 @@ import type { ConnectionRef, Session } from '../model.js';
  *   and returns what it removed (undefined when nothing was there). Idempotent. A caller
  *   that holds the session (a gateway task) passes it as `known`: nothing is read first,
  *   the items of `known` are deleted and `known` is returned.
- * - Rooms: a connection may be in several; `joinRoom` of a room already joined is a no-op.
- *   `joinRoom`/`leaveRoom` on an unknown connection return undefined.
+ * - Rooms: a connection may be in several, at most `maxRooms` (checked in the same atomic
+ *   write as the join); `joinRoom` of a room already joined is a no-op; a join past the cap
+ *   changes nothing and returns the session without `rid` in its rooms (the caller refuses
+ *   it). `joinRoom`/`leaveRoom` on an unknown connection return undefined.
  * - Writes may be coalesced with other callers' (several connections per storage call),
  *   but each call settles on its own outcome. A store that sheds load rejects with
  *   OverloadedError (retryAfterMs), never with a bare internal error.
@@ -31,7 +33,7 @@ export interface SessionStore {
    * the session, renews it (gateway connections renew theirs). No read first.
    */
   renew(session: Session): Promise<void>;
-  joinRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined>;
+  joinRoom(connectionId: string, rid: string, nowMs: number, maxRooms?: number): Promise<Session | undefined>;
   leaveRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined>;
   roomMembers(rid: string, nowMs: number): Promise<ConnectionRef[]>;
   roomCount(rid: string, nowMs: number): Promise<number>;
@@ -50,12 +52,31 @@ export interface SessionStore {
    * cache or rate-limit it. A counter item would make it O(1) but caps near 1 000 writes/s.
    */
   liveCounts(nowMs: number): Promise<LiveCounts>;
+  /**
+   * Endpoint fences. The fan-out job that finds a gateway task unreachable removes the
+   * sessions it was delivering to there; a task that was only stalled (a GC pause, a
+   * starved CPU) is still alive and holds those connections. The job first records a
+   * fence for the endpoint at the time it gave up (`atMs`); the task reads its own fence
+   * on its sweep and closes every connection it opened before then, so their clients
+   * reconnect with fresh sessions and sync what they missed.
+   *
+   * - `fenceEndpoint` keeps the latest time: an earlier `atMs` never replaces a later
+   *   one; idempotent; one write. The fence expires at `expiresAt` (epoch seconds).
+   * - `endpointFence` reads it: the fence time, or undefined when there is none (or it expired).
+   * - `clearFence` removes it only while it still holds `atMs` (a newer fence stays).
+   */
+  fenceEndpoint(endpoint: string, atMs: number, expiresAt: number): Promise<void>;
+  endpointFence(endpoint: string, nowMs: number): Promise<number | undefined>;
+  clearFence(endpoint: string, atMs: number): Promise<void>;
 }
 
 /** What `liveCounts` returns. */
 export interface LiveCounts {
   connections: number;
   users: number;
-  /** Room id → live connections in it (rooms with none are absent). */
-  rooms: Record<string, number>;
+  /**
+   * Room id → live connections in it (rooms with none are absent). A Map, never a plain
+   * object: room ids are client input, and `constructor` or `__proto__` are valid ones.
+   */
+  rooms: Map<string, number>;
 }
