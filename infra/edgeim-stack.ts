@@ -80,6 +80,7 @@ export class EdgeImStack extends Stack {
         httpPort: GATEWAY_PORTS.http,
         drainSeconds: timings.drainSeconds,
         heartbeatTimeoutSeconds: timings.heartbeatTimeoutSeconds,
+        memoryMiB: s.gateway.memoryMiB,
         metrics: { namespace: this.metricNamespace, service: GATEWAY_METRIC_SERVICE },
       },
     };

@@ -35,6 +35,8 @@ export interface EnvironmentRefs {
     readonly httpPort: number;
     readonly drainSeconds: number;
     readonly heartbeatTimeoutSeconds: number;
+    /** The task's memory (MiB): a quarter of it is the task-wide budget for queued bytes. */
+    readonly memoryMiB: number;
     /** Where the gateway's connection-count metric goes (embedded metric format on stdout). */
     readonly metrics?: { readonly namespace: string; readonly service: string };
   };
@@ -88,6 +90,7 @@ export function edgeimEnvironment(role: Role, refs: EnvironmentRefs): Environmen
     env.EDGEIM_GATEWAY_HTTP_PORT = String(refs.gateway.httpPort);
     env.EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS = String(refs.gateway.drainSeconds * 1000);
     env.EDGEIM_HEARTBEAT_TIMEOUT_MS = String(refs.gateway.heartbeatTimeoutSeconds * 1000);
+    env.EDGEIM_GATEWAY_MAX_QUEUED_BYTES = String(Math.floor(refs.gateway.memoryMiB / 4) * 1024 * 1024);
     if (refs.gateway.metrics) {
       env.EDGEIM_GATEWAY_METRICS_NAMESPACE = refs.gateway.metrics.namespace;
       env.EDGEIM_GATEWAY_METRICS_SERVICE = refs.gateway.metrics.service;
