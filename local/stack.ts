@@ -41,6 +41,24 @@ export interface LocalStackOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Sees every AWS SDK client the handlers use (benchmarks count calls with it). */
   onClient?: ClientHook;
+  /** Called after every handler invocation (what would be one Lambda invocation), with its duration (benchmarks price them). */
+  onInvoke?: InvokeHook;
+}
+
+/** Sees one handler invocation: the function's name (`authorizer`, `$connect`, `$default`, `fanout-job`, …) and its wall time. */
+export type InvokeHook = (fn: string, ms: number) => void;
+
+/** Wraps a handler so `hook` sees each invocation (a no-op wrapper without a hook). */
+function metered<A extends unknown[], R>(fn: string, handler: (...args: A) => Promise<R>, hook?: InvokeHook): (...args: A) => Promise<R> {
+  if (!hook) return handler;
+  return async (...args: A) => {
+    const t0 = performance.now();
+    try {
+      return await handler(...args);
+    } finally {
+      hook(fn, performance.now() - t0);
+    }
+  };
 }
 
 export interface LocalStack {
@@ -103,18 +121,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const pushServer = createAdaptorServer({ fetch: site }) as Server;
   const pushPort = await listen(pushServer, options.pushPort ?? config.EDGEIM_PUSH_API_PORT);
 
+  const hook = options.onInvoke;
   emulator.setRoutes({
-    authorizer: createAuthorizer(getApp),
+    authorizer: metered('authorizer', createAuthorizer(getApp), hook),
     routes: {
-      $connect: createConnectHandler(getApp),
-      $disconnect: createDisconnectHandler(getApp),
-      $default: createDefaultHandler(getApp),
-      heartbeat: createHeartbeatHandler(getApp),
+      $connect: metered('$connect', createConnectHandler(getApp), hook),
+      $disconnect: metered('$disconnect', createDisconnectHandler(getApp), hook),
+      $default: metered('$default', createDefaultHandler(getApp), hook),
+      heartbeat: metered('heartbeat', createHeartbeatHandler(getApp), hook),
     },
   });
 
   const attrs = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-  const poller = new SqsPoller(sqsClient, createFanoutJob(getApp), {
+  const poller = new SqsPoller(sqsClient, metered('fanout-job', createFanoutJob(getApp), hook), {
     queueUrl,
     queueArn: attrs.Attributes?.QueueArn ?? QUEUE_NAME,
     region: config.AWS_REGION,
