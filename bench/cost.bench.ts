@@ -19,7 +19,7 @@ import { startTestStack } from '../test/helpers/local-stack.js';
 import { GoimClient, OP } from '../test/helpers/goim-client.js';
 import type { LocalStack } from '../local/stack.js';
 import { combine, Meter, perUnit, type Calls } from './cost/meter.js';
-import { appsyncPerMessage, gatewayTaskSecond, naivePerMessage, NAIVE_MIN_TABLE, PRICES } from './cost/prices.js';
+import { appsyncPerMessage, GATEWAY_DELIVERIES_PER_TASK_SECOND, gatewayTaskSecond, naivePerMessage, NAIVE_MIN_TABLE, PRICES } from './cost/prices.js';
 import { fmt, isMain } from './stats.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,7 +47,7 @@ export function usd(c: Calls): number {
     c.dynamoRru * p.dynamodb.readRequestUnit +
     c.dynamoWru * p.dynamodb.writeRequestUnit +
     c.sqsRequests * p.sqs.fifoRequest +
-    (c.gatewayMs / 1000) * gatewayTaskSecond()
+    (c.gatewayDeliveries / GATEWAY_DELIVERIES_PER_TASK_SECOND) * gatewayTaskSecond()
   );
 }
 
@@ -180,6 +180,7 @@ async function gatewayRoom(members: number, messages: number): Promise<Calls> {
       const received = Promise.all(r.goims.slice(1).map((c) => c.messages26(1, mine, 60_000)));
       await sender.call(OP.SendMsg, OP.SendMsgReply, { to: { room: 'live:cost' }, body: { text } });
       await received;
+      r.meter.gatewayDelivered(members - 1);
     });
   } finally {
     await close(r);
@@ -303,7 +304,7 @@ export function print(r: CostBench): void {
     const c = s.calls;
     const dyn = Object.entries(c.dynamoCalls).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
     const fns = Object.entries(c.lambdaInvocations).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
-    console.log(`    ${name}: API GW in ${fmt(c.apigwMessagesIn, 2)} out ${fmt(c.apigwMessagesOut, 2)}; Lambda ${fns || '0'} (${fmt(c.lambdaGbSeconds, 4)} GB-s); DynamoDB ${fmt(c.dynamoWru, 2)} WRU ${fmt(c.dynamoRru, 2)} RRU [${dyn}]; SQS ${fmt(c.sqsRequests, 2)}; gateway calls ${fmt(c.gatewayCalls, 2)} (${fmt(c.gatewayMs, 2)} ms)`);
+    console.log(`    ${name}: API GW in ${fmt(c.apigwMessagesIn, 2)} out ${fmt(c.apigwMessagesOut, 2)}; Lambda ${fns || '0'} (${fmt(c.lambdaGbSeconds, 4)} GB-s); DynamoDB ${fmt(c.dynamoWru, 2)} WRU ${fmt(c.dynamoRru, 2)} RRU [${dyn}]; SQS ${fmt(c.sqsRequests, 2)}; gateway calls ${fmt(c.gatewayCalls, 2)} (${fmt(c.gatewayDeliveries, 0)} deliveries)`);
   }
 }
 

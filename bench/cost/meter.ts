@@ -24,8 +24,8 @@ export interface Calls {
   sqsRequests: number;
   /** HTTP calls to gateway tasks' internal API (`@batch`, `@rooms`, `@connections`). */
   gatewayCalls: number;
-  /** Wall time of those calls: the gateway's own work on one core, priced as Fargate time. */
-  gatewayMs: number;
+  /** Connections the gateway tasks wrote to for those calls (their CPU is priced as Fargate time). */
+  gatewayDeliveries: number;
   httpApiRequests: number;
 }
 
@@ -47,7 +47,7 @@ export class Meter {
       dynamoCalls: {},
       sqsRequests: 0,
       gatewayCalls: 0,
-      gatewayMs: 0,
+      gatewayDeliveries: 0,
       httpApiRequests: 0,
     };
   }
@@ -106,21 +106,19 @@ export class Meter {
     }
   }
 
-  /** Wraps a delivery so calls to gateway tasks are counted and timed. */
+  /** `n` deliveries made by gateway tasks (their share of Fargate CPU). */
+  gatewayDelivered(n: number): void {
+    if (this.on) this.calls.gatewayDeliveries += n;
+  }
+
+  /** Wraps a delivery so calls to gateway tasks are counted. */
   meterDelivery(delivery: Delivery): void {
     const wrap = <K extends 'postBatch' | 'postRoom'>(name: K) => {
       const original = delivery[name]?.bind(delivery) as ((...a: any[]) => Promise<any>) | undefined;
       if (!original) return;
       (delivery as any)[name] = async (...a: any[]) => {
-        const t0 = performance.now();
-        try {
-          return await original(...a);
-        } finally {
-          if (this.on) {
-            this.calls.gatewayCalls++;
-            this.calls.gatewayMs += performance.now() - t0;
-          }
-        }
+        if (this.on) this.calls.gatewayCalls++;
+        return original(...a);
       };
     };
     wrap('postBatch');
@@ -166,7 +164,7 @@ export function perUnit(c: Calls, n: number): Calls {
     dynamoCalls: div(c.dynamoCalls),
     sqsRequests: c.sqsRequests / n,
     gatewayCalls: c.gatewayCalls / n,
-    gatewayMs: c.gatewayMs / n,
+    gatewayDeliveries: c.gatewayDeliveries / n,
     httpApiRequests: c.httpApiRequests / n,
   };
 }
@@ -188,7 +186,7 @@ export function combine(a: Calls, b: Calls, k: number): Calls {
     dynamoCalls: merge(a.dynamoCalls, b.dynamoCalls),
     sqsRequests: a.sqsRequests + k * b.sqsRequests,
     gatewayCalls: a.gatewayCalls + k * b.gatewayCalls,
-    gatewayMs: a.gatewayMs + k * b.gatewayMs,
+    gatewayDeliveries: a.gatewayDeliveries + k * b.gatewayDeliveries,
     httpApiRequests: a.httpApiRequests + k * b.httpApiRequests,
   };
 }

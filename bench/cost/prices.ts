@@ -62,6 +62,13 @@ export const GATEWAY_TASK = { vcpu: 1, gb: 2 };
 export const gatewayTaskSecond = () => (GATEWAY_TASK.vcpu * PRICES.fargate.vcpuHour + GATEWAY_TASK.gb * PRICES.fargate.gbHour) / 3600;
 
 /**
+ * CPU one gateway delivery costs: a room broadcast reached 300,000 deliveries/s on one core
+ * with 4 `@rooms` calls in flight (the gateway-broadcast bench; 937,000/s with 32), so a
+ * delivery is priced at 1/300,000 of a task-second.
+ */
+export const GATEWAY_DELIVERIES_PER_TASK_SECOND = 300_000;
+
+/**
  * AppSync Events for the same traffic: one publish plus one operation per delivery
  * (every subscribed connection that receives it), nothing stored.
  */
