@@ -7,6 +7,7 @@
  *   npx tsx bench/gateway-broadcast.bench.ts [connections] [messages]
  */
 import { fmt, isMain, percentile } from './stats.js';
+import { SIGNATURE_HEADER, signatureHeader } from '../shared/protocol/gateway-signature.js';
 import { backendEnv, forkChild, startBackend } from './gateway-harness.js';
 
 export interface BroadcastBench {
@@ -57,6 +58,7 @@ export async function run(options: { connections?: number; messages?: number; in
     await new Promise((r) => setTimeout(r, 500)); // joins settle
     await load.ask({ cmd: 'expect', total, timeoutMs: 120_000 }, 'armed');
     const url = `${gw.ready.endpoint}/@rooms/live:bench`;
+    const secret = backend.config.EDGEIM_GATEWAY_SECRET!; // the internal API takes signed calls only
     const started = performance.timeOrigin + performance.now();
     let next = 0;
     const inFlight = options.inFlight ?? 32;
@@ -64,7 +66,9 @@ export async function run(options: { connections?: number; messages?: number; in
       Array.from({ length: inFlight }, async () => {
         while (next < messages) {
           next++;
-          const res = await fetch(url, { method: 'POST', body: JSON.stringify({ type: 'push', op: 1000, body: stamp() }) });
+          const body = JSON.stringify({ type: 'push', op: 1000, body: stamp() });
+          const signature = signatureHeader(secret, { method: 'POST', target: new URL(url).pathname, body });
+          const res = await fetch(url, { method: 'POST', headers: { [SIGNATURE_HEADER]: signature }, body });
           await res.arrayBuffer();
         }
       }),

@@ -67,6 +67,7 @@ export function backendEnv(stack: LocalStack, extra: Record<string, string> = {}
     AWS_ENDPOINT_URL_SQS: stack.config.AWS_ENDPOINT_URL_SQS,
     EDGEIM_QUEUE_URL: stack.config.EDGEIM_QUEUE_URL,
     EDGEIM_JWT_SECRET: LOCAL_JWT_SECRET,
+    EDGEIM_GATEWAY_SECRET: stack.config.EDGEIM_GATEWAY_SECRET,
     EDGEIM_HANDSHAKE_TIMEOUT_MS: '120000',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     ...extra,

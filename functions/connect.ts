@@ -1,23 +1,35 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { appFromEnv } from '../shared/app.js';
 import { connect } from '../shared/domain/connections.js';
+import { OverloadedError } from '../shared/errors.js';
 import { callerOf, type AppSource, type WsEvent } from './ws-events.js';
 
-/** `$connect`: registers the session the authorizer let in. */
+/**
+ * `$connect`: registers the session the authorizer let in, in one write (one
+ * BatchWriteItem: session + user routing item). A store that sheds the write refuses
+ * the upgrade with 503 and a Retry-After hint instead of failing with 500; the client
+ * reconnects with backoff.
+ */
 export const createConnectHandler =
   (getApp: AppSource) =>
   async (event: WsEvent): Promise<APIGatewayProxyResultV2> => {
     const app = await getApp();
     const { uid, connectionId } = callerOf(event);
     const ctx = event.requestContext;
-    await connect(app, {
-      connectionId,
-      uid,
-      kind: 'apigw',
-      endpoint: app.config.EDGEIM_WS_MANAGEMENT_ENDPOINT ?? `https://${ctx.domainName}/${ctx.stage}`,
-      device: ctx.authorizer?.device as string | undefined,
-      platform: ctx.authorizer?.platform as string | undefined,
-    });
+    try {
+      await connect(app, {
+        connectionId,
+        uid,
+        kind: 'apigw',
+        endpoint: app.config.EDGEIM_WS_MANAGEMENT_ENDPOINT ?? `https://${ctx.domainName}/${ctx.stage}`,
+        device: ctx.authorizer?.device as string | undefined,
+        platform: ctx.authorizer?.platform as string | undefined,
+      });
+    } catch (err) {
+      if (!(err instanceof OverloadedError)) throw err;
+      app.logger.warn('connection refused: the sessions store is overloaded', { connectionId });
+      return { statusCode: 503, headers: { 'retry-after': String(Math.ceil(err.retryAfterMs / 1000)) } };
+    }
     return { statusCode: 200 };
   };
 

@@ -1,27 +1,45 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { appFromEnv } from '../shared/app.js';
-import { handleRequest } from '../shared/domain/requests.js';
-import { FrameError, parseRequest } from '../shared/protocol/frames.js';
+import { runClientRequest } from '../shared/domain/request-pipeline.js';
+import { KeyedRateLimiter } from '../shared/domain/token-bucket.js';
+import { toErrorFrame, parseRequest } from '../shared/protocol/frames.js';
 import { bodyText, callerOf, replyResult, type AppSource, type WsEvent } from './ws-events.js';
 
+/** Connections whose request budget one Lambda instance remembers (least recently active go first). */
+const MAX_TRACKED_CONNECTIONS = 10_000;
+
 /**
- * `$default`: every client action of the WebSocket API (docs/PROTOCOL.md). The reply goes back as
- * the route response; a bad frame gets an error reply and the connection stays open.
+ * `$default`: every client action of the WebSocket API (docs/PROTOCOL.md), through the
+ * request pipeline shared with the gateway. The reply goes back as the route response;
+ * a bad frame gets an error reply and the connection stays open.
+ *
+ * Each connection has a request budget (EDGEIM_CONNECTION_RATE_LIMIT per second, bursts
+ * of EDGEIM_CONNECTION_RATE_BURST), kept in this instance's memory in a bounded map: a
+ * request over it is answered RATE_LIMITED with `retryAfterMs`. Requests of one
+ * connection spread over several instances each see a budget of their own; the stage's
+ * route throttling caps the whole API.
  */
-export const createDefaultHandler =
-  (getApp: AppSource) =>
-  async (event: WsEvent): Promise<APIGatewayProxyResultV2> => {
+export const createDefaultHandler = (getApp: AppSource) => {
+  let limiter: KeyedRateLimiter | undefined;
+  return async (event: WsEvent): Promise<APIGatewayProxyResultV2> => {
     const app = await getApp();
-    let id: string | undefined;
+    let caller;
     try {
-      const req = parseRequest(bodyText(event), app.config.EDGEIM_MAX_FRAME_BYTES);
-      id = req.id;
-      return replyResult(id, { data: await handleRequest(app, callerOf(event), req) });
+      caller = callerOf(event);
     } catch (error) {
-      if (error instanceof FrameError) id = error.requestId;
-      else if (!(error instanceof Error && 'code' in error)) app.logger.error('request failed', { error: error as Error });
-      return replyResult(id, { error });
+      return replyResult(toErrorFrame(error));
     }
+    const config = app.config;
+    limiter ??= new KeyedRateLimiter({ perSecond: config.EDGEIM_CONNECTION_RATE_LIMIT, burst: config.EDGEIM_CONNECTION_RATE_BURST }, MAX_TRACKED_CONNECTIONS);
+    const frame = await runClientRequest(app, app.logger, {
+      caller,
+      where: event.requestContext.routeKey,
+      admit: () => limiter!.take(caller.connectionId),
+      parse: () => parseRequest(bodyText(event), config.EDGEIM_MAX_FRAME_BYTES),
+      errorFrameWithoutId: true,
+    });
+    return replyResult(frame);
   };
+};
 
 export const handler = createDefaultHandler(appFromEnv);

@@ -11,9 +11,14 @@ import type { AppSource } from './ws-events.js';
  *
  * Phase 1 persists each record in order (SqsFifoPartialProcessor: the first failure fails
  * it and every record after it). Phase 2 delivers the frames of the successful records,
- * merged per connection. A delivery failure fails its earliest record and everything
- * after it, so they come back together and order holds; appends are idempotent, so the
- * retry stores nothing twice. 410 Gone removes the stale session.
+ * merged per connection. A delivery that may succeed later (5xx, throttling, API Gateway
+ * out of reach) fails its earliest record and everything after it, so they come back
+ * together and order holds; appends are idempotent, so the retry stores nothing twice.
+ * A frame refused for good (a 4xx but 410) is logged and skipped. 410 Gone removes the
+ * stale session, and so does a gateway task that cannot be reached (refused, or silent
+ * past EDGEIM_DELIVERY_TIMEOUT_MS): its connections died with it, and the record goes on
+ * for everyone else. A record's first receive pushes stored messages only where they
+ * were new (a repeat send enqueued again delivers nothing twice: fanout.ts).
  */
 export const createFanoutJob =
   (getApp: AppSource) =>
@@ -23,7 +28,8 @@ export const createFanoutJob =
     const index = new Map(event.Records.map((r, i) => [r.messageId, i]));
     const persisted = await processPartialResponse(
       event,
-      (record: SQSRecord) => planJob(app, parseJob(record), plan, index.get(record.messageId) ?? 0, app.logger),
+      (record: SQSRecord) =>
+        planJob(app, parseJob(record), plan, index.get(record.messageId) ?? 0, app.logger, { first: record.attributes.ApproximateReceiveCount === '1' }),
       new SqsFifoPartialProcessorAsync(),
       { throwOnFullBatchFailure: false, ...(context ? { context } : {}) },
     );
@@ -32,12 +38,18 @@ export const createFanoutJob =
       app.delivery,
       app.config.EDGEIM_DELIVERY_CONCURRENCY,
       app.config.EDGEIM_MAX_PUSH_BYTES,
-      (err, ref) => app.logger.warn('delivery failed; the record will be retried', { connectionId: ref.connectionId, err: String(err) }),
+      (err, ref, outcome) => app.logger.warn(FAILURE_LOG[outcome], { connectionId: ref.connectionId, endpoint: ref.endpoint, err: String(err) }),
     );
     if (delivered.failedFrom !== undefined) failedFrom = Math.min(failedFrom, delivered.failedFrom);
-    await removeGone(app, delivered.gone.map((ref) => ref.connectionId));
+    await removeGone(app, [...new Set(delivered.gone.map((ref) => ref.connectionId))]);
     return { batchItemFailures: event.Records.slice(failedFrom).map((r) => ({ itemIdentifier: r.messageId })) };
   };
+
+const FAILURE_LOG = {
+  retry: 'delivery failed; the record will be retried',
+  skipped: 'delivery refused for good (not retried); the frame is skipped',
+  gone: 'gateway task unreachable; its connections are removed as gone',
+} as const;
 
 function parseJob(record: SQSRecord): Job {
   return JSON.parse(record.body) as Job;

@@ -1,7 +1,9 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { App } from '../shared/app.js';
-import { toErrorBody } from '../shared/errors.js';
-import { FrameError, replyFrame, type ErrorFrame, type ReplyFrame } from '../shared/protocol/frames.js';
+import { userCaller, type UserCaller } from '../shared/domain/deps.js';
+import { UnauthorizedError } from '../shared/errors.js';
+import type { ErrorFrame, ReplyFrame } from '../shared/protocol/frames.js';
+import { isUid } from '../shared/protocol/identifiers.js';
 
 /** The WebSocket event fields edgeim reads (API Gateway sends more). */
 export interface WsEvent {
@@ -20,20 +22,19 @@ export interface WsEvent {
 /** Lazily built app: each Lambda module builds it once per execution environment. */
 export type AppSource = () => Promise<App>;
 
-/** The uid the `$connect` authorizer put in the request context. */
-export function callerOf(event: WsEvent): { uid: string; connectionId: string } {
+/**
+ * The user the `$connect` authorizer put in the request context, on this connection.
+ * A context without a valid uid (no authorizer configured, or a bad one) is
+ * UNAUTHORIZED, never a user.
+ */
+export function callerOf(event: WsEvent): UserCaller & { connectionId: string } {
   const uid = event.requestContext.authorizer?.uid;
-  if (typeof uid !== 'string') throw new Error('no authorizer context: is the $connect authorizer configured?');
-  return { uid, connectionId: event.requestContext.connectionId };
+  if (!isUid(uid)) throw new UnauthorizedError('no valid uid in the authorizer context: is the $connect authorizer configured?');
+  return userCaller(uid, event.requestContext.connectionId) as UserCaller & { connectionId: string };
 }
 
-/**
- * The one mapping from an outcome to the WebSocket reply (route response): a `reply`
- * frame, or an `error` frame for a bad frame that had no usable `id`.
- */
-export function replyResult(id: string | undefined, outcome: { data: unknown } | { error: unknown }): APIGatewayProxyResultV2 {
-  let frame: ReplyFrame | ErrorFrame = replyFrame(id, outcome);
-  if ('error' in outcome && outcome.error instanceof FrameError && id === undefined) frame = { type: 'error', error: toErrorBody(outcome.error) };
+/** A frame as the WebSocket route response. */
+export function replyResult(frame: ReplyFrame | ErrorFrame): APIGatewayProxyResultV2 {
   return { statusCode: 200, body: JSON.stringify(frame) };
 }
 

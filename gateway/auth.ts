@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TokenVerifier } from '../shared/domain/auth.js';
 import { UnauthorizedError } from '../shared/errors.js';
 import { isUid } from '../shared/protocol/identifiers.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../shared/protocol/json-text.js';
 import { isBusinessOp } from '../shared/protocol/goim/index.js';
 
 /**
@@ -34,9 +35,11 @@ export interface AuthResult {
  * on bad JSON, a bad or missing token, or (insecure mode) a bad `mid`.
  */
 export async function authenticate(body: Uint8Array, verifier: TokenVerifier, insecure: boolean): Promise<AuthResult> {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new UnauthorizedError(`auth body nests deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new UnauthorizedError('auth body is not JSON');
   }
@@ -47,8 +50,7 @@ export async function authenticate(body: Uint8Array, verifier: TokenVerifier, in
   if (auth.token !== undefined || !insecure) {
     uid = (await verifier.verify(auth.token)).uid;
   } else {
-    uid = String(auth.mid ?? '');
-    if (!isUid(uid)) throw new UnauthorizedError('mid is not a valid uid');
+    uid = midToUid(auth.mid);
   }
   return {
     uid,
@@ -57,6 +59,21 @@ export async function authenticate(body: Uint8Array, verifier: TokenVerifier, in
     room: auth.room_id ? roomFromGoim(auth.room_id) : undefined,
     accepts: (auth.accepts ?? []).filter(isBusinessOp),
   };
+}
+
+/**
+ * The uid of a goim `mid` (insecure local mode only): goim's int64 as its decimal string,
+ * or a uid string. Anything else (a fraction, a negative or unsafe integer that JSON
+ * cannot carry exactly, a string with `:`) is UNAUTHORIZED. The uid it yields is an
+ * ordinary user: no mid or uid is special.
+ */
+export function midToUid(mid: unknown): string {
+  if (typeof mid === 'number') {
+    if (!Number.isSafeInteger(mid) || mid < 0) throw new UnauthorizedError('mid must be a non-negative integer of at most 2^53-1');
+    return String(mid);
+  }
+  if (!isUid(mid)) throw new UnauthorizedError('mid is not a valid uid');
+  return mid;
 }
 
 /**

@@ -22,7 +22,7 @@ export const enum ChannelState {
  */
 export abstract class Channel {
   state: ChannelState = ChannelState.Handshake;
-  /** Connection id (`g` + allocator id), set once authenticated. */
+  /** Connection id (128 random bits, base64url), set once authenticated. */
   id = '';
   uid = '';
   device = '';
@@ -42,8 +42,13 @@ export abstract class Channel {
   /** Already in the outbound flush list. */
   dirty = false;
   /** Client requests waiting while an earlier one runs (order is kept per connection). */
-  requests: Packet[] | null = null;
+  requests: PendingRequest[] | null = null;
+  /** Body bytes held by `requests` (bounded by the gateway's maxPendingBytes). */
+  pendingBytes = 0;
   busy = false;
+  /** Request budget (token bucket): tokens left at `tokensAt`; -1 until the first request (a full bucket). */
+  tokens = -1;
+  tokensAt = 0;
   /** Pending until authenticated; cleared after. */
   handshakeTimer: NodeJS.Timeout | null = null;
   /** Set once the channel has been forgotten (maps, rooms, session). */
@@ -66,6 +71,11 @@ export abstract class Channel {
   /** Drops the connection at once. */
   abstract destroy(): void;
   abstract remoteAddress(): string;
+}
+
+/** A client request waiting its turn; `retryAfterMs` marks one over the rate limit (answered RATE_LIMITED). */
+export interface PendingRequest extends Packet {
+  retryAfterMs?: number;
 }
 
 const NO_ROOMS: string[] = [];

@@ -1,21 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import { connect } from '../shared/domain/connections.js';
-import type { Caller } from '../shared/domain/deps.js';
+import { userCaller, type UserCaller } from '../shared/domain/deps.js';
+import { runClientRequest } from '../shared/domain/request-pipeline.js';
 import { handleRequest } from '../shared/domain/requests.js';
-import { UnauthorizedError } from '../shared/errors.js';
+import { OverloadedError, RateLimitedError, UnauthorizedError } from '../shared/errors.js';
+import { ROOM_ID_PATTERN } from '../shared/protocol/identifiers.js';
 import {
   ackPayloadSchema,
-  FrameError,
+  parseJsonText,
   parseWith,
   replyFrame,
   roomPayloadSchema,
   sendPayloadSchema,
   syncPayloadSchema,
-  type ReplyFrame,
   type Request,
 } from '../shared/protocol/frames.js';
 import { HEADER_SIZE, Op, writeHeader, type Packet } from '../shared/protocol/goim/index.js';
 import { authenticate, parseOps, roomFromGoim } from './auth.js';
-import { ChannelState, type Channel } from './channel.js';
+import { ChannelState, type Channel, type PendingRequest } from './channel.js';
 import { bytesPacket, textPacket } from './frame-packets.js';
 import type { Gateway } from './gateway.js';
 import { sessionOf } from './gateway-sessions.js';
@@ -28,7 +30,7 @@ import { disconnectReason } from './disconnect-codes.js';
  *
  * | op in            | action                    | op out | reply body |
  * |------------------|---------------------------|--------|------------|
- * | 7 Auth           | verify token, connect     | 8      | `{uid, key, heartbeat}` |
+ * | 7 Auth           | admit, verify token, connect (+ `room_id`) | 8 | `{uid, key, heartbeat}` (or DisconnectReply) |
  * | 2 Heartbeat      | heartbeat                 | 3      | int32 online count of the first room |
  * | 4 SendMsg        | send                      | 5      | WIRE `reply` frame |
  * | 18 Sync          | sync                      | 19     | WIRE `reply` frame |
@@ -39,17 +41,21 @@ import { disconnectReason } from './disconnect-codes.js';
  * | 14 Sub / 16 Unsub| update `accepts` (stored in the session) | 15 / 17 | the body echoed |
  *
  * Replies echo the request's ver and seq. A bad request gets an error reply and the
- * connection stays open; unknown ops are ignored (as goim does).
+ * connection stays open; unknown ops are ignored (as goim does). JSON ops run through
+ * the request pipeline the WebSocket API uses too (runClientRequest). A request over
+ * the connection's rate limit (`p.retryAfterMs`, decided on arrival by the gateway) is
+ * answered RATE_LIMITED in its reply op, in order; an over-limit heartbeat gets no reply.
  */
-export async function dispatch(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
+export async function dispatch(gw: Gateway, ch: Channel, p: PendingRequest): Promise<void> {
   if (ch.state === ChannelState.Handshake) {
-    if (p.op === Op.Auth) await authorize(gw, ch, p);
+    if (p.op === Op.Auth && !p.retryAfterMs) await authorize(gw, ch, p);
     return;
   }
   if (ch.state !== ChannelState.Open) return;
-  const caller: Caller = { uid: ch.uid, connectionId: ch.id };
+  const caller = userCaller(ch.uid, ch.id);
   switch (p.op) {
     case Op.Heartbeat: {
+      if (p.retryAfterMs) return;
       const { online } = (await handleRequest(gw.deps, caller, { action: 'heartbeat' })) as { online: number };
       const buf = Buffer.allocUnsafe(HEADER_SIZE + 4);
       writeHeader(buf, 0, 4, p.ver, Op.HeartbeatReply, p.seq);
@@ -68,41 +74,75 @@ export async function dispatch(gw: Gateway, ch: Channel, p: Packet): Promise<voi
     case Op.Leave:
       return jsonRequest(gw, ch, caller, p, Op.LeaveReply, (v) => ({ action: 'leave', ...parseWith(roomPayloadSchema, v) }));
     case Op.ChangeRoom:
+      if (p.retryAfterMs) return limited(gw, ch, p, Op.ChangeRoomReply);
       return changeRoom(gw, ch, caller, p);
     case Op.Sub:
     case Op.Unsub:
+      if (p.retryAfterMs) return limited(gw, ch, p, p.op === Op.Sub ? Op.SubReply : Op.UnsubReply);
       return changeAccepts(gw, ch, p);
     default:
       return; // goim ignores ops it does not know
   }
 }
 
+/**
+ * Auth (op 7). The handshake timer stops here: from now on the time is the server's.
+ * Admission control may refuse at once (OVERLOADED with a retry hint); otherwise the
+ * token is checked, the connection gets a random id, and its session, user routing item
+ * and Auth room are written in one (coalesced) session write. A store that sheds the
+ * write answers OVERLOADED too; nothing is left behind for a refused client.
+ */
 async function authorize(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
   ch.state = ChannelState.Authenticating;
+  gw.authReceived(ch);
+  const refused = gw.admission.admit();
+  if (refused) {
+    gw.close(ch, refused, false);
+    return;
+  }
+  try {
+    await admitted(gw, ch, p);
+  } finally {
+    gw.admission.done();
+  }
+}
+
+async function admitted(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
   let auth;
   try {
     auth = await authenticate(p.body, gw.app.verifier, gw.options.insecureAuth);
   } catch (err) {
     if (ch.state !== ChannelState.Authenticating) return;
-    gw.close(ch, disconnectReason('UNAUTHORIZED', err instanceof UnauthorizedError ? err.message : 'auth failed'), false);
+    if (err instanceof OverloadedError) gw.close(ch, gw.admission.overloaded(err.message, err.retryAfterMs), false);
+    else gw.close(ch, disconnectReason('UNAUTHORIZED', err instanceof UnauthorizedError ? err.message : 'auth failed'), false);
     return;
   }
-  const id = `g${await gw.connectionIds.next()}`;
-  const session = await connect(gw.app, {
-    connectionId: id,
-    uid: auth.uid,
-    endpoint: gw.endpoint,
-    kind: 'gateway',
-    device: auth.device,
-    platform: auth.platform,
-    accepts: auth.accepts,
-  });
+  if (ch.state !== ChannelState.Authenticating) return; // gone while its token was checked
+  const room = authRoom(gw, auth.room);
+  const id = newConnectionId();
+  let session;
+  try {
+    session = await connect(gw.deps, {
+      connectionId: id,
+      uid: auth.uid,
+      endpoint: gw.endpoint,
+      kind: 'gateway',
+      device: auth.device,
+      platform: auth.platform,
+      accepts: auth.accepts,
+      rooms: room ? [room] : [],
+      ttlSeconds: gw.options.sessionTtlSeconds,
+    });
+  } catch (err) {
+    if (!(err instanceof OverloadedError)) gw.app.logger.error('could not register a gateway connection', { err: String(err) });
+    const retryAfterMs = err instanceof OverloadedError ? err.retryAfterMs : 0;
+    if (ch.state === ChannelState.Authenticating) gw.close(ch, gw.admission.overloaded('could not register the connection; retry later', retryAfterMs), false);
+    return;
+  }
   if (ch.state !== ChannelState.Authenticating) {
-    gw.removeSession(id); // the connection went away (or timed out) while we wrote the session
+    gw.removeSession(id, session); // the connection went away while we wrote the session
     return;
   }
-  if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
-  ch.handshakeTimer = null;
   ch.id = id;
   ch.uid = auth.uid;
   ch.device = session.device;
@@ -112,43 +152,53 @@ async function authorize(gw: Gateway, ch: Channel, p: Packet): Promise<void> {
   ch.accepts = auth.accepts.length > 0 ? new Set(auth.accepts) : null;
   ch.state = ChannelState.Open;
   gw.channels.set(id, ch);
+  if (room) {
+    ch.rooms = [room];
+    gw.rooms.add(room, ch);
+  }
   const heartbeat = Math.max(1, Math.floor(gw.options.heartbeatTimeoutMs / 4000));
   gw.send(ch, textPacket(Op.AuthReply, JSON.stringify({ uid: auth.uid, key: id, heartbeat }), p.ver, p.seq));
-  if (auth.room) {
-    try {
-      await handleRequest(gw.deps, { uid: auth.uid, connectionId: id }, { action: 'join', room: auth.room });
-    } catch (err) {
-      gw.app.logger.warn('could not join the auth room', { connectionId: id, room: auth.room, err: String(err) });
-    }
-  }
+}
+
+/** The Auth's `room_id` as an edgeim room id, or undefined (logged) when it is not a valid one. */
+function authRoom(gw: Gateway, room: string | undefined): string | undefined {
+  if (room === undefined) return undefined;
+  if (ROOM_ID_PATTERN.test(room)) return room;
+  gw.app.logger.warn('auth room_id is not a valid room id; not joined', { room: room.slice(0, 80) });
+  return undefined;
+}
+
+/** A connection id nobody can guess: 128 random bits, base64url (22 chars). */
+export function newConnectionId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 function bodyText(p: Packet): string {
   return Buffer.from(p.body.buffer, p.body.byteOffset, p.body.byteLength).toString('utf8');
 }
 
-async function jsonRequest(gw: Gateway, ch: Channel, caller: Caller, p: Packet, replyOp: number, parse: (value: unknown) => Request): Promise<void> {
-  let id: string | undefined;
-  let frame: ReplyFrame;
-  try {
-    let value: unknown;
-    try {
-      value = JSON.parse(bodyText(p));
-    } catch {
-      throw new FrameError('body is not valid JSON');
-    }
-    const req = parse(value);
-    id = req.id;
-    frame = replyFrame(id, { data: await handleRequest(gw.deps, caller, req) });
-  } catch (err) {
-    if (err instanceof FrameError) id = err.requestId;
-    frame = replyFrame(id, { error: err });
-    if (!(err instanceof Error && 'code' in err)) gw.app.logger.error('gateway request failed', { op: p.op, err: String(err) });
-  }
+/** A JSON op through the shared request pipeline; the reply frame goes out in `replyOp`. */
+async function jsonRequest(gw: Gateway, ch: Channel, caller: UserCaller, p: PendingRequest, replyOp: number, parse: (value: unknown) => Request): Promise<void> {
+  const frame = await runClientRequest(gw.deps, gw.app.logger, {
+    caller,
+    where: `goim op ${p.op}`,
+    admit: () => rejectLimited(p),
+    parse: () => parse(parseJsonText(bodyText(p), 'body')),
+  });
   gw.send(ch, textPacket(replyOp, JSON.stringify(frame), p.ver, p.seq));
 }
 
-async function changeRoom(gw: Gateway, ch: Channel, caller: Caller, p: Packet): Promise<void> {
+function rejectLimited(p: PendingRequest): void {
+  if (p.retryAfterMs) throw new RateLimitedError('too many requests on this connection', p.retryAfterMs);
+}
+
+/** The RATE_LIMITED reply of an over-limit request whose reply op carries no JSON request (ChangeRoom, Sub, Unsub). */
+function limited(gw: Gateway, ch: Channel, p: PendingRequest, replyOp: number): void {
+  const frame = replyFrame(undefined, { error: new RateLimitedError('too many requests on this connection', p.retryAfterMs ?? 1000) });
+  gw.send(ch, textPacket(replyOp, JSON.stringify(frame), p.ver, p.seq));
+}
+
+async function changeRoom(gw: Gateway, ch: Channel, caller: UserCaller, p: Packet): Promise<void> {
   const text = bodyText(p).trim();
   try {
     for (const rid of [...ch.rooms]) await handleRequest(gw.deps, caller, { action: 'leave', room: rid });

@@ -17,7 +17,8 @@ export interface ChannelDirectory {
  *   that session and sees every change to it: joins, leaves, accepts).
  * - `roomCount` is cached per room for `countTtlMs` (heartbeats of a large room would
  *   otherwise count it once per member per interval); a join or leave through this task
- *   drops the room's cached count.
+ *   drops the room's cached count (its reply then counts the room afresh); a session put
+ *   with rooms (Auth with `room_id`) or removed adds or takes one from it.
  *
  * Joins and leaves keep the channel's rooms and the task's local room index in step.
  */
@@ -31,8 +32,9 @@ export class GatewaySessions implements SessionStore {
     private readonly countTtlMs: number,
   ) {}
 
-  put(session: Session): Promise<void> {
-    return this.inner.put(session);
+  async put(session: Session): Promise<void> {
+    await this.inner.put(session);
+    for (const rid of session.rooms) this.adjust(rid, 1);
   }
 
   async get(connectionId: string, nowMs: number): Promise<Session | undefined> {
@@ -41,23 +43,40 @@ export class GatewaySessions implements SessionStore {
     return this.inner.get(connectionId, nowMs);
   }
 
-  remove(connectionId: string): Promise<Session | undefined> {
-    return this.inner.remove(connectionId);
+  async remove(connectionId: string, known?: Session): Promise<Session | undefined> {
+    const removed = await this.inner.remove(connectionId, known);
+    for (const rid of removed?.rooms ?? []) this.adjust(rid, -1);
+    return removed;
+  }
+
+  /**
+   * A connection of this task entered or left a room without asking for its count (an
+   * Auth with `room_id`, a close): the cached count moves with it instead of being
+   * dropped, so a connect storm into one room does not recount the room per connect.
+   */
+  private adjust(rid: string, delta: number): void {
+    const cached = this.counts.get(rid);
+    if (cached) cached.value = Math.max(0, cached.value + delta);
   }
 
   byUser(uid: string, nowMs: number): Promise<ConnectionRef[]> {
     return this.inner.byUser(uid, nowMs);
   }
 
-  renew(connectionId: string, expiresAt: number): Promise<void> {
-    return this.inner.renew(connectionId, expiresAt);
+  renew(session: Session): Promise<void> {
+    return this.inner.renew(session);
   }
 
   async joinRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined> {
     const session = await this.inner.joinRoom(connectionId, rid, nowMs);
     this.counts.delete(rid);
     const ch = this.directory.channel(connectionId);
-    if (session && ch && ch.state === ChannelState.Open && !ch.rooms.includes(rid)) {
+    if (session && !(ch && ch.state === ChannelState.Open)) {
+      // The connection closed while it joined: its removal did not know this room yet.
+      await this.inner.remove(connectionId, session);
+      return session;
+    }
+    if (session && ch && !ch.rooms.includes(rid)) {
       ch.rooms = [...ch.rooms, rid];
       this.rooms.add(rid, ch);
     }

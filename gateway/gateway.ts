@@ -1,14 +1,16 @@
 import type { App } from '../shared/app.js';
+import type { Session } from '../shared/domain/model.js';
 import { disconnect } from '../shared/domain/connections.js';
 import type { Deps } from '../shared/domain/deps.js';
-import type { IdAllocator } from '../shared/domain/id-allocator.js';
 import { Op, type Packet } from '../shared/protocol/goim/index.js';
-import { ChannelState, type Channel } from './channel.js';
+import { takeToken } from '../shared/domain/token-bucket.js';
+import { Admission } from './admission.js';
+import { ChannelState, type Channel, type PendingRequest } from './channel.js';
 import { disconnectReason, type DisconnectReason } from './disconnect-codes.js';
 import { dispatch } from './dispatch.js';
 import type { OutPacket } from './frame-packets.js';
 import { textPacket } from './frame-packets.js';
-import { GatewaySessions } from './gateway-sessions.js';
+import { GatewaySessions, sessionOf } from './gateway-sessions.js';
 import type { GatewayOptions } from './options.js';
 import { Outbound } from './outbound.js';
 import { LocalRooms } from './rooms.js';
@@ -30,6 +32,8 @@ export class Gateway {
   readonly deps: Deps;
   /** Session removals in flight (shutdown waits for them). */
   readonly removals = new Set<Promise<void>>();
+  /** Admission control at Auth: OVERLOADED instead of connects that cannot finish in time. */
+  readonly admission: Admission;
   endpoint = '';
   draining = false;
   private sweeper: NodeJS.Timeout | null = null;
@@ -37,14 +41,18 @@ export class Gateway {
   constructor(
     readonly app: App,
     readonly options: GatewayOptions,
-    readonly connectionIds: IdAllocator,
   ) {
     this.outbound = new Outbound(
       { windowMs: options.mergeWindowMs, maxFrames: options.mergeMaxFrames, maxBytes: options.maxOutboundBytes },
-      (ch) => this.close(ch, disconnectReason('SLOW_CONSUMER', 'outbound queue full; reconnect and sync'), false),
+      (ch) => this.close(ch, disconnectReason('SLOW_CONSUMER', 'outbound queue full; reconnect and sync: inbox messages are kept for sync; room messages are not'), false),
     );
     this.sessions = new GatewaySessions(app.sessions, this, this.rooms, options.roomCountTtlMs);
     this.deps = { ...app, sessions: this.sessions };
+    this.admission = new Admission({
+      maxPendingAuths: options.maxPendingAuths,
+      maxEventLoopDelayMs: options.maxEventLoopDelayMs,
+      retryAfterMs: options.overloadRetryMs,
+    });
   }
 
   channel(connectionId: string): Channel | undefined {
@@ -56,14 +64,20 @@ export class Gateway {
     const every = Math.min(30_000, Math.max(20, Math.floor(this.options.heartbeatTimeoutMs / 4)));
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
+    this.admission.start();
   }
 
   stop(): void {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
+    this.admission.stop();
   }
 
-  /** A new transport connection: it has `handshakeTimeoutMs` to authenticate. */
+  /**
+   * A new transport connection: it has `handshakeTimeoutMs` to send Auth. The timeout
+   * covers the client only: it stops when Auth arrives, however long the server then
+   * takes to check it (admission control bounds that instead).
+   */
   accept(ch: Channel): void {
     if (this.draining) {
       ch.destroy();
@@ -73,23 +87,64 @@ export class Gateway {
     ch.handshakeTimer = setTimeout(handshakeExpired, this.options.handshakeTimeoutMs, this, ch);
   }
 
-  /** A packet from the client. Requests run one at a time per connection, in order. */
-  onPacket(ch: Channel, p: Packet): void {
-    if (ch.state >= ChannelState.Closing) return;
-    ch.lastActive = Date.now();
-    if (ch.state === ChannelState.Handshake && p.op !== Op.Auth) return; // goim ignores other ops before auth
-    // The body is a view of the read chunk: keep a copy if it has to wait.
-    const packet = p.body.length === 0 ? p : { ver: p.ver, op: p.op, seq: p.seq, body: Buffer.from(p.body) };
-    if (ch.busy) {
-      (ch.requests ??= []).push(packet);
-      return;
-    }
-    void this.run(ch, packet);
+  /** Auth arrived: the handshake timeout no longer applies. */
+  authReceived(ch: Channel): void {
+    if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
+    ch.handshakeTimer = null;
   }
 
-  private async run(ch: Channel, first: Packet): Promise<void> {
+  /**
+   * A packet from the client. Requests run one at a time per connection, in order.
+   *
+   * Bounds per connection, so no client can grow the task's memory or hog it:
+   * - a request budget (token bucket, `rateLimit`): a request over it still takes its
+   *   turn (replies stay in order, its id echoed) but is answered RATE_LIMITED with
+   *   `retryAfterMs` and never reaches the domain;
+   * - at most `maxPendingRequests` requests and `maxPendingBytes` of their bodies
+   *   waiting behind the running one: a client pipelining past that is closed with
+   *   DisconnectReply RATE_LIMITED (after what was already queued for it).
+   */
+  onPacket(ch: Channel, p: Packet): void {
+    if (ch.state >= ChannelState.Closing) return;
+    const now = Date.now();
+    ch.lastActive = now;
+    if (ch.state === ChannelState.Handshake && p.op !== Op.Auth) return; // goim ignores other ops before auth
+    const retryAfterMs = this.admit(ch, now);
+    if (ch.busy) {
+      const queued = ch.requests?.length ?? 0;
+      const bytes = p.body.length;
+      if (queued >= this.options.maxPendingRequests || ch.pendingBytes + bytes > this.options.maxPendingBytes) {
+        const wait = Math.max(retryAfterMs, this.pendingRetryAfterMs());
+        this.close(ch, disconnectReason('RATE_LIMITED', `more than ${this.options.maxPendingRequests} requests or ${this.options.maxPendingBytes} bytes waiting; wait for replies`, wait), true);
+        return;
+      }
+      ch.pendingBytes += bytes;
+      (ch.requests ??= []).push(pending(p, retryAfterMs));
+      return;
+    }
+    void this.run(ch, pending(p, retryAfterMs));
+  }
+
+  /** Takes one token of the connection's request budget: 0 when taken, else the wait in ms. */
+  private admit(ch: Channel, now: number): number {
+    const limit = this.options.rateLimit;
+    if (limit.perSecond <= 0) return 0;
+    const bucket = { tokens: ch.tokens < 0 ? limit.burst : ch.tokens, at: ch.tokensAt };
+    const wait = takeToken(bucket, limit, now);
+    ch.tokens = bucket.tokens;
+    ch.tokensAt = bucket.at;
+    return wait;
+  }
+
+  /** How long a client closed for pipelining should wait: the time its budget takes to serve a full queue. */
+  private pendingRetryAfterMs(): number {
+    const perSecond = this.options.rateLimit.perSecond;
+    return perSecond > 0 ? Math.ceil((this.options.maxPendingRequests / perSecond) * 1000) : 1000;
+  }
+
+  private async run(ch: Channel, first: PendingRequest): Promise<void> {
     ch.busy = true;
-    let p: Packet | undefined = first;
+    let p: PendingRequest | undefined = first;
     while (p !== undefined) {
       try {
         await dispatch(this, ch, p);
@@ -98,9 +153,11 @@ export class Gateway {
       }
       if (ch.state >= ChannelState.Closing) break;
       p = ch.requests?.shift();
+      if (p !== undefined) ch.pendingBytes -= p.body.length;
       if (ch.requests?.length === 0) ch.requests = null;
     }
     ch.requests = null;
+    ch.pendingBytes = 0;
     ch.busy = false;
   }
 
@@ -151,12 +208,12 @@ export class Gateway {
     if (ch.id === '') return;
     if (this.channels.get(ch.id) === ch) this.channels.delete(ch.id);
     for (const rid of ch.rooms) this.rooms.remove(rid, ch);
-    this.removeSession(ch.id);
+    this.removeSession(ch.id, sessionOf(ch, this.endpoint));
   }
 
-  /** Deletes a session, tracked so shutdown can wait for it. */
-  removeSession(connectionId: string): void {
-    const done: Promise<void> = disconnect(this.app, connectionId)
+  /** Deletes a session (known to this task: no read first), tracked so shutdown can wait for it. */
+  removeSession(connectionId: string, known: Session): void {
+    const done: Promise<void> = disconnect(this.deps, connectionId, known)
       .catch((err: unknown) => this.app.logger.warn('could not remove gateway session', { connectionId, err: String(err) }))
       .finally(() => this.removals.delete(done));
     this.removals.add(done);
@@ -171,10 +228,10 @@ export class Gateway {
       if (ch.state !== ChannelState.Open) continue;
       if (ch.lastActive < silentBefore) {
         this.close(ch, disconnectReason('HEARTBEAT_TIMEOUT', 'no heartbeat within the timeout'), true);
-      } else if (ch.expiresAt < renewBefore) {
-        const expiresAt = Math.floor(now / 1000) + this.options.sessionTtlSeconds;
-        ch.expiresAt = expiresAt;
-        this.app.sessions.renew(ch.id, expiresAt).catch((err: unknown) => {
+      } else if (ch.expiresAt < renewBefore && !ch.busy) {
+        // (Not while a request runs: a join in flight would race the rewrite of its rooms; next sweep.)
+        ch.expiresAt = Math.floor(now / 1000) + this.options.sessionTtlSeconds;
+        this.app.sessions.renew(sessionOf(ch, this.endpoint)).catch((err: unknown) => {
           this.app.logger.warn('could not renew gateway session', { connectionId: ch.id, err: String(err) });
         });
       }
@@ -183,9 +240,28 @@ export class Gateway {
   }
 }
 
+/**
+ * A packet as it waits its turn: its body copied (the read chunk it views is reused),
+ * marked with `retryAfterMs` when it is over the connection's request budget.
+ */
+function pending(p: Packet, retryAfterMs: number): PendingRequest {
+  const body = p.body.length === 0 ? p.body : Buffer.from(p.body);
+  return retryAfterMs > 0 ? { ver: p.ver, op: p.op, seq: p.seq, body, retryAfterMs } : { ver: p.ver, op: p.op, seq: p.seq, body };
+}
+
+/**
+ * The handshake timer fired. A busy server may run this before it has read an Auth that
+ * arrived in time (timers run before I/O in an event-loop turn), so the verdict waits
+ * for the I/O of this turn (setImmediate runs after it): only a client that really sent
+ * no Auth is closed.
+ */
 function handshakeExpired(gw: Gateway, ch: Channel): void {
   ch.handshakeTimer = null;
-  if (ch.state < ChannelState.Open) {
+  if (ch.state === ChannelState.Handshake) setImmediate(handshakeVerdict, gw, ch);
+}
+
+function handshakeVerdict(gw: Gateway, ch: Channel): void {
+  if (ch.state === ChannelState.Handshake) {
     gw.close(ch, disconnectReason('HANDSHAKE_TIMEOUT', 'no auth within the handshake timeout'), false);
   }
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { checkSignature, sha256Hex, SIGNATURE_HEADER } from '../shared/protocol/gateway-signature.js';
 import { ChannelState } from './channel.js';
 import { FrameTranslationError, translateFrameText, type OutPacket } from './frame-packets.js';
 import type { Gateway } from './gateway.js';
@@ -8,7 +9,7 @@ import { disconnectReason } from './disconnect-codes.js';
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 const CONNECTION = /^(?:\/[^/@]+)?\/@connections\/([^/?]+)$/;
-const ROOM = /^(?:\/[^/@]+)?\/@rooms\/([^/?]+)$/;
+const ROOM = /^(?:\/[^/@]+)?\/@rooms(?:\/([^/?]+))?$/;
 const BATCH = /^(?:\/[^/@]+)?\/@batch$/;
 
 /**
@@ -23,11 +24,19 @@ const BATCH = /^(?:\/[^/@]+)?\/@batch$/;
  * - `DELETE /@connections/{id}`: DisconnectReply CLOSED_BY_SERVER and close → 204, or 410.
  * - `POST /@batch`: `{"items": [{"connectionId", "data"}]}` → 200 `{"gone": [ids]}`:
  *   many connections in one call; identical `data` strings are translated once.
- * - `POST /@rooms/{rid}[?except=<connectionId>]`: body = one JSON frame → 200
+ * - `POST /@rooms/{rid}[?except=<connectionId>]` (or `/@rooms?rid=<rid>`, for the room
+ *   ids `.` and `..` that a URL path cannot carry): body = one JSON frame → 200
  *   `{"delivered": n}`: the task fans the frame out to its own members of the room,
  *   encoded once (goim's comet-side room broadcast). Pushes here are room pushes: no
  *   accepts filtering.
  * - `GET /healthz`: 200 `{"status": "ok", "connections": n}`; 503 while shutting down.
+ *
+ * Credential: every call but `/healthz` must carry `x-edgeim-signature`, an HMAC with
+ * the shared secret over method, request target, time and body hash
+ * (shared/protocol/gateway-signature.ts); without a valid one it is answered 401
+ * (`x-amzn-errortype: UnauthorizedException`) before its body is read, and nothing
+ * happens. `/healthz` stays open for the load balancer's and ECS's health checks: it
+ * tells only whether the task is up and how many connections it holds.
  *
  * Accepts: a `push` frame through `/@connections` or `/@batch` reaches a connection
  * only if its `accepts` hold the op, unless the frame carries `"room": rid`.
@@ -54,15 +63,21 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
     return json(res, gw.draining ? 503 : 200, { status: gw.draining ? 'draining' : 'ok', connections: gw.channels.size });
   }
 
+  const header = req.headers[SIGNATURE_HEADER];
+  const check = checkSignature(await gw.options.internalSecret(), typeof header === 'string' ? header : undefined, { method, target: url });
+  if (!check.ok) return unauthorized(gw, req, res, check.reason);
+  const raw = await readBody(req, res);
+  if (raw === undefined) return;
+  if (sha256Hex(raw) !== check.bodyHash) return unauthorized(gw, req, res, 'body does not match its signature');
+  const text = raw.toString('utf8');
+
   let m = CONNECTION.exec(path);
   if (m) {
-    const ch = gw.channel(decodeURIComponent(m[1]!));
-    if (!ch || ch.state !== ChannelState.Open) {
-      req.resume();
-      return gone(res);
-    }
+    const id = decodePart(m[1]!);
+    if (id === undefined) return json(res, 400, { message: 'bad connection id' }, { 'x-amzn-errortype': 'BadRequestException' });
+    const ch = gw.channel(id);
+    if (!ch || ch.state !== ChannelState.Open) return gone(res);
     if (method === 'GET') {
-      req.resume();
       return json(res, 200, {
         ConnectedAt: new Date(ch.connectedAt).toISOString(),
         LastActiveAt: new Date(ch.lastActive).toISOString(),
@@ -70,24 +85,19 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
       });
     }
     if (method === 'DELETE') {
-      req.resume();
       gw.close(ch, disconnectReason('CLOSED_BY_SERVER', 'closed by the server'), true);
       res.writeHead(204).end();
       return;
     }
-    if (method !== 'POST') return methodNotAllowed(req, res);
-    const text = await readBody(req, res);
-    if (text === undefined) return;
+    if (method !== 'POST') return methodNotAllowed(res);
     const packets = translate(res, text, false);
     if (!packets) return;
     return gw.deliver(ch, packets) ? empty(res) : gone(res);
   }
 
-  if (method !== 'POST') return methodNotAllowed(req, res);
+  if (method !== 'POST') return methodNotAllowed(res);
 
   if (BATCH.test(path)) {
-    const text = await readBody(req, res);
-    if (text === undefined) return;
     let items: unknown;
     try {
       items = (JSON.parse(text) as { items?: unknown }).items;
@@ -118,10 +128,10 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
 
   m = ROOM.exec(path);
   if (m) {
-    const rid = decodeURIComponent(m[1]!);
-    const except = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('except');
-    const text = await readBody(req, res);
-    if (text === undefined) return;
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    const rid = m[1] !== undefined ? decodePart(m[1]) : (query.get('rid') ?? undefined);
+    if (rid === undefined) return json(res, 400, { message: 'bad room id' }, { 'x-amzn-errortype': 'BadRequestException' });
+    const except = query.get('except');
     const packets = translate(res, text, true);
     if (!packets) return;
     let delivered = 0;
@@ -135,8 +145,23 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
     return json(res, 200, { delivered });
   }
 
-  req.resume();
   return json(res, 404, { message: 'Not Found' });
+}
+
+/** A refused call: 401, nothing done; the reason is logged, never the header. */
+function unauthorized(gw: Gateway, req: IncomingMessage, res: ServerResponse, reason: string): void {
+  req.resume();
+  gw.app.logger.warn('internal api call refused', { reason, method: req.method, from: req.socket.remoteAddress });
+  json(res, 401, { message: 'Unauthorized' }, { 'x-amzn-errortype': 'UnauthorizedException' });
+}
+
+/** A percent-decoded path segment, or undefined when its escapes are malformed. */
+function decodePart(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
 }
 
 function translate(res: ServerResponse, text: string, inRoom: boolean): OutPacket[] | undefined {
@@ -149,7 +174,8 @@ function translate(res: ServerResponse, text: string, inRoom: boolean): OutPacke
   }
 }
 
-function readBody(req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
+/** The request body (at most MAX_REQUEST_BYTES; larger answers 413 and resolves undefined). */
+function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -163,7 +189,7 @@ function readBody(req: IncomingMessage, res: ServerResponse): Promise<string | u
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(size > MAX_REQUEST_BYTES ? undefined : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > MAX_REQUEST_BYTES ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     req.on('error', reject);
   });
 }
@@ -176,8 +202,7 @@ function empty(res: ServerResponse): void {
   res.writeHead(200, { 'content-length': '0' }).end();
 }
 
-function methodNotAllowed(req: IncomingMessage, res: ServerResponse): void {
-  req.resume();
+function methodNotAllowed(res: ServerResponse): void {
   json(res, 405, { message: 'Method Not Allowed' });
 }
 

@@ -5,6 +5,7 @@
  */
 import { createApp } from '../shared/app.js';
 import { loadConfig } from '../shared/config.js';
+import { startConnectionMetric } from './connection-metric.js';
 import { startGateway } from './server.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -13,11 +14,15 @@ const config = loadConfig();
 const app = await createApp(config);
 const gw = await startGateway(app);
 console.log(JSON.stringify({ event: 'listening', ...gw.ports, endpoint: gw.endpoint, pid: process.pid }));
+const metric = config.EDGEIM_GATEWAY_METRICS_NAMESPACE
+  ? startConnectionMetric({ namespace: config.EDGEIM_GATEWAY_METRICS_NAMESPACE, service: config.EDGEIM_GATEWAY_METRICS_SERVICE, count: () => gw.gateway.channels.size })
+  : undefined;
 
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
+  metric?.stop();
   app.logger.info('gateway stopping', { signal, connections: gw.gateway.channels.size });
   // Exit even if something hangs: the task must go within the bound.
   setTimeout(() => process.exit(1), config.EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS + 2000).unref();

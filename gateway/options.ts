@@ -1,5 +1,7 @@
-import type { Config } from '../shared/config.js';
-import type { IdAllocator } from '../shared/domain/id-allocator.js';
+import { readFileSync } from 'node:fs';
+import { gatewaySecretSource } from '../shared/aws/gateway-signer.js';
+import { ConfigError, type Config } from '../shared/config.js';
+import type { RateLimit } from '../shared/domain/token-bucket.js';
 
 /** How to run a gateway; `gatewayOptions(config)` fills it from the configuration. */
 export interface GatewayOptions {
@@ -26,8 +28,46 @@ export interface GatewayOptions {
   roomCountTtlMs: number;
   /** How long a closing connection may take to drain its last bytes before it is destroyed. */
   closeLingerMs: number;
-  /** Source of connection ids; default: a segment allocator named `conn` on the ids table. */
-  connectionIds?: IdAllocator;
+  /** Request budget per connection (token bucket); `perSecond` 0 turns it off. */
+  rateLimit: RateLimit;
+  /** Requests one connection may have waiting behind the running one; beyond: DisconnectReply RATE_LIMITED. */
+  maxPendingRequests: number;
+  /** Body bytes of those waiting requests; beyond: DisconnectReply RATE_LIMITED. */
+  maxPendingBytes: number;
+  /**
+   * The internal API's credential (EDGEIM_GATEWAY_SECRET, or the secret behind
+   * EDGEIM_GATEWAY_SECRET_ARN), resolved on each call (a cached secret rotates). Every
+   * internal call but `/healthz` must be signed with it.
+   */
+  internalSecret: () => Promise<string>;
+  /** Auths in flight at once before new ones are answered OVERLOADED (admission.ts). */
+  maxPendingAuths: number;
+  /** Event-loop delay (ms) above which new Auths are answered OVERLOADED; 0 = no check. */
+  maxEventLoopDelayMs: number;
+  /** Retry hint of OVERLOADED: each refused client gets a value in [it, 2·it). */
+  overloadRetryMs: number;
+  /** Accept queue of the TCP and WebSocket listeners (capped by the kernel's somaxconn); default 4096. */
+  listenBacklog: number;
+  /**
+   * Serve goim TCP and goim WebSocket over TLS with this certificate chain and key (PEM).
+   * Default: plaintext, as behind a load balancer that terminates TLS (the cloud stack).
+   */
+  tls?: GatewayTls | undefined;
+}
+
+/** A certificate chain and its private key, PEM. */
+export interface GatewayTls {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+/** TLS from EDGEIM_GATEWAY_TLS_CERT_FILE / EDGEIM_GATEWAY_TLS_KEY_FILE: both or neither. */
+function tlsFromConfig(config: Config): GatewayTls | undefined {
+  const certFile = config.EDGEIM_GATEWAY_TLS_CERT_FILE;
+  const keyFile = config.EDGEIM_GATEWAY_TLS_KEY_FILE;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new ConfigError('set both EDGEIM_GATEWAY_TLS_CERT_FILE and EDGEIM_GATEWAY_TLS_KEY_FILE, or neither');
+  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
 
 /** Gateway options from the configuration (EDGEIM_GATEWAY_*, EDGEIM_GOIM_*, timeouts). */
@@ -47,8 +87,17 @@ export function gatewayOptions(config: Config, overrides: Partial<GatewayOptions
     maxOutboundBytes: config.EDGEIM_GATEWAY_MAX_OUTBOUND_BYTES,
     shutdownTimeoutMs: config.EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS,
     sessionTtlSeconds: config.EDGEIM_SESSION_TTL_SECONDS,
+    rateLimit: { perSecond: config.EDGEIM_CONNECTION_RATE_LIMIT, burst: config.EDGEIM_CONNECTION_RATE_BURST },
+    maxPendingRequests: config.EDGEIM_GATEWAY_MAX_PENDING_REQUESTS,
+    maxPendingBytes: config.EDGEIM_GATEWAY_MAX_PENDING_BYTES,
+    internalSecret: gatewaySecretSource(config),
     roomCountTtlMs: 1000,
     closeLingerMs: 5000,
+    tls: overrides.tls ?? tlsFromConfig(config),
+    maxPendingAuths: config.EDGEIM_GATEWAY_MAX_PENDING_AUTHS,
+    maxEventLoopDelayMs: config.EDGEIM_GATEWAY_MAX_EVENT_LOOP_DELAY_MS,
+    overloadRetryMs: config.EDGEIM_GATEWAY_OVERLOAD_RETRY_MS,
+    listenBacklog: 4096,
     ...overrides,
   };
 }

@@ -21,8 +21,8 @@ export interface OutboundOptions {
  * and merging grows by itself, as goim's writer does when its ring fills.
  *
  * A connection whose unsent plus socket-buffered bytes would pass `maxBytes` is a slow
- * consumer: `onSlow` closes it (DisconnectReply SLOW_CONSUMER). Nothing is lost: the
- * messages it missed are in its inbox for sync.
+ * consumer: `onSlow` closes it (DisconnectReply SLOW_CONSUMER). Inbox messages it missed
+ * are kept for sync; room messages and transient pushes are not.
  */
 export class Outbound {
   private dirty: Channel[] = [];

@@ -1,10 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { App } from '../shared/app.js';
-import { ID_NAMES } from '../shared/app.js';
-import { createDocumentClient } from '../shared/aws/clients.js';
-import { DynamoIdRangeStore } from '../shared/aws/dynamo-id-range-store.js';
-import { IdAllocator } from '../shared/domain/id-allocator.js';
 import { Gateway } from './gateway.js';
 import { createInternalApi } from './internal-api.js';
 import { gatewayOptions, type GatewayOptions } from './options.js';
@@ -17,7 +13,7 @@ export interface RunningGateway {
   ports: { tcp: number; ws: number; http: number };
   /** `@connections` endpoint written in this task's sessions. */
   endpoint: string;
-  /** goim over WebSocket URL (`ws://host:port/sub`). */
+  /** goim over WebSocket URL (`ws://host:port/sub`, `wss://` with TLS). */
   wsUrl: string;
   /** The gateway's state (tests and benchmarks look inside). */
   gateway: Gateway;
@@ -28,7 +24,8 @@ export interface RunningGateway {
 /**
  * Starts the goim gateway in this process on an app's domain deps: goim over TCP,
  * goim over WebSocket (`/sub`) and the internal `@connections` API with `/healthz`.
- * Options default to the app's configuration (`gatewayOptions`).
+ * Options default to the app's configuration (`gatewayOptions`). Rejects when the
+ * internal API's secret (EDGEIM_GATEWAY_SECRET or _ARN) cannot be had.
  *
  * @example
  * const gw = await startGateway(app, { tcpPort: 0, wsPort: 0, httpPort: 0 });
@@ -37,10 +34,8 @@ export interface RunningGateway {
  */
 export async function startGateway(app: App, overrides: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
   const options = gatewayOptions(app.config, overrides);
-  const connectionIds =
-    options.connectionIds ??
-    new IdAllocator(new DynamoIdRangeStore(createDocumentClient(app.config), app.config.EDGEIM_IDS_TABLE), ID_NAMES.connection, app.config.EDGEIM_ID_STEP);
-  const gw = new Gateway(app, options, connectionIds);
+  await options.internalSecret(); // no credential, no internal API: refuse to start rather than run an open door
+  const gw = new Gateway(app, options);
 
   const http = createInternalApi(gw);
   await new Promise<void>((resolve, reject) => {
@@ -59,7 +54,7 @@ export async function startGateway(app: App, overrides: Partial<GatewayOptions> 
   return {
     ports: { tcp: (tcp.address() as AddressInfo).port, ws: wsPort, http: httpPort },
     endpoint: gw.endpoint,
-    wsUrl: `ws://127.0.0.1:${wsPort}${WS_PATH}`,
+    wsUrl: `${options.tls ? 'wss' : 'ws'}://127.0.0.1:${wsPort}${WS_PATH}`,
     gateway: gw,
     close: () => (closing ??= shutdown(gw, listeners, options.shutdownTimeoutMs)),
   };

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { PacketReader, ProtocolError } from '../shared/protocol/goim/index.js';
 import { Channel } from './channel.js';
 import type { Gateway } from './gateway.js';
@@ -77,19 +78,32 @@ function onError(this: TaggedSocket): void {
   // 'close' follows; resets and EPIPEs from departed clients are routine.
 }
 
-/** Starts the goim TCP listener. */
+/**
+ * Starts the goim TCP listener; over TLS when the gateway has `options.tls`. Its accept
+ * queue holds `gw.options.listenBacklog` connections (the kernel caps it at
+ * net.core.somaxconn): under a connect storm the queue, not the clients, absorbs the
+ * burst while the event loop catches up; a full queue makes the kernel drop or reset connects.
+ */
 export function listenTcp(gw: Gateway, port: number, host: string): Promise<Server> {
-  const server = createServer({ noDelay: true }, (socket) => {
+  const onSocket = (socket: Socket) => {
     const ch = new TcpChannel(gw, socket);
     (socket as TaggedSocket)[CHANNEL] = ch;
     socket.on('data', onData);
     socket.on('close', onClose);
     socket.on('error', onError);
     gw.accept(ch);
-  });
+  };
+  const tls = gw.options.tls;
+  // A TLS handshake counts against the same bound as goim's Auth; a failed one only closes its socket.
+  const server = tls
+    ? createTlsServer({ cert: tls.cert, key: tls.key, handshakeTimeout: gw.options.handshakeTimeoutMs }, (socket) => {
+        socket.setNoDelay(true);
+        onSocket(socket);
+      })
+    : createServer({ noDelay: true }, onSocket);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: gw.options.listenBacklog }, () => {
       server.off('error', reject);
       resolve(server);
     });

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodePacket, HEADER_SIZE, Op, ProtocolError, writeHeader } from '../shared/protocol/goim/index.js';
 import { Channel } from './channel.js';
@@ -85,11 +86,14 @@ function onError(this: WebSocket): void {
   // 'close' follows.
 }
 
-/** Starts the goim WebSocket listener (`/sub`). */
+/** Starts the goim WebSocket listener (`/sub`), with the same accept queue as the TCP one; `wss://` when the gateway has `options.tls`. */
 export function listenWs(gw: Gateway, port: number, host: string): Promise<{ server: Server; wss: WebSocketServer }> {
-  const server = createServer((_req, res) => {
+  const upgradeOnly = (_req: unknown, res: ServerResponse) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end(`goim over WebSocket: upgrade on ${WS_PATH}\n`);
-  });
+  };
+  const tls = gw.options.tls;
+  // https.Server is an http.Server with TLS in front: the shutdown code treats both alike.
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, handshakeTimeout: gw.options.handshakeTimeoutMs }, upgradeOnly) : createServer(upgradeOnly);
   const wss = new WebSocketServer({
     server,
     path: WS_PATH,
@@ -108,7 +112,7 @@ export function listenWs(gw: Gateway, port: number, host: string): Promise<{ ser
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: gw.options.listenBacklog }, () => {
       server.off('error', reject);
       resolve({ server, wss });
     });

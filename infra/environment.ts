@@ -15,13 +15,33 @@ export interface EnvironmentRefs {
   readonly offlineTopicArn: string;
   readonly wsManagementEndpoint: string;
   readonly apiKeysSecretArn: string;
+  /** The gateway internal API's secret; absent without a gateway. */
+  readonly gatewaySecretArn?: string;
   readonly jwt: { readonly secretArn?: string; readonly jwksUrl?: string; readonly issuer?: string; readonly audience?: string };
   readonly retentionDays: number;
   readonly writeFanoutMax: number;
-  /** The gateway's public host and ports (`/goim/nodes/*` of the push API); absent without a gateway. */
-  readonly nodes?: { readonly domain: string; readonly tcpPort: number; readonly wsPort: number; readonly wssPort: number };
-  readonly gateway: { readonly tcpPort: number; readonly wsPort: number; readonly httpPort: number; readonly drainSeconds: number };
+  /** The gateway's public host, ports and heartbeat (`/goim/nodes/*` of the push API); absent without a gateway. */
+  readonly nodes?: {
+    readonly domain: string;
+    readonly tcpPort: number;
+    readonly wsPort: number;
+    readonly wssPort: number;
+    readonly heartbeatSeconds: number;
+    readonly heartbeatMax: number;
+  };
+  readonly gateway: {
+    readonly tcpPort: number;
+    readonly wsPort: number;
+    readonly httpPort: number;
+    readonly drainSeconds: number;
+    readonly heartbeatTimeoutSeconds: number;
+    /** Where the gateway's connection-count metric goes (embedded metric format on stdout). */
+    readonly metrics?: { readonly namespace: string; readonly service: string };
+  };
 }
+
+/** Who calls the gateway tasks' internal API (and so holds its credential). */
+const GATEWAY_CREDENTIAL: ReadonlySet<Role> = new Set(['gateway', 'fanout-job', 'push-api']);
 
 /** Which roles verify client JWTs (and so get the JWT settings and read the secret). */
 const VERIFIES_TOKENS: ReadonlySet<Role> = new Set(['authorizer', 'gateway']);
@@ -48,6 +68,7 @@ export function edgeimEnvironment(role: Role, refs: EnvironmentRefs): Environmen
     if (refs.jwt.issuer) env.EDGEIM_JWT_ISSUER = refs.jwt.issuer;
     if (refs.jwt.audience) env.EDGEIM_JWT_AUDIENCE = refs.jwt.audience;
   }
+  if (refs.gatewaySecretArn && GATEWAY_CREDENTIAL.has(role)) env.EDGEIM_GATEWAY_SECRET_ARN = refs.gatewaySecretArn;
   if (role === 'fanout-job') env.EDGEIM_OFFLINE_TOPIC_ARN = refs.offlineTopicArn;
   if (role === 'push-api') {
     env.EDGEIM_API_KEYS_SECRET_ARN = refs.apiKeysSecretArn;
@@ -56,6 +77,8 @@ export function edgeimEnvironment(role: Role, refs: EnvironmentRefs): Environmen
       env.EDGEIM_NODES_TCP_PORT = String(refs.nodes.tcpPort);
       env.EDGEIM_NODES_WS_PORT = String(refs.nodes.wsPort);
       env.EDGEIM_NODES_WSS_PORT = String(refs.nodes.wssPort);
+      env.EDGEIM_NODES_HEARTBEAT_SECONDS = String(refs.nodes.heartbeatSeconds);
+      env.EDGEIM_NODES_HEARTBEAT_MAX = String(refs.nodes.heartbeatMax);
     }
   }
   if (role === 'gateway') {
@@ -64,6 +87,11 @@ export function edgeimEnvironment(role: Role, refs: EnvironmentRefs): Environmen
     env.EDGEIM_GATEWAY_WS_PORT = String(refs.gateway.wsPort);
     env.EDGEIM_GATEWAY_HTTP_PORT = String(refs.gateway.httpPort);
     env.EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS = String(refs.gateway.drainSeconds * 1000);
+    env.EDGEIM_HEARTBEAT_TIMEOUT_MS = String(refs.gateway.heartbeatTimeoutSeconds * 1000);
+    if (refs.gateway.metrics) {
+      env.EDGEIM_GATEWAY_METRICS_NAMESPACE = refs.gateway.metrics.namespace;
+      env.EDGEIM_GATEWAY_METRICS_SERVICE = refs.gateway.metrics.service;
+    }
   }
   return env;
 }

@@ -1,6 +1,15 @@
 import type { RemovalPolicy, StackProps } from 'aws-cdk-lib';
 import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { HandlerName } from './bundling.js';
+
+/**
+ * A set of defaults: `prod` keeps data safe and spreads over AZs (deletion protection,
+ * tables retained, one NAT gateway per AZ, interface endpoints, logs kept 3 months);
+ * `dev` is cheap and disposable (tables deleted with the stack, one NAT gateway, no
+ * interface endpoints, logs kept a week, one gateway task). Every value stays overridable.
+ */
+export type Profile = 'prod' | 'dev';
 
 /** How clients prove who they are: an HS256 secret (generated or yours) or a JWKS URL. */
 export interface AuthProps {
@@ -22,9 +31,9 @@ export interface AuthProps {
 
 /** The DynamoDB tables. */
 export interface StorageProps {
-  /** What happens to the tables when the stack is deleted. @default RemovalPolicy.RETAIN */
+  /** What happens to the tables when the stack is deleted. @default RETAIN (prod), DESTROY (dev) */
   readonly removalPolicy?: RemovalPolicy;
-  /** DynamoDB deletion protection on every table. @default false */
+  /** DynamoDB deletion protection on every table. @default true (prod), false (dev) */
   readonly deletionProtection?: boolean;
   /** Point-in-time recovery on every table. @default true */
   readonly pointInTimeRecovery?: boolean;
@@ -34,19 +43,25 @@ export interface StorageProps {
 export interface JobProps {
   /** Records per invocation, 1–10 (SQS FIFO's limit). @default 10 */
   readonly batchSize?: number;
-  /** Concurrent job invocations the queue may drive, 2–1000. @default 20 */
+  /**
+   * Concurrent job invocations the queue may drive (the event source's maximum
+   * concurrency), 2–1000. Each needs a free slot of the account's Lambda concurrency.
+   * @default 200
+   */
   readonly maxConcurrency?: number;
   /** Receives per message before it goes to the dead-letter queue. @default 5 */
   readonly maxReceiveCount?: number;
   /** Lambda memory in MiB. @default 512 */
   readonly memorySize?: number;
+  /** The job's timeout in seconds (the queue's visibility timeout is six times it). @default 30 */
+  readonly timeoutSeconds?: number;
 }
 
 /** The Fargate TCP gateway (goim over TCP and WebSocket) behind a Network Load Balancer. */
 export interface GatewayProps {
-  /** Deploy the gateway, its VPC, NAT gateway and NLB. Without it only the serverless path is deployed. @default true */
+  /** Deploy the gateway, its VPC, NAT gateways and NLB. Without it only the serverless path is deployed. @default true */
   readonly enabled?: boolean;
-  /** Tasks at rest (and the autoscaling minimum). @default 2 */
+  /** Tasks at rest (and the autoscaling minimum). @default 2 (prod), 1 (dev) */
   readonly desiredCount?: number;
   /** Autoscaling maximum. @default 10 */
   readonly maxCount?: number;
@@ -54,34 +69,96 @@ export interface GatewayProps {
   readonly cpu?: number;
   /** Task memory in MiB, valid for the CPU size. @default 1024 */
   readonly memoryMiB?: number;
-  /** ACM certificate ARN: adds a TLS listener (wss) on `wssPort` in front of the WebSocket port. @default no TLS listener */
+  /**
+   * ACM certificate ARN: TLS listeners for goim TCP (`tcpTls` port) and goim WebSocket
+   * (`wss` port), and the plaintext listeners go away (unless `plaintextListeners`).
+   * @default none: plaintext listeners only, and synth warns
+   */
   readonly certificateArn?: string;
-  /** Seconds a stopping task has to tell clients and remove sessions; the NLB deregistration delay follows it. @default 10 */
+  /** Keep the plaintext goim TCP/WebSocket listeners beside the TLS ones. @default false with a certificate */
+  readonly plaintextListeners?: boolean;
+  /** Seconds a stopping task has to tell clients and remove sessions (the container's stopTimeout adds 5). @default 30 */
   readonly drainSeconds?: number;
-  /** A prebuilt gateway image (e.g. pushed by CI). @default built from `gateway/Dockerfile` at deploy */
+  /** A silent goim connection is closed after this many seconds; clients are told a quarter of it. @default 300 */
+  readonly heartbeatTimeoutSeconds?: number;
+  /** Target of the connection scaling policy: average open connections per task. @default 10000 */
+  readonly connectionsPerTask?: number;
+  /** A prebuilt gateway image. @default built from `gateway/Dockerfile` at deploy (needs Docker) */
   readonly image?: ContainerImage;
-  /** NAT gateways of the VPC (the gateway tasks and the job reach AWS APIs through them). @default 1 */
-  readonly natGateways?: number;
+  /** A prebuilt gateway image by URI (ECR images get pull rights). Excludes `image`. @default built from source */
+  readonly imageUri?: string;
 }
 
-/** Everything a deployer may choose; every value is checked at synth time (`validateProps`). */
+/** The VPC of the gateway tasks, the job and the push API. */
+export interface NetworkProps {
+  /** NAT gateways (the VPC spans 2 AZs). @default 2 (prod), 1 (dev) */
+  readonly natGateways?: number;
+  /**
+   * Interface endpoints for SQS and Secrets Manager, so those calls skip the NAT gateway
+   * (DynamoDB always has its free gateway endpoint).
+   * @default true (prod), false (dev)
+   */
+  readonly interfaceEndpoints?: boolean;
+}
+
+/** Requests per second and burst of an API stage or route. */
+export interface ThrottleProps {
+  readonly rateLimit?: number;
+  readonly burstLimit?: number;
+}
+
+/** API Gateway stages. */
+export interface ApiProps {
+  /** WebSocket API stage: every route. @default 2000 requests/s, burst 1000 */
+  readonly webSocket?: ThrottleProps;
+  /** WebSocket `$connect`: new connections. @default 500/s, burst 500 (the account's default quota of new connections) */
+  readonly connect?: ThrottleProps;
+  /** Push API stage. @default 1000 requests/s, burst 500 */
+  readonly pushApi?: ThrottleProps;
+  /**
+   * Set API Gateway's account-wide CloudWatch Logs role (needed for WebSocket access logs).
+   * Turn off when the account already has one that others manage.
+   * @default true
+   */
+  readonly manageAccountLogRole?: boolean;
+}
+
+/** Alarms. */
+export interface AlarmProps {
+  /** An existing SNS topic for alarms. @default a topic created by the stack */
+  readonly topicArn?: string;
+  /** E-mail address subscribed to the created topic. @default no subscription */
+  readonly email?: string;
+  /** The account's Lambda concurrency limit; an alarm fires at 80 % of it. @default 1000 */
+  readonly accountConcurrencyLimit?: number;
+}
+
+/** Per-function Lambda settings. */
+export interface FunctionProps {
+  /** Reserved concurrency: guaranteed to this function and its maximum. @default none (shares the account pool) */
+  readonly reservedConcurrency?: number;
+}
+
+/** Everything a deployer may choose; every value is checked at synth time (`resolveProps`). */
 export interface EdgeImStackProps extends StackProps {
+  /** @default 'prod' */
+  readonly profile?: Profile;
   /** @default a generated HS256 secret */
   readonly auth?: AuthProps;
   /** Offline retention of timeline items, in days (1–3650). @default 7 */
   readonly retentionDays?: number;
   /** Groups up to this size get write fan-out; larger ones read fan-out. @default 500 */
   readonly writeFanoutMax?: number;
-  /** @default RETAIN, PITR on, no deletion protection */
   readonly storage?: StorageProps;
-  /** @default batch 10, max concurrency 20 */
   readonly job?: JobProps;
-  /** @default enabled, 2 tasks of 0.5 vCPU / 1 GiB */
   readonly gateway?: GatewayProps;
+  readonly network?: NetworkProps;
+  readonly apis?: ApiProps;
+  readonly alarms?: AlarmProps;
+  /** Per handler, e.g. `{ default: { reservedConcurrency: 200 } }`. */
+  readonly functions?: Partial<Record<HandlerName, FunctionProps>>;
   /** WebSocket API stage name. @default 'prod' */
   readonly stageName?: string;
-  /** CloudWatch Logs retention of every function and the gateway. @default RetentionDays.ONE_MONTH */
+  /** CloudWatch Logs retention of every function, API, flow log and the gateway. @default 3 months (prod), 1 week (dev) */
   readonly logRetention?: RetentionDays;
-  /** E-mail address subscribed to the alarm topic. @default no subscription */
-  readonly alarmEmail?: string;
 }

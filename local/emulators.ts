@@ -1,34 +1,110 @@
-import { mkdirSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface Emulators {
   dynamoUrl: string;
   sqsUrl: string;
+  /** The emulators' process id. */
+  pid: number;
   close(): Promise<void>;
 }
 
+export interface EmulatorOptions {
+  /** Keep DynamoDB tables and SQS queues here across restarts (in memory when absent). */
+  dataDir?: string;
+  dynamoPort: number;
+  sqsPort: number;
+  /** The local SQS's FIFO deduplication interval (default SQS's 5 minutes). */
+  dedupWindowMs?: number;
+}
+
+const PID_FILE = 'emulators.pid';
+/** How long a start waits for a previous run's emulators (same data directory) to go away. */
+const PREVIOUS_RUN_WAIT_MS = 10_000;
+
+/** Whether a process runs (a zombie, exited but not yet reaped, does not). */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc (macOS): signal 0 is all we know
+  }
+};
+
 /**
- * Starts dynalite and local-aws-sqs on a worker thread (one process, a second core):
- * the emulators' CPU no longer competes with the handlers on the main thread.
+ * Starts dynalite and the local SQS (local/sqs) in a child process: their CPU never
+ * competes with the gateway and the handlers here (a connect storm would otherwise starve
+ * the gateway). The child dies with this process: it exits as soon as its IPC channel
+ * disconnects, so a crash or `kill -9` here leaves no orphan holding the ports or the
+ * data directory. With `dataDir`, a start first waits for a previous run's child (its pid
+ * is kept in the directory) to be gone.
  */
-export async function startEmulators(options: { dataDir?: string; dynamoPort: number; sqsPort: number }): Promise<Emulators> {
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const worker = new Worker(new URL('./emulators-worker.mjs', import.meta.url), { workerData: options });
-  const ports = await new Promise<{ dynamoPort: number; sqsPort: number }>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (msg: { error?: string; dynamoPort: number; sqsPort: number }) =>
-      msg.error ? reject(new Error(`emulators failed to start: ${msg.error}`)) : resolve(msg),
-    );
+export async function startEmulators(options: EmulatorOptions): Promise<Emulators> {
+  const pidFile = options.dataDir ? join(options.dataDir, PID_FILE) : undefined;
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    await waitForPreviousRun(pidFile!);
+  }
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const child = fork(new URL('./emulators-child.ts', import.meta.url), [JSON.stringify(options)], {
+    execArgv: ['--import', tsx],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  let ports: { dynamoPort: number; sqsPort: number };
+  try {
+    ports = await new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`the emulators exited while starting (code ${code})`)));
+      child.once('message', (msg: { ready?: boolean; error?: string; dynamoPort: number; sqsPort: number }) =>
+        msg.ready ? resolve(msg) : reject(new Error(`emulators failed to start: ${msg.error}`)),
+      );
+    });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  child.removeAllListeners('exit');
+  if (pidFile) writeFileSync(pidFile, String(child.pid));
+  let closing: Promise<void> | undefined;
+  child.once('exit', (code, signal) => {
+    if (!closing) console.error(`edgeim: the DynamoDB/SQS emulators exited unexpectedly (${signal ?? `code ${code}`}); restart npm start`);
   });
   return {
     dynamoUrl: `http://127.0.0.1:${ports.dynamoPort}`,
     sqsUrl: `http://127.0.0.1:${ports.sqsPort}`,
-    async close() {
-      await new Promise<void>((resolve) => {
-        worker.once('message', () => resolve());
-        worker.postMessage('close');
-      });
-      await worker.terminate();
-    },
+    pid: child.pid!,
+    close: () => (closing ??= stop(child, pidFile)),
   };
+}
+
+async function stop(child: ChildProcess, pidFile: string | undefined): Promise<void> {
+  if (child.exitCode === null && child.connected) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.send('close');
+    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(force);
+  }
+  if (pidFile) rmSync(pidFile, { force: true });
+}
+
+/** A previous run's emulators may still be exiting (its parent was just killed): wait for them. */
+async function waitForPreviousRun(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  const deadline = Date.now() + PREVIOUS_RUN_WAIT_MS;
+  while (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+    if (Date.now() > deadline) throw new Error(`the data directory is in use by another edgeim run (emulators pid ${pid})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  rmSync(pidFile, { force: true });
 }

@@ -14,14 +14,19 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`npm start [-- --data DIR]
 
-Starts edgeim locally in one process: DynamoDB (dynalite) and SQS (local-aws-sqs)
-emulators, the WebSocket API emulator and the fan-out job, on the real handlers.
-  --data DIR   keep DynamoDB data in DIR across restarts (default: in memory)
+Starts edgeim locally: DynamoDB (dynalite) and SQS (a local FIFO queue) emulators in a
+child process, the WebSocket API emulator, the gateway, the push API and the fan-out job,
+on the real handlers.
+  --data DIR   keep DynamoDB data and the job queue in DIR across restarts: whatever was
+               accepted survives a crash or kill -9 (default: in memory)
 Settings come from the environment (README: Configuration).`);
   process.exit(0);
 }
 
-const stack = await startLocalStack({ ...(values.data ? { dataDir: values.data } : {}), logLevel: 'INFO' });
+/** How long Ctrl-C waits for the job queue to drain before it stops anyway. */
+const DRAIN_LIMIT_MS = 60_000;
+
+const stack = await startLocalStack({ ...(values.data ? { dataDir: values.data } : {}), logLevel: 'INFO', drainTimeoutMs: DRAIN_LIMIT_MS });
 const c = stack.config;
 console.log(`
 edgeim is running locally
@@ -32,20 +37,29 @@ edgeim is running locally
   @connections      ${c.EDGEIM_WS_MANAGEMENT_ENDPOINT}/@connections/{id}
   goim TCP          127.0.0.1:${stack.gateway.ports.tcp}   (Auth body {"token": TOKEN})
   goim WebSocket    ${stack.gateway.wsUrl}
-  gateway internal  ${stack.gateway.endpoint}/@connections/{id}   (${stack.gateway.endpoint}/healthz)
+  gateway internal  ${stack.gateway.endpoint}/@connections/{id}   (${stack.gateway.endpoint}/healthz)   signed calls only (README: Security)
   DynamoDB          ${c.AWS_ENDPOINT_URL_DYNAMODB ?? c.AWS_ENDPOINT_URL}${values.data ? `   (data in ${values.data})` : '   (in memory)'}
-  SQS               ${c.EDGEIM_QUEUE_URL}
+  SQS               ${c.EDGEIM_QUEUE_URL}${values.data ? `   (queue in ${values.data})` : '   (in memory)'}
 
-Ctrl-C stops it after the job queue drains.
+Ctrl-C stops accepting messages, drains the job queue, then stops.
 `);
 
 let stopping = false;
 const stop = async (signal: string) => {
-  if (stopping) process.exit(1);
+  if (stopping) {
+    console.log(`${signal} again: stopping now${values.data ? `; jobs not yet run stay in ${values.data} for the next start` : ''}`);
+    process.exit(1);
+  }
   stopping = true;
-  console.log(`\n${signal}: draining the job queue and stopping…`);
-  await stack.close();
-  process.exit(0);
+  console.log(`\n${signal}: no longer accepting messages; draining the job queue…`);
+  const { drained, left } = await stack.close();
+  if (drained) {
+    console.log('drained: every accepted message was processed; stopped');
+    process.exit(0);
+  }
+  const where = values.data ? `they stay in ${values.data} and run at the next start` : 'without --data they are lost';
+  console.log(`drain limit (${DRAIN_LIMIT_MS / 1000} s) reached with ${left < 0 ? 'some' : left} job(s) still queued: ${where}`);
+  process.exit(values.data ? 0 : 1);
 };
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -7,13 +7,9 @@ export interface SqsPollerOptions {
   region: string;
   /** Lambda's FIFO batch size cap is 10. */
   batchSize?: number;
-  /** Parallel invocations (Lambda scales FIFO by message group; each group stays in order). */
+  /** Parallel invocations (Lambda scales FIFO by message group; the queue keeps each group in order). */
   concurrency?: number;
-  /**
-   * Long-poll wait. The embedded SQS holds a receive for the whole wait unless it fills
-   * the batch, so the local stack short-polls it (0: answers within ~40 ms); real SQS and
-   * LocalStack answer a long poll as soon as a message arrives.
-   */
+  /** Long-poll wait; the local SQS and real SQS answer as soon as a message can be handed out. */
   waitTimeSeconds?: number;
   /**
    * The queue's visibility timeout, in seconds. While an invocation runs, its messages
@@ -24,27 +20,17 @@ export interface SqsPollerOptions {
   onError?: (err: unknown) => void;
 }
 
-const groupOf = (m: Message) => m.Attributes?.MessageGroupId;
-
 /**
- * Lambda's SQS event source mapping, locally: long-polls batches of ≤ 10, invokes the
- * handler with a real SQS event, deletes the records that succeeded, and leaves reported
- * failures (or the whole batch, if the handler throws) to reappear after the visibility timeout.
- *
- * It also keeps SQS FIFO's message-group lock, which the embedded SQS lacks: while a
- * group has a message in flight, or a failed message waiting for its retry, later
- * messages of that group are handed back (visibility 0) instead of processed, so a
- * group is always processed in order, as on AWS.
+ * Lambda's SQS event source mapping, locally: `concurrency` pollers each long-poll a batch
+ * of ≤ 10, invoke the handler with a real SQS event, delete the records that succeeded,
+ * and leave reported failures (or the whole batch, if the handler throws) to come back
+ * after the visibility timeout. Message-group order and locks are the queue's (SQS FIFO,
+ * and the local SQS the same way).
  */
 export class SqsPoller {
-  /** In-flight message count per group. */
-  private readonly busy = new Map<string, number>();
-  /** Group → the failed message that must be processed before anything else of the group. */
-  private readonly awaitingRetry = new Map<string, string>();
   private running = false;
   private inFlight = 0;
-  private receiving: Promise<void> | undefined;
-  private readonly invocations = new Set<Promise<void>>();
+  private workers: Promise<void>[] = [];
   private readonly abort = new AbortController();
 
   constructor(
@@ -56,58 +42,53 @@ export class SqsPoller {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.receiving = this.loop();
+    this.workers = Array.from({ length: this.options.concurrency ?? 2 }, () => this.loop());
   }
 
+  /** Stops polling; resolves once the invocations under way have finished. */
   async stop(): Promise<void> {
     this.running = false;
     this.abort.abort();
-    await this.receiving;
-    await Promise.all(this.invocations);
+    await Promise.all(this.workers);
   }
 
-  /** Resolves when the queue is empty and no batch is being processed (or after `timeoutMs`). */
+  /** Jobs waiting or in flight in the queue. */
+  async remaining(): Promise<number> {
+    const out = await this.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.options.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const a = out.Attributes ?? {};
+    return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
+  }
+
+  /** Resolves true when the queue is empty and no batch is being processed, false after `timeoutMs`. */
   async drain(timeoutMs = 30_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const out = await this.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: this.options.queueUrl,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      const a = out.Attributes ?? {};
-      if (this.inFlight === 0 && Number(a.ApproximateNumberOfMessages) === 0 && Number(a.ApproximateNumberOfMessagesNotVisible) === 0) return true;
-      await new Promise((r) => setTimeout(r, 50));
+      if ((await this.remaining()) === 0 && this.inFlight === 0) return true;
+      await new Promise((r) => setTimeout(r, 25));
     }
     return false;
   }
 
-  /**
-   * One receive at a time (concurrent receives on the embedded SQS can return a group's
-   * later message before its earlier one), dispatching up to `concurrency` invocations.
-   */
   private async loop(): Promise<void> {
-    const concurrency = this.options.concurrency ?? 2;
     while (this.running) {
       try {
-        while (this.invocations.size >= concurrency) await Promise.race(this.invocations);
         const out = await this.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: this.options.queueUrl,
             MaxNumberOfMessages: this.options.batchSize ?? 10,
-            WaitTimeSeconds: this.options.waitTimeSeconds ?? 1,
+            WaitTimeSeconds: this.options.waitTimeSeconds ?? 20,
+            MessageSystemAttributeNames: ['All'],
             AttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
           { abortSignal: this.abort.signal },
         );
-        const { take, release } = this.admit(out.Messages ?? []);
-        if (release.length > 0) await this.release(release);
-        if (take.length > 0) {
-          const run = this.invoke(take).finally(() => this.invocations.delete(run));
-          this.invocations.add(run);
-        }
+        if (out.Messages?.length) await this.invoke(out.Messages);
       } catch (err) {
         if (!this.running) return;
         this.options.onError?.(err);
@@ -116,52 +97,12 @@ export class SqsPoller {
     }
   }
 
-  /** Splits a received batch into what may run now and what its group lock holds back. */
-  private admit(messages: Message[]): { take: Message[]; release: Message[] } {
-    const take: Message[] = [];
-    const release: Message[] = [];
-    const blocked = new Set<string>();
-    for (const m of messages) {
-      const group = groupOf(m);
-      if (group === undefined) {
-        take.push(m);
-        continue;
-      }
-      const waitingFor = this.awaitingRetry.get(group);
-      if (blocked.has(group) || (this.busy.get(group) ?? 0) > 0 || (waitingFor !== undefined && waitingFor !== m.MessageId)) {
-        blocked.add(group);
-        release.push(m);
-      } else {
-        take.push(m);
-      }
-    }
-    for (const m of take) {
-      const group = groupOf(m);
-      if (group !== undefined) this.busy.set(group, (this.busy.get(group) ?? 0) + 1);
-    }
-    return { take, release };
-  }
-
-  /** Hands messages back to the queue at once (visibility 0). */
-  private release(messages: Message[]): Promise<void> {
-    return this.setVisibility(messages, 0);
-  }
-
-  private async setVisibility(messages: Message[], seconds: number): Promise<void> {
-    await this.sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: this.options.queueUrl,
-        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: seconds })),
-      }),
-    );
-  }
-
   private async invoke(messages: Message[]): Promise<void> {
     this.inFlight++;
-    let failed = new Set(messages.map((m) => m.MessageId ?? ''));
     const keepInvisible = this.keepInvisible(messages);
     try {
       const event: SQSEvent = { Records: messages.map((m) => this.record(m)) };
+      let failed: Set<string>;
       try {
         const response = await this.handler(event);
         failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
@@ -180,7 +121,6 @@ export class SqsPoller {
       }
     } finally {
       clearInterval(keepInvisible);
-      this.settle(messages, failed);
       this.inFlight--;
     }
   }
@@ -190,27 +130,17 @@ export class SqsPoller {
     const seconds = this.options.visibilityTimeout;
     if (!seconds) return undefined;
     const timer = setInterval(() => {
-      this.setVisibility(messages, seconds).catch((err: unknown) => this.options.onError?.(err));
+      this.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.options.queueUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: seconds })),
+          }),
+        )
+        .catch((err: unknown) => this.options.onError?.(err));
     }, (seconds * 1000) / 2);
     timer.unref();
     return timer;
-  }
-
-  /** Unlocks the batch's groups; a group with a failure waits for that message's retry. */
-  private settle(messages: Message[], failed: Set<string>): void {
-    for (const m of messages) {
-      const group = groupOf(m);
-      if (group === undefined) continue;
-      const left = (this.busy.get(group) ?? 1) - 1;
-      if (left > 0) this.busy.set(group, left);
-      else this.busy.delete(group);
-      const id = m.MessageId ?? '';
-      if (failed.has(id)) {
-        if (!this.awaitingRetry.has(group) || this.awaitingRetry.get(group) === id) this.awaitingRetry.set(group, id);
-      } else if (this.awaitingRetry.get(group) === id) {
-        this.awaitingRetry.delete(group);
-      }
-    }
   }
 
   private record(m: Message): SQSRecord {

@@ -1,7 +1,7 @@
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createAdaptorServer } from '@hono/node-server';
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { createAuthorizer } from '../functions/authorizer.js';
 import { createConnectHandler } from '../functions/connect.js';
@@ -10,20 +10,30 @@ import { createDisconnectHandler } from '../functions/disconnect.js';
 import { createFanoutJob } from '../functions/fanout-job.js';
 import { createHeartbeatHandler } from '../functions/heartbeat.js';
 import { createApp, type App } from '../shared/app.js';
-import { clientOptions, createSqsClient, type ClientHook } from '../shared/aws/clients.js';
-import { tableDefinitions } from '../shared/aws/tables.js';
+import { createSqsClient, type ClientHook } from '../shared/aws/clients.js';
+import { SqsJobQueue } from '../shared/aws/sqs-job-queue.js';
 import { LOCAL_API_KEY, LOCAL_JWT_SECRET, loadConfig, type Config } from '../shared/config.js';
 import { createPushApi } from '../shared/push-api/app.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { withDemoPage } from './demo/demo-server.js';
 import { startEmulators, type Emulators } from './emulators.js';
+import { EnqueueGate } from './enqueue-gate.js';
 import { SqsPoller } from './sqs-poller.js';
+import { clearSessions, ensureQueue, ensureTables, QUEUE_NAME } from './storage-setup.js';
 import { WsApiEmulator } from './ws-api-emulator.js';
 
+export { QUEUE_NAME } from './storage-setup.js';
+
 export interface LocalStackOptions {
-  /** Keep DynamoDB data here across restarts (in memory when omitted). */
+  /**
+   * Keep DynamoDB data and the job queue here across restarts (in memory when omitted):
+   * whatever was accepted survives a crash or `kill -9` and is processed on the next start.
+   */
   dataDir?: string;
-  /** Ports; 0 picks a free one. Defaults: WebSocket API 3001, DynamoDB 4567, SQS 9324. */
+  /**
+   * Ports; 0 picks a free one. Defaults come from EDGEIM_WS_API_PORT (3001),
+   * EDGEIM_DYNAMODB_PORT (4567) and EDGEIM_SQS_PORT (9324).
+   */
   wsPort?: number;
   /** Push API port; default EDGEIM_PUSH_API_PORT (3000), 0 picks a free one. */
   pushPort?: number;
@@ -37,6 +47,10 @@ export interface LocalStackOptions {
   env?: Record<string, string | undefined>;
   /** Seconds a received job stays invisible; a failed job is retried after it. */
   visibilityTimeout?: number;
+  /** The local SQS's FIFO deduplication interval (default SQS's 5 minutes). */
+  queueDedupWindowMs?: number;
+  /** `close()` waits at most this long for the job queue to drain (default 60 s). */
+  drainTimeoutMs?: number;
   pollers?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Sees every AWS SDK client the handlers use (benchmarks count calls with it). */
@@ -73,10 +87,19 @@ export interface LocalStack {
   gateway: RunningGateway;
   /** Waits until every queued job has been processed. */
   drain(timeoutMs?: number): Promise<boolean>;
-  close(): Promise<void>;
+  /**
+   * Stops in order: accept no more sends or pushes (OVERLOADED), drain the job queue while
+   * every edge still delivers, then close the edges and the emulators. Reports whether
+   * the drain finished; what is left stays in the queue (with `dataDir`, for the next start).
+   */
+  close(): Promise<StopReport>;
 }
 
-export const QUEUE_NAME = 'edgeim-jobs.fifo';
+export interface StopReport {
+  drained: boolean;
+  /** Jobs still in the queue when the drain limit was hit. */
+  left: number;
+}
 
 const listen = (server: Server, port: number) =>
   new Promise<number>((resolve, reject) => {
@@ -86,35 +109,65 @@ const listen = (server: Server, port: number) =>
 const closeServer = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
 /**
- * The whole serverless path in one process: dynalite, local-aws-sqs, the WebSocket API
- * emulator and the SQS poller, driving the same Lambda handlers that run in the cloud.
+ * The whole serverless path on one machine: dynalite and the local SQS FIFO queue in a
+ * child process (emulators.ts), and here the WebSocket API emulator, the SQS poller
+ * driving the same Lambda handlers that run in the cloud, the push API and the gateway.
  * With AWS_ENDPOINT_URL set (e.g. LocalStack), that DynamoDB and SQS are used instead.
+ * With `dataDir`, sessions left by a previous run are cleared at start (their connections
+ * died with it); accepted jobs it left in the queue run now.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   if (!env.EDGEIM_JWT_SECRET && !env.EDGEIM_JWT_SECRET_ARN && !env.EDGEIM_JWKS_URL) env.EDGEIM_JWT_SECRET = LOCAL_JWT_SECRET;
   if (!env.EDGEIM_API_KEYS && !env.EDGEIM_API_KEYS_SECRET_ARN) env.EDGEIM_API_KEYS = LOCAL_API_KEY;
+  // The gateway's internal API takes signed calls only; a fresh random secret per start unless one is given.
+  if (!env.EDGEIM_GATEWAY_SECRET && !env.EDGEIM_GATEWAY_SECRET_ARN) env.EDGEIM_GATEWAY_SECRET = randomBytes(32).toString('base64url');
   const external = Boolean(env.AWS_ENDPOINT_URL);
   const logger = new Logger({ serviceName: 'edgeim', logLevel: options.logLevel ?? 'WARN' });
+  const settings = loadConfig(env);
 
   let emulators: Emulators | undefined;
   if (!external) {
-    emulators = await startEmulators({ dynamoPort: options.dynamoPort ?? 4567, sqsPort: options.sqsPort ?? 9324, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+    emulators = await startEmulators({
+      dynamoPort: options.dynamoPort ?? settings.EDGEIM_DYNAMODB_PORT,
+      sqsPort: options.sqsPort ?? settings.EDGEIM_SQS_PORT,
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.queueDedupWindowMs !== undefined ? { dedupWindowMs: options.queueDedupWindowMs } : {}),
+    });
     env.AWS_ENDPOINT_URL_DYNAMODB = emulators.dynamoUrl;
     env.AWS_ENDPOINT_URL_SQS = emulators.sqsUrl;
   }
+  try {
+    return await startOnEmulators(options, env, logger, external, emulators);
+  } catch (err) {
+    await emulators?.close();
+    throw err;
+  }
+}
 
-  const emulator = new WsApiEmulator({ port: options.wsPort ?? 3001, onError: (err, where) => logger.error(`ws emulator: ${where}`, { err: String(err) }) });
-  const wsPort = await emulator.listen();
-  env.EDGEIM_WS_MANAGEMENT_ENDPOINT = emulator.endpoint(wsPort);
-
+async function startOnEmulators(options: LocalStackOptions, env: Record<string, string | undefined>, logger: Logger, external: boolean, emulators: Emulators | undefined): Promise<LocalStack> {
   let config = loadConfig(env);
   await ensureTables(config);
-  const sqsClient = createSqsClient(config);
+  if (options.dataDir && !external) {
+    const ghosts = await clearSessions(config);
+    if (ghosts > 0) logger.info('cleared the sessions of the previous run', { items: ghosts });
+  }
+  const sqsClient = createSqsClient(config); // the poller's (Lambda's event source mapping: not the app's calls)
   const visibilityTimeout = options.visibilityTimeout ?? 5;
   const queueUrl = config.EDGEIM_QUEUE_URL || (await ensureQueue(sqsClient, visibilityTimeout));
   config = { ...config, EDGEIM_QUEUE_URL: queueUrl };
-  const app = await createApp(config, { logger }, options.onClient ? { onClient: options.onClient } : {});
+
+  const emulator = new WsApiEmulator({ port: options.wsPort ?? config.EDGEIM_WS_API_PORT, onError: (err, where) => logger.error(`ws emulator: ${where}`, { err: String(err) }) });
+  const wsPort = await emulator.listen();
+  config = { ...config, EDGEIM_WS_MANAGEMENT_ENDPOINT: emulator.endpoint(wsPort) };
+
+  // The edges enqueue through the gate (closed first on stop); the job enqueues directly (push-all pages).
+  const appSqs = createSqsClient(config);
+  options.onClient?.(appSqs);
+  const queue = new SqsJobQueue(appSqs, queueUrl);
+  const gate = new EnqueueGate(queue);
+  const app = await createApp(config, { logger, queue: gate }, options.onClient ? { onClient: options.onClient } : {});
+  const jobApp: App = { ...app, queue };
   const getApp = () => Promise.resolve(app);
   const pushApi = createPushApi({ deps: getApp, onInternalError: (err) => logger.error('push API request failed', { err: String(err) }) });
   const site = withDemoPage(pushApi.fetch, { app, wsUrl: `ws://127.0.0.1:${wsPort}`, jwtSecret: config.EDGEIM_JWT_SECRET });
@@ -133,12 +186,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
 
   const attrs = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-  const poller = new SqsPoller(sqsClient, metered('fanout-job', createFanoutJob(getApp), hook), {
+  const poller = new SqsPoller(sqsClient, metered('fanout-job', createFanoutJob(() => Promise.resolve(jobApp)), hook), {
     queueUrl,
     queueArn: attrs.Attributes?.QueueArn ?? QUEUE_NAME,
     region: config.AWS_REGION,
     concurrency: options.pollers ?? 4,
-    waitTimeSeconds: external ? 1 : 0,
+    waitTimeSeconds: external ? 1 : 20,
     visibilityTimeout,
     onError: (err) => logger.error('job poller', { err: String(err) }),
   });
@@ -150,6 +203,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.gatewayHttpPort !== undefined ? { httpPort: options.gatewayHttpPort } : {}),
   });
 
+  let closing: Promise<StopReport> | undefined;
+  const close = async (): Promise<StopReport> => {
+    await gate.close();
+    const drained = await poller.drain(options.drainTimeoutMs ?? 60_000);
+    const left = drained ? 0 : await poller.remaining().catch(() => -1);
+    await poller.stop();
+    await gateway.close();
+    pushServer.closeAllConnections();
+    await closeServer(pushServer);
+    await emulator.close();
+    sqsClient.destroy();
+    appSqs.destroy();
+    (app.delivery as { destroy?: () => void }).destroy?.();
+    await emulators?.close();
+    return { drained, left };
+  };
   return {
     config,
     app,
@@ -159,40 +228,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     poller,
     gateway,
     drain: (timeoutMs) => poller.drain(timeoutMs),
-    async close() {
-      await gateway.close();
-      pushServer.closeAllConnections();
-      await closeServer(pushServer);
-      await emulator.close();
-      await poller.drain(10_000);
-      await poller.stop();
-      sqsClient.destroy();
-      (app.delivery as { destroy?: () => void }).destroy?.();
-      await emulators?.close();
-    },
+    close: () => (closing ??= close()),
   };
 }
 
-async function ensureTables(config: Config): Promise<void> {
-  const ddb = new DynamoDBClient(clientOptions(config, 'dynamodb'));
-  const existing = new Set((await ddb.send(new ListTablesCommand({}))).TableNames ?? []);
-  for (const def of tableDefinitions(config)) {
-    if (!existing.has(def.TableName ?? '')) await ddb.send(new CreateTableCommand(def));
-  }
-  ddb.destroy();
-}
-
-async function ensureQueue(sqs: SQSClient, visibilityTimeout: number): Promise<string> {
-  const out = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: QUEUE_NAME,
-      Attributes: {
-        FifoQueue: 'true',
-        DeduplicationScope: 'messageGroup',
-        FifoThroughputLimit: 'perMessageGroupId',
-        VisibilityTimeout: String(visibilityTimeout),
-      },
-    }),
-  );
-  return out.QueueUrl ?? '';
-}

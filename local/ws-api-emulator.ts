@@ -60,6 +60,8 @@ export class WsApiEmulator {
   private readonly stage: string;
   private readonly apiId = randomBytes(5).toString('hex');
   private routes: WsRoutes | undefined;
+  /** Set by close(): new upgrades are refused. */
+  closing = false;
   /** Counts of `@connections` calls by method, for benchmarks. */
   readonly calls = { POST: 0, GET: 0, DELETE: 0 };
 
@@ -82,7 +84,8 @@ export class WsApiEmulator {
   }
 
   async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(this.options.port, this.options.host ?? '127.0.0.1', resolve));
+    // A deep accept queue, as API Gateway's edge has: a connect storm waits in it instead of being reset.
+    await new Promise<void>((resolve) => this.server.listen({ port: this.options.port, host: this.options.host ?? '127.0.0.1', backlog: 4096 }, resolve));
     return (this.server.address() as { port: number }).port;
   }
 
@@ -109,6 +112,7 @@ export class WsApiEmulator {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const conn of this.connections.values()) conn.socket.close(1001, 'Going away');
     while (this.connections.size > 0 || this.disconnecting.size > 0) {
       await Promise.all([...this.disconnecting]);
@@ -141,7 +145,7 @@ export class WsApiEmulator {
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const routes = this.routes;
-    if (!routes) return reject(socket, 503, 'Service Unavailable');
+    if (!routes || this.closing) return reject(socket, 503, 'Service Unavailable');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = Object.fromEntries(url.searchParams);
     const connectionId = randomBytes(12).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
@@ -203,13 +207,7 @@ export class WsApiEmulator {
 
   private async message(connectionId: string, conn: Connection, body: string, isBinary: boolean): Promise<void> {
     const routes = this.routes?.routes ?? {};
-    let routeKey = '$default';
-    try {
-      const action = (JSON.parse(body) as { action?: unknown }).action;
-      if (typeof action === 'string' && action in routes && !action.startsWith('$')) routeKey = action;
-    } catch {
-      // not JSON: $default answers it
-    }
+    const routeKey = routeKeyOf(body, routes);
     const handler = routes[routeKey];
     if (!handler) return;
     try {
@@ -277,6 +275,23 @@ export class WsApiEmulator {
       res.writeHead(200, { 'content-length': '0' }).end();
     });
   }
+}
+
+/**
+ * The route of a message, as API Gateway selects it with `$request.body.action`: the
+ * action when it names a configured route (own keys only: `constructor`, `__proto__`,
+ * `hasOwnProperty` or `valueOf` are not routes), else `$default` (also for anything that
+ * is not a JSON object). `$`-routes are never selected by a message.
+ */
+export function routeKeyOf(body: string, routes: Record<string, unknown>): string {
+  let action: unknown;
+  try {
+    const value = JSON.parse(body) as unknown;
+    if (value !== null && typeof value === 'object' && Object.hasOwn(value, 'action')) action = (value as { action: unknown }).action;
+  } catch {
+    return '$default'; // not JSON: $default answers it
+  }
+  return typeof action === 'string' && !action.startsWith('$') && Object.hasOwn(routes, action) ? action : '$default';
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -23,3 +23,17 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
   const ceiling = Math.min(maxMs, baseMs * factor ** Math.min(attempt, 30));
   return Math.floor(random() * ceiling);
 }
+
+/**
+ * The delay before trying again after the server asked to wait `retryAfterMs`
+ * (RATE_LIMITED, OVERLOADED, a DisconnectReply's `retryAfterMs`): that long plus a
+ * uniform jitter of up to the same again (capped at `maxMs`), so clients told the same
+ * figure at the same moment come back spread out instead of together.
+ *
+ * @example
+ * retryAfterDelay(2000) // somewhere in [2000, 4000)
+ */
+export function retryAfterDelay(retryAfterMs: number, options: BackoffOptions = {}): number {
+  const { maxMs = 30_000, random = Math.random } = options;
+  return Math.floor(retryAfterMs + random() * Math.min(retryAfterMs, maxMs));
+}

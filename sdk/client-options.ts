@@ -20,9 +20,12 @@ export interface EdgeImClientOptions {
   heartbeat?: HeartbeatOption;
   /** Time a heartbeat may take before the connection counts as dead (default 10 s). */
   heartbeatTimeoutMs?: number;
+  /** Reconnect delays (exponential, full jitter); `maxMs` also caps the jitter added to a server's `retryAfterMs`. */
   backoff?: BackoffOptions;
   /** Sends waiting for a connection or a reply, at most (default 100); more reject with QUEUE_FULL. */
   maxQueuedSends?: number;
+  /** Times one send is retried after RATE_LIMITED / OVERLOADED with `retryAfterMs` (default 5); then it rejects with that code. */
+  maxSendRetries?: number;
   /** Default 15 s. */
   requestTimeoutMs?: number;
   /** `sync` page size, 1–200 (default 200). */

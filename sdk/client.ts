@@ -4,7 +4,7 @@ import type { EdgeImClientOptions } from './client-options.js';
 import { ConnectionLoop } from './connection-loop.js';
 import { Emitter } from './emitter.js';
 import { asError, EdgeImError } from './errors.js';
-import { Outbox, type SendResult } from './outbox.js';
+import { Outbox, type SendOptions, type SendResult } from './outbox.js';
 import { MemoryStorage, type ClientStorage } from './storage.js';
 import { TimelineSync } from './timeline-sync.js';
 import { tokenSubject } from './token.js';
@@ -52,7 +52,13 @@ export class EdgeImClient extends Emitter<EdgeImEvents> {
     const connection = () => this.loop.conn;
     this.acks = new AckBatcher(options, connection);
     this.timelines = new TimelineSync(options, this.storage, connection, this.acks, emit);
-    this.outbox = new Outbox(options.maxQueuedSends ?? 100, options.requestTimeoutMs ?? 15_000, (err) => this.onSendTimeout(err));
+    this.outbox = new Outbox({
+      max: options.maxQueuedSends ?? 100,
+      requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+      maxRetries: options.maxSendRetries ?? 5,
+      backoff: options.backoff,
+      onTimeout: (err) => this.onSendTimeout(err),
+    });
     this.loop = new ConnectionLoop(options, {
       ready: () => this.timelines.load(),
       token: () => this.token,
@@ -71,13 +77,24 @@ export class EdgeImClient extends Emitter<EdgeImEvents> {
 
   /**
    * Starts connecting (and keeps reconnecting until `close()`). Resolves once the first
-   * connection is open; rejects with `UNAUTHORIZED` when the token is refused.
+   * connection is open; rejects with `UNAUTHORIZED` when the token is refused, and at
+   * once with `CONFIGURATION` when the client cannot work as configured (no WebSocket
+   * on Node 20, a malformed URL).
    *
    * @example
    * await client.connect();
    */
   connect(): Promise<void> {
     return this.loop.connect();
+  }
+
+  /**
+   * While waiting to reconnect, tries now instead of waiting out the backoff: call it on
+   * the browser's `online` event, when the app comes to the foreground, or from a "Retry"
+   * button. Does nothing in any other state.
+   */
+  reconnectNow(): void {
+    this.loop.retryNow();
   }
 
   /** Closes the connection and stops reconnecting; queued sends reject with CLOSED. */
@@ -98,16 +115,21 @@ export class EdgeImClient extends Emitter<EdgeImEvents> {
   /**
    * Sends a message. Resolves with the server's `msgId` once it is durable. While offline
    * it waits in a bounded queue and goes out after the reconnect; a retry keeps the cmid,
-   * so the server stores it once.
+   * so the server stores it once. RATE_LIMITED / OVERLOADED replies are waited out and
+   * retried (same cmid); other refusals reject with the server's code — CONFLICT means
+   * the cmid was used before for another message, and is never retried.
    *
    * @example
    * const { msgId } = await client.send({ user: 'bob' }, { text: 'hi' });
    * await client.send({ group: 'team' }, { text: 'hello all' });
    * await client.send({ room: 'lobby' }, { text: 'live' }); // join('lobby') first
+   * // show "failed, retry?" after 10 s; the retry keeps the cmid, so it is stored once
+   * const cmid = newCmid();
+   * await client.send({ user: 'bob' }, { text: 'hi' }, { cmid, timeoutMs: 10_000 });
    */
-  send(to: Target, body: unknown, options: { cmid?: string } = {}): Promise<SendResult> {
+  send(to: Target, body: unknown, options: SendOptions = {}): Promise<SendResult> {
     if (this.loop.state === 'closed') return Promise.reject(new EdgeImError('CLOSED', 'the client was closed'));
-    return this.outbox.add(to, body, options.cmid ?? newCmid());
+    return this.outbox.add(to, body, { ...options, cmid: options.cmid ?? newCmid() });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, retryAfterDelay } from './backoff.js';
 import type { ConnectionState, EmitEvent, StateChange } from './client-events.js';
 import type { EdgeImClientOptions } from './client-options.js';
 import { asError, EdgeImError } from './errors.js';
@@ -28,8 +28,11 @@ export interface ConnectionLoopHooks {
  * The connection life cycle: opens a connection with the token, heartbeats it, and
  * reconnects with exponential backoff and full jitter until `close()`. Refreshes the
  * token once per refusal (expired before a connect, or rejected by the server) and stops
- * in `unauthorized` when that gives none; stops in `closed` on a fatal disconnect.
- * Owns the connection state and the current connection.
+ * in `unauthorized` when that gives none; stops in `closed` on a configuration error
+ * (nothing to retry) or when the server says not to come back (DisconnectReply
+ * `reconnect: false`). A server's `retryAfterMs` (OVERLOADED, SERVER_SHUTDOWN…) is a
+ * floor under the next delay, with jitter. Owns the connection state and the current
+ * connection.
  */
 export class ConnectionLoop {
   private _state: ConnectionState = 'idle';
@@ -68,6 +71,11 @@ export class ConnectionLoop {
     return opened;
   }
 
+  /** Cuts the current backoff wait short: the next attempt starts now (no-op unless waiting). */
+  retryNow(): void {
+    this.wake?.();
+  }
+
   /** Stops the loop, closes the connection and rejects `connect()` waiters with `error`. */
   close(error: EdgeImError): void {
     this.wanted = false;
@@ -88,8 +96,10 @@ export class ConnectionLoop {
     let everOpened = false;
     while (this.wanted && gen === this.generation) {
       this.setState(everOpened || attempt > 0 ? 'reconnecting' : 'connecting', { attempt });
-      if (tokenExpired(this.hooks.token())) {
-        if (refreshed || !(await this.refresh('expired'))) return this.unauthorized(new EdgeImError('UNAUTHORIZED', 'the token has expired'));
+      // The local clock only decides when to ask for a new token; once the hook gave one,
+      // the server judges it (a device clock running ahead must not lock the user out).
+      if (!refreshed && tokenExpired(this.hooks.token())) {
+        if (!(await this.refresh('expired'))) return this.unauthorized(new EdgeImError('UNAUTHORIZED', 'the token has expired'));
         refreshed = true;
         if (gen !== this.generation) return;
       }
@@ -107,6 +117,7 @@ export class ConnectionLoop {
       } catch (err) {
         const e = err instanceof EdgeImError ? err : new EdgeImError('NETWORK', String(err), { cause: err });
         if (gen !== this.generation) return;
+        if (e.code === 'CONFIGURATION' || e.code === 'CLOSED') return this.stop(e);
         if (e.code === 'UNAUTHORIZED') {
           if (!refreshed && (await this.refresh('rejected'))) {
             refreshed = true;
@@ -115,7 +126,7 @@ export class ConnectionLoop {
           return this.unauthorized(e);
         }
         this.hooks.emit('error', e);
-        await this.pause(gen, attempt++, e);
+        await this.pause(attempt++, e, e.retryAfterMs);
         continue;
       }
       if (gen !== this.generation) return conn.close();
@@ -133,7 +144,9 @@ export class ConnectionLoop {
       this.hooks.down();
       if (gen !== this.generation) return;
       if (reason.code === '1006' || reason.code === 'CLOSED' || reason.code === 'HEARTBEAT_TIMEOUT') this.heartbeat.failed();
-      const error = new EdgeImError(reason.unauthorized ? 'UNAUTHORIZED' : 'DISCONNECTED', `${reason.code}: ${reason.message}`);
+      const error = new EdgeImError(reason.unauthorized ? 'UNAUTHORIZED' : reason.reconnect ? 'DISCONNECTED' : 'CLOSED', `${reason.code}: ${reason.message}`, {
+        retryAfterMs: reason.retryAfterMs,
+      });
       if (reason.unauthorized) {
         if (await this.refresh('rejected')) {
           refreshed = true;
@@ -141,31 +154,35 @@ export class ConnectionLoop {
         }
         return this.unauthorized(error);
       }
-      if (!reason.reconnect) {
-        this.wanted = false;
-        this.hooks.emit('error', error);
-        this.setState('closed', { error });
-        return;
-      }
-      await this.pause(gen, attempt++, error);
+      if (!reason.reconnect) return this.stop(error);
+      await this.pause(attempt++, error, reason.retryAfterMs);
     }
   }
 
-  private async pause(gen: number, attempt: number, error: EdgeImError): Promise<void> {
-    const delay = backoffDelay(attempt, this.options.backoff);
+  /** Waits before the next attempt: backoff with full jitter, at least `retryAfterMs` plus jitter when the server named one. */
+  private async pause(attempt: number, error: EdgeImError, retryAfterMs: number | undefined): Promise<void> {
+    const backoff = backoffDelay(attempt, this.options.backoff);
+    const delay = retryAfterMs === undefined ? backoff : Math.max(backoff, retryAfterDelay(retryAfterMs, this.options.backoff));
     this.setState('reconnecting', { error, attempt: attempt + 1, retryInMs: delay });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => ((this.wake = undefined), resolve()), delay);
       this.wake = () => (clearTimeout(timer), (this.wake = undefined), resolve());
     });
-    void gen;
+  }
+
+  /** Stops for good: nothing to retry (a configuration error, or the server said not to come back). */
+  private stop(error: EdgeImError): void {
+    this.wanted = false;
+    this.hooks.emit('error', error);
+    this.setState('closed', { error });
+    this.settleOpen(error);
   }
 
   private async refresh(reason: 'expired' | 'rejected'): Promise<boolean> {
     if (!this.options.refreshToken) return false;
     try {
       const token = await this.options.refreshToken(reason);
-      if (!token || tokenExpired(token)) return false;
+      if (!token) return false;
       this.hooks.setToken(token);
       return true;
     } catch (err) {

@@ -3,6 +3,7 @@
  * a 16-byte big-endian header `packLen int32, headerLen int16 (16), ver int16, op int32,
  * seq int32`, then the body.
  */
+import { encodeUtf8 } from './utf8.js';
 
 /** Header size of every goim packet. */
 export const GOIM_HEADER = 16;
@@ -45,8 +46,6 @@ export interface GoimPacket {
   body: Uint8Array;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Encodes one packet.
  *
@@ -54,7 +53,7 @@ const encoder = new TextEncoder();
  * socket.send(encodePacket(GoimOp.Heartbeat, 7));
  */
 export function encodePacket(op: number, seq: number, body: Uint8Array | string = new Uint8Array(0), ver = 1): Uint8Array {
-  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+  const bytes = typeof body === 'string' ? encodeUtf8(body) : body;
   const out = new Uint8Array(GOIM_HEADER + bytes.length);
   const view = new DataView(out.buffer);
   view.setInt32(0, out.length);

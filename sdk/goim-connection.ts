@@ -1,7 +1,8 @@
-import { EdgeImError, fromWireError } from './errors.js';
+import { EdgeImError, fromWireError, retryAfter } from './errors.js';
 import { encodePacket, GoimOp, GoimStreamReader, type GoimPacket } from './goim-codec.js';
 import { PendingRequests, type Action, type CloseReason, type Connection, type ConnectionHandlers } from './transport.js';
 import type { PushEvent, ServerFrame } from './types.js';
+import { decodeUtf8 } from './utf8.js';
 
 /** A byte pipe under the goim protocol: a TCP socket or a WebSocket in binary mode. */
 export interface ByteLink {
@@ -28,8 +29,13 @@ const REQUEST_OPS: Partial<Record<Action, [number, number]>> = {
   leave: [GoimOp.Leave, GoimOp.LeaveReply],
 };
 
-const decoder = new TextDecoder();
-const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+/** A DisconnectReply as the SDK keeps it. */
+interface Disconnect {
+  code: string;
+  message: string;
+  reconnect: boolean;
+  retryAfterMs?: number;
+}
 
 /**
  * The goim protocol over any byte link: Auth/AuthReply, requests matched to replies by
@@ -43,7 +49,7 @@ export class GoimConnection implements Connection {
   private readonly pending = new PendingRequests<number>();
   private seq = 0;
   private closed = false;
-  private disconnect: { code: string; message: string } | undefined;
+  private disconnect: Disconnect | undefined;
   private authWaiter: { resolve: () => void; reject: (e: EdgeImError) => void } | undefined;
 
   constructor(
@@ -85,7 +91,7 @@ export class GoimConnection implements Connection {
     try {
       packets = this.reader.push(chunk);
     } catch (err) {
-      this.disconnect = { code: 'PROTOCOL_ERROR', message: String((err as Error).message) };
+      this.disconnect = { code: 'PROTOCOL_ERROR', message: String((err as Error).message), reconnect: false };
       this.link.close();
       return;
     }
@@ -99,15 +105,12 @@ export class GoimConnection implements Connection {
     this.pending.rejectAll(() => new EdgeImError('DISCONNECTED', 'connection closed before the reply'));
     const d = this.disconnect;
     if (this.authWaiter) {
-      const unauthorized = d?.code === 'UNAUTHORIZED';
-      this.authWaiter.reject(
-        new EdgeImError(unauthorized ? 'UNAUTHORIZED' : 'NETWORK', d ? `${d.code}: ${d.message}` : 'connection closed during auth', { cause: error }),
-      );
+      this.authWaiter.reject(authFailure(d, error));
       this.authWaiter = undefined;
       return;
     }
     const reason: CloseReason = d
-      ? { code: d.code, message: d.message, reconnect: d.code !== 'UNAUTHORIZED' && d.code !== 'PROTOCOL_ERROR', unauthorized: d.code === 'UNAUTHORIZED' }
+      ? { code: d.code, message: d.message, reconnect: d.reconnect, unauthorized: d.code === 'UNAUTHORIZED', ...(d.retryAfterMs !== undefined ? { retryAfterMs: d.retryAfterMs } : {}) }
       : { code: 'CLOSED', message: error ? String((error as Error).message ?? error) : 'connection closed', reconnect: true };
     this.handlers.onClose(reason);
   }
@@ -138,8 +141,7 @@ export class GoimConnection implements Connection {
         return;
       }
       case GoimOp.DisconnectReply: {
-        const d = parseJson(p.body) as { code?: unknown; message?: unknown } | undefined;
-        this.disconnect = { code: typeof d?.code === 'string' ? d.code : 'CLOSED_BY_SERVER', message: typeof d?.message === 'string' ? d.message : '' };
+        this.disconnect = readDisconnect(parseJson(p.body));
         return;
       }
       case GoimOp.Message: {
@@ -158,12 +160,37 @@ export class GoimConnection implements Connection {
   }
 }
 
+/**
+ * A DisconnectReply body `{code, message, reconnect, retryAfterMs?}`. The client follows
+ * `reconnect`; only a server that predates the field (no boolean there) gets the old
+ * reading: come back unless UNAUTHORIZED or PROTOCOL_ERROR.
+ */
+function readDisconnect(body: unknown): Disconnect {
+  const d = (body ?? {}) as { code?: unknown; message?: unknown; reconnect?: unknown; retryAfterMs?: unknown };
+  const code = typeof d.code === 'string' ? d.code : 'CLOSED_BY_SERVER';
+  const reconnect = typeof d.reconnect === 'boolean' ? d.reconnect : code !== 'UNAUTHORIZED' && code !== 'PROTOCOL_ERROR';
+  const wait = retryAfter(d.retryAfterMs);
+  return { code, message: typeof d.message === 'string' ? d.message : '', reconnect, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
+}
+
+/**
+ * Why Auth failed: UNAUTHORIZED for a refused token, CLOSED when the server said not to
+ * come back, else NETWORK (with the server's `retryAfterMs`, e.g. OVERLOADED in a connect storm).
+ */
+function authFailure(d: Disconnect | undefined, cause: unknown): EdgeImError {
+  if (!d) return new EdgeImError('NETWORK', 'connection closed during auth', { cause });
+  const text = `${d.code}: ${d.message}`;
+  if (d.code === 'UNAUTHORIZED') return new EdgeImError('UNAUTHORIZED', text, { cause });
+  if (!d.reconnect) return new EdgeImError('CLOSED', text, { cause });
+  return new EdgeImError('NETWORK', text, { cause, retryAfterMs: d.retryAfterMs });
+}
+
 /** A goim business push as a PushEvent: UTF-8 JSON is parsed, other text kept, bytes otherwise. */
 function goimPush(p: GoimPacket): PushEvent {
   const bytes = p.body.slice();
   let text: string;
   try {
-    text = strictDecoder.decode(bytes);
+    text = decodeUtf8(bytes, true);
   } catch {
     return { op: p.op, body: undefined, bytes };
   }
@@ -176,7 +203,7 @@ function goimPush(p: GoimPacket): PushEvent {
 
 function parseJson(body: Uint8Array): unknown {
   try {
-    return JSON.parse(decoder.decode(body));
+    return JSON.parse(decodeUtf8(body));
   } catch {
     return undefined;
   }

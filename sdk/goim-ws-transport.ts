@@ -1,10 +1,15 @@
 import { EdgeImError } from './errors.js';
 import { GoimConnection, type GoimAuthOptions } from './goim-connection.js';
-import { resolveWebSocket, type Connection, type ConnectionHandlers, type Transport, type WebSocketLike } from './transport.js';
+import { withTimeout } from './goim-socket-transport.js';
+import { openWebSocket, resolveWebSocket, type Connection, type ConnectionHandlers, type Transport, type WebSocketLike } from './transport.js';
 
 /** Options of the goim-over-WebSocket transport. */
 export interface GoimWsTransportOptions extends GoimAuthOptions {
-  /** The gateway's WebSocket URL, e.g. `ws://127.0.0.1:3102/sub`. */
+  /**
+   * The gateway's WebSocket URL, e.g. `ws://127.0.0.1:3102/sub`, or `wss://host:3103/sub`
+   * for a deployed stack's TLS listener (in Node, trust a private CA with a `WebSocket`
+   * class that passes `{ ca }` to `ws`).
+   */
   url: string;
   /** WebSocket constructor; defaults to the global one. */
   WebSocket?: WebSocketLike;
@@ -33,7 +38,7 @@ export function goimWsTransport(options: GoimWsTransportOptions): Transport {
 
 async function openGoimWs(options: GoimWsTransportOptions, token: string, handlers: ConnectionHandlers): Promise<Connection> {
   const Ctor = resolveWebSocket(options.WebSocket);
-  const ws = new Ctor(options.url);
+  const ws = openWebSocket(Ctor, options.url);
   ws.binaryType = 'arraybuffer';
   const conn = new GoimConnection({ write: (b) => ws.send(b), close: () => ws.close(1000, 'client close') }, handlers);
   let failure: unknown;
@@ -51,18 +56,4 @@ async function openGoimWs(options: GoimWsTransportOptions, token: string, handle
   ws.onclose = () => conn.onLinkClosed(failure);
   await withTimeout(conn.authenticate(token, options), options.connectTimeoutMs ?? 10_000, () => ws.close());
   return conn;
-}
-
-/** Rejects with NETWORK when `p` takes longer than `ms` (and runs `onTimeout`). */
-export function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      onTimeout();
-      reject(new EdgeImError('NETWORK', `no auth reply within ${ms} ms`));
-    }, ms);
-    p.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e: unknown) => (clearTimeout(timer), reject(e)),
-    );
-  });
 }

@@ -1,6 +1,7 @@
 /**
  * `@edgeim/sdk` — the edgeim client for browsers, React Native and Node ≥ 20.
- * Nothing here imports Node built-ins; the goim TCP transport is `@edgeim/sdk/tcp`.
+ * Nothing here imports Node built-ins or needs DOM types: the goim TCP transport is
+ * `@edgeim/sdk/tcp` (Node), the IndexedDB store is `@edgeim/sdk/browser`.
  *
  * @example
  * import { EdgeImClient, wsApiTransport } from '@edgeim/sdk';
@@ -12,16 +13,16 @@ export { EdgeImClient, newCmid, type ConnectionState, type EdgeImClientOptions, 
 export { EdgeImError, type EdgeImErrorCode } from './errors.js';
 export { wsApiTransport, type WsApiTransportOptions } from './ws-api-transport.js';
 export { goimWsTransport, type GoimWsTransportOptions } from './goim-ws-transport.js';
-export type { GoimAuthOptions } from './goim-connection.js';
-export type { Transport, Connection, ConnectionHandlers, CloseReason, Action, WebSocketLike } from './transport.js';
+export { goimSocketTransport, type GoimSocketTransportOptions, type SocketEvents, type SocketOpener } from './goim-socket-transport.js';
+export type { ByteLink, GoimAuthOptions } from './goim-connection.js';
+export type { Transport, Connection, ConnectionHandlers, CloseReason, Action, WebSocketLike, WebSocketInstance } from './transport.js';
 export { MemoryStorage, type ClientStorage } from './storage.js';
-export { IndexedDbStorage } from './indexeddb-storage.js';
-export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { backoffDelay, retryAfterDelay, type BackoffOptions } from './backoff.js';
 export { AdaptiveHeartbeat, FixedHeartbeat, type HeartbeatOption, type HeartbeatPolicy } from './heartbeat.js';
 export { TimelineTracker } from './timeline-tracker.js';
 export { tokenExpiry, tokenExpired, tokenSubject } from './token.js';
 export { encodePacket, GoimOp, GoimStreamReader, GoimFramingError, GOIM_HEADER, type GoimPacket } from './goim-codec.js';
-export type { SendResult } from './outbox.js';
+export type { SendOptions, SendResult } from './outbox.js';
 export {
   convOf,
   directConv,

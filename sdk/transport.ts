@@ -1,4 +1,4 @@
-import type { EdgeImError } from './errors.js';
+import { EdgeImError } from './errors.js';
 import type { ServerFrame } from './types.js';
 
 /**
@@ -8,7 +8,9 @@ import type { ServerFrame } from './types.js';
  * Contract:
  * - `connect` resolves once the server accepted the token (WebSocket API: upgrade done;
  *   goim: AuthReply received) and rejects with an `EdgeImError` — `UNAUTHORIZED` when the
- *   server refused the token, `NETWORK` for anything else.
+ *   server refused the token, `CONFIGURATION` when it cannot even try (no WebSocket, a
+ *   malformed URL: the client stops), `CLOSED` when the server said not to come back,
+ *   `NETWORK` (with `retryAfterMs` when the server named a wait) for anything else.
  * - `request` resolves with a reply's `data`, rejects with the reply's error code, and
  *   rejects with `DISCONNECTED` when the connection closes first. Replies come in order.
  * - every pushed frame (`message`, `notify`, `push`, batches unpacked) goes to `onFrame`.
@@ -33,10 +35,12 @@ export interface CloseReason {
   /** A server disconnect code (goim DisconnectReply) or a WebSocket close code as text. */
   code: string;
   message: string;
-  /** False when reconnecting with the same token cannot help (UNAUTHORIZED, PROTOCOL_ERROR). */
+  /** Whether to come back: the server's `reconnect` (goim DisconnectReply), else true for a lost link. */
   reconnect: boolean;
   /** True when the token was refused. */
   unauthorized?: boolean;
+  /** Wait at least this long before reconnecting (the server's `retryAfterMs`, e.g. OVERLOADED). */
+  retryAfterMs?: number;
 }
 
 /** The actions a connection serves (docs/PROTOCOL.md). */
@@ -67,11 +71,31 @@ export interface WebSocketInstance {
   close(code?: number, reason?: string): void;
 }
 
-/** The global WebSocket, or a clear error telling Node 20 users to pass `ws`. */
+/**
+ * The WebSocket constructor to use: the one passed, else the global one (browsers, React
+ * Native, Node ≥ 22). Throws `CONFIGURATION` when there is neither (Node 20).
+ */
 export function resolveWebSocket(ctor: WebSocketLike | undefined): WebSocketLike {
   const found = ctor ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
-  if (!found) throw new Error('no global WebSocket: pass one, e.g. `import WebSocket from "ws"` and { WebSocket }');
+  if (!found) {
+    throw new EdgeImError(
+      'CONFIGURATION',
+      'no WebSocket implementation: this runtime has no global WebSocket (Node 20). Pass one: `import WebSocket from "ws"` and `wsApiTransport({ url, WebSocket })`',
+    );
+  }
   return found;
+}
+
+/**
+ * Opens a WebSocket; a constructor that throws (a malformed URL, a blocked port or scheme)
+ * is a `CONFIGURATION` error: trying again cannot help.
+ */
+export function openWebSocket(Ctor: WebSocketLike, url: string, shownUrl = url): WebSocketInstance {
+  try {
+    return new Ctor(url);
+  } catch (err) {
+    throw new EdgeImError('CONFIGURATION', `cannot open a WebSocket to ${shownUrl}: ${String((err as Error)?.message ?? err)}`, { cause: err });
+  }
 }
 
 /** Pending requests of one connection, settled by replies in order or by id. */

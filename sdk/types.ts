@@ -19,7 +19,13 @@ export interface Message {
   id: string;
   /** Conversation: `u:<a>:<b>` (uids sorted), `g:<gid>` or `r:<rid>`. */
   conv: string;
+  /** The sender's uid; for a backend message (`backend: true`), a display name the backend chose. */
   from: string;
+  /**
+   * True when a business backend sent it through the push API. `from` is then only a
+   * label (not a user id, and it grants nothing): show such messages apart from users'.
+   */
+  backend?: boolean;
   to: Target;
   body: unknown;
   cmid: string;

@@ -1,5 +1,6 @@
 import { EdgeImError, fromWireError } from './errors.js';
 import {
+  openWebSocket,
   PendingRequests,
   resolveWebSocket,
   type Action,
@@ -7,7 +8,6 @@ import {
   type Connection,
   type ConnectionHandlers,
   type Transport,
-  type WebSocketInstance,
   type WebSocketLike,
 } from './transport.js';
 import type { ServerFrame } from './types.js';
@@ -42,21 +42,15 @@ export function wsApiTransport(options: WsApiTransportOptions): Transport {
   };
 }
 
-function openWsApi(options: WsApiTransportOptions, token: string, handlers: ConnectionHandlers): Promise<Connection> {
+async function openWsApi(options: WsApiTransportOptions, token: string, handlers: ConnectionHandlers): Promise<Connection> {
   const Ctor = resolveWebSocket(options.WebSocket);
   const query = new URLSearchParams({ token });
   if (options.device) query.set('device', options.device);
   if (options.platform) query.set('platform', options.platform);
   const base = options.url.replace(/\/+$/, '');
   const url = `${base}${base.includes('?') ? '&' : '/?'}${query}`;
+  const ws = openWebSocket(Ctor, url, options.url);
   return new Promise((resolve, reject) => {
-    let ws: WebSocketInstance;
-    try {
-      ws = new Ctor(url);
-    } catch (err) {
-      reject(new EdgeImError('NETWORK', `cannot open ${options.url}`, { cause: err }));
-      return;
-    }
     let opened = false;
     let failure: unknown;
     const pending = new PendingRequests<string>();

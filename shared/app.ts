@@ -4,6 +4,7 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { clientOptions, createDocumentClient, createSqsClient, type ClientHook } from './aws/clients.js';
 import { ConnectionsDelivery } from './aws/connections-delivery.js';
 import { DynamoGroupStore } from './aws/dynamo-group-store.js';
+import { GatewaySigner, gatewaySecretSource } from './aws/gateway-signer.js';
 import { DynamoIdRangeStore } from './aws/dynamo-id-range-store.js';
 import { DynamoSessionStore } from './aws/dynamo-session-store.js';
 import { DynamoTimelineStore } from './aws/dynamo-timeline-store.js';
@@ -22,7 +23,7 @@ export interface App extends Deps {
 }
 
 /** Id allocator names in the ids table. */
-export const ID_NAMES = { message: 'msg', connection: 'conn' } as const;
+export const ID_NAMES = { message: 'msg' } as const;
 
 export interface CreateAppOptions {
   /** Sees every AWS SDK client (DynamoDB, SQS, SNS, each `@connections` endpoint's). */
@@ -57,7 +58,9 @@ export async function createApp(config: Config, overrides: Partial<App> = {}, op
       region: config.AWS_REGION,
       maxAttempts: config.EDGEIM_DELIVERY_MAX_ATTEMPTS,
       maxSockets: config.EDGEIM_DELIVERY_CONCURRENCY,
+      timeoutMs: config.EDGEIM_DELIVERY_TIMEOUT_MS,
       onClient: hook,
+      signer: new GatewaySigner(gatewaySecretSource(config), config.EDGEIM_WS_MANAGEMENT_ENDPOINT ? [config.EDGEIM_WS_MANAGEMENT_ENDPOINT] : []),
       ...('credentials' in local ? { credentials: local.credentials } : {}),
     }),
     offline,

@@ -49,6 +49,10 @@ export const configSchema = z
     EDGEIM_DELIVERY_CONCURRENCY: int(32, 1),
     /** Attempts per PostToConnection call (AWS SDK retry) before the job record fails. */
     EDGEIM_DELIVERY_MAX_ATTEMPTS: int(3, 1),
+    /** Longest one `@connections` / `@batch` / `@rooms` call may take; a gateway task silent past it counts as dead. */
+    EDGEIM_DELIVERY_TIMEOUT_MS: int(3000, 100),
+    /** Keep-alive sockets per DynamoDB / SQS client; requests beyond them wait for one. */
+    EDGEIM_AWS_MAX_SOCKETS: int(128, 1),
     /** Session lifetime: API Gateway closes connections after 2 h; slack added. */
     EDGEIM_SESSION_TTL_SECONDS: int(2 * 3600 + 600, 60),
     /** `@connections` endpoint of the WebSocket API; derived from the event when empty. */
@@ -63,6 +67,12 @@ export const configSchema = z
     EDGEIM_API_KEYS_SECRET_ARN: optionalString,
     /** Push API: `npm start` serves it on this port. */
     EDGEIM_PUSH_API_PORT: int(3000),
+    /** `npm start`: the WebSocket API emulator's port (0 picks a free one). */
+    EDGEIM_WS_API_PORT: int(3001),
+    /** `npm start`: the embedded DynamoDB's port (0 picks a free one). */
+    EDGEIM_DYNAMODB_PORT: int(4567),
+    /** `npm start`: the embedded SQS's port (0 picks a free one). */
+    EDGEIM_SQS_PORT: int(9324),
     /** Push API: requests per second per API key (burst of the same size); 0 turns the limit off. Per process / Lambda instance. */
     EDGEIM_API_RATE_LIMIT: int(1000),
     /** Push API: largest request body in bytes (413 TOO_LARGE above it). */
@@ -108,8 +118,35 @@ export const configSchema = z
     EDGEIM_GATEWAY_MERGE_MAX_FRAMES: int(64, 1),
     /** Gateway: bytes queued for one connection (unsent + socket buffer) before it is closed as SLOW_CONSUMER. */
     EDGEIM_GATEWAY_MAX_OUTBOUND_BYTES: int(4 * 1024 * 1024, 1024),
+    /** Gateway: Auths being processed (token check, session write) at once; more are answered OVERLOADED. */
+    EDGEIM_GATEWAY_MAX_PENDING_AUTHS: int(4096, 1),
+    /** Gateway: while the event loop lags more than this (ms), new Auths are answered OVERLOADED; 0 turns the check off. */
+    EDGEIM_GATEWAY_MAX_EVENT_LOOP_DELAY_MS: int(1000),
+    /** Gateway: OVERLOADED tells clients to come back after this many ms (each gets a value between it and twice it). */
+    EDGEIM_GATEWAY_OVERLOAD_RETRY_MS: int(1000, 1),
     /** Gateway: on SIGTERM, clients are told and sessions removed within this time, then the process exits. */
     EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
+    /** Gateway: PEM certificate chain and key files; with both set, goim TCP and goim WebSocket are served over TLS. */
+    EDGEIM_GATEWAY_TLS_CERT_FILE: optionalString,
+    EDGEIM_GATEWAY_TLS_KEY_FILE: optionalString,
+    /** Gateway: CloudWatch namespace of the connection-count metric printed every minute (embedded metric format); off when empty. */
+    EDGEIM_GATEWAY_METRICS_NAMESPACE: optionalString,
+    /** Gateway: value of the metric's `Service` dimension (the stack sets its name). */
+    EDGEIM_GATEWAY_METRICS_SERVICE: z.string().default('edgeim'),
+    /** Gateway internal API credential (>= 32 chars): the gateway verifies, the fan-out job and the push API sign. */
+    EDGEIM_GATEWAY_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    /** Secrets Manager ARN whose string value is the gateway internal API credential (cloud; cached 5 min). */
+    EDGEIM_GATEWAY_SECRET_ARN: optionalString,
+    /** Gateway: client requests one connection may have waiting (beyond: DisconnectReply RATE_LIMITED). */
+    EDGEIM_GATEWAY_MAX_PENDING_REQUESTS: int(64, 1),
+    /** Gateway: bytes of waiting request bodies one connection may hold (beyond: DisconnectReply RATE_LIMITED). */
+    EDGEIM_GATEWAY_MAX_PENDING_BYTES: int(1024 * 1024, 1024),
+    /** Client requests per second per connection, on the gateway and the WebSocket API; 0 turns the limit off. */
+    EDGEIM_CONNECTION_RATE_LIMIT: int(50),
+    /** Requests a connection may send at once above its rate (the bucket size). */
+    EDGEIM_CONNECTION_RATE_BURST: int(100, 1),
+    /** Push API: failed API-key checks per minute per source address before 429 (the bucket size too); 0 = off. */
+    EDGEIM_API_AUTH_FAILURE_LIMIT: int(30),
   })
   .superRefine((c, ctx) => {
     const sources = [c.EDGEIM_JWT_SECRET, c.EDGEIM_JWT_SECRET_ARN, c.EDGEIM_JWKS_URL].filter(Boolean);
@@ -118,6 +155,9 @@ export const configSchema = z
         code: 'custom',
         message: 'set only one of EDGEIM_JWT_SECRET, EDGEIM_JWT_SECRET_ARN, EDGEIM_JWKS_URL',
       });
+    }
+    if (c.EDGEIM_GATEWAY_SECRET && c.EDGEIM_GATEWAY_SECRET_ARN) {
+      ctx.addIssue({ code: 'custom', message: 'set only one of EDGEIM_GATEWAY_SECRET, EDGEIM_GATEWAY_SECRET_ARN' });
     }
   });
 

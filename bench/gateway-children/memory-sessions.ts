@@ -1,5 +1,4 @@
 import type { ConnectionRef, Session } from '../../shared/domain/model.js';
-import type { IdRangeStore } from '../../shared/domain/ports/id-range-store.js';
 import type { LiveCounts, SessionStore } from '../../shared/domain/ports/session-store.js';
 
 /**
@@ -12,13 +11,18 @@ export class MemorySessionStore implements SessionStore {
 
   async put(s: Session): Promise<void> {
     this.sessions.set(s.connectionId, { ...s, rooms: [...s.rooms] });
+    for (const rid of s.rooms) {
+      let set = this.rooms.get(rid);
+      if (!set) this.rooms.set(rid, (set = new Set()));
+      set.add(s.connectionId);
+    }
   }
   async get(id: string, now: number): Promise<Session | undefined> {
     const s = this.sessions.get(id);
     return s && s.expiresAt * 1000 > now ? { ...s, rooms: [...s.rooms] } : undefined;
   }
-  async remove(id: string): Promise<Session | undefined> {
-    const s = this.sessions.get(id);
+  async remove(id: string, known?: Session): Promise<Session | undefined> {
+    const s = this.sessions.get(id) ?? known;
     this.sessions.delete(id);
     for (const rid of s?.rooms ?? []) this.rooms.get(rid)?.delete(id);
     return s;
@@ -26,9 +30,8 @@ export class MemorySessionStore implements SessionStore {
   async byUser(uid: string): Promise<ConnectionRef[]> {
     return [...this.sessions.values()].filter((s) => s.uid === uid).map(ref);
   }
-  async renew(id: string, expiresAt: number): Promise<void> {
-    const s = this.sessions.get(id);
-    if (s) s.expiresAt = expiresAt;
+  async renew(session: Session): Promise<void> {
+    await this.put(session);
   }
   async joinRoom(id: string, rid: string): Promise<Session | undefined> {
     const s = this.sessions.get(id);
@@ -62,12 +65,3 @@ export class MemorySessionStore implements SessionStore {
 }
 
 const ref = (s: Session): ConnectionRef => ({ connectionId: s.connectionId, uid: s.uid, endpoint: s.endpoint, kind: s.kind });
-
-/** Id ranges from a counter. */
-export class MemoryIdRangeStore implements IdRangeStore {
-  private max = 0;
-  async reserve(_name: string, step: number): Promise<{ first: number; last: number }> {
-    this.max += step;
-    return { first: this.max - step + 1, last: this.max };
-  }
-}

@@ -27,8 +27,7 @@ if (mode === 'gateway') {
   const { createApp } = await import('../../shared/app.js');
   const { startGateway } = await import('../../gateway/server.js');
   const { Logger } = await import('@aws-lambda-powertools/logger');
-  const { IdAllocator } = await import('../../shared/domain/id-allocator.js');
-  const { MemorySessionStore, MemoryIdRangeStore } = await import('./memory-sessions.js');
+  const { MemorySessionStore } = await import('./memory-sessions.js');
   // Sessions in memory unless the bench asks for the configured DynamoDB (see memory-sessions.ts).
   const sessions = process.argv[3] === 'dynamo' ? {} : { sessions: new MemorySessionStore() };
   const app = await createApp(loadConfig(), { logger: new Logger({ serviceName: 'edgeim', logLevel: 'ERROR' }), ...sessions });
@@ -37,7 +36,6 @@ if (mode === 'gateway') {
     tcpPort: 0,
     wsPort: 0,
     httpPort: 0,
-    ...(process.argv[3] === 'dynamo' ? {} : { connectionIds: new IdAllocator(new MemoryIdRangeStore(), 'conn', 1000) }),
   });
   process.on('message', (m: { cmd: string }) => {
     if (m.cmd === 'mem') send({ mem: mem(), connections: gw.gateway.channels.size });

@@ -1,22 +1,37 @@
-import { Duration, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
-import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
-import { GatewayVpcEndpointAwsService, IpAddresses, Peer, Port, SecurityGroup, SubnetType, Vpc, type IConnectable } from 'aws-cdk-lib/aws-ec2';
+import { Annotations, Duration, IgnoreMode, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Peer, Port, SecurityGroup, SubnetType, type IConnectable, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import { Cluster, ContainerImage, CpuArchitecture, FargateService, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
-import { NetworkLoadBalancer, NetworkTargetGroup, Protocol, SslPolicy, TargetType } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Repository } from 'aws-cdk-lib/aws-ecr';
+import {
+  Cluster,
+  ContainerImage,
+  ContainerInsights,
+  CpuArchitecture,
+  FargateService,
+  FargateTaskDefinition,
+  LogDrivers,
+  OperatingSystemFamily,
+  UlimitName,
+} from 'aws-cdk-lib/aws-ecs';
+import { ListenerCertificate, NetworkLoadBalancer, NetworkTargetGroup, Protocol, SslPolicy, TargetType, type NetworkListener } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CONNECTIONS_METRIC, SERVICE_DIMENSION } from '../../gateway/connection-metric.js';
 import { REPO_ROOT } from '../bundling.js';
+import type { GatewayTimings } from '../timeouts.js';
 
-/** The gateway's ports (goim's 3101/3102, wss 3103 on the load balancer, internal HTTP). */
+/** The gateway's ports (goim's 3101/3102, the NLB's TLS 3103/3104, the internal API). */
 export interface GatewayPorts {
   readonly tcp: number;
   readonly ws: number;
   readonly wss: number;
+  readonly tcpTls: number;
   readonly http: number;
 }
 
 export interface TcpGatewayProps {
+  readonly vpc: IVpc;
   readonly ports: GatewayPorts;
   /** Container settings, from `edgeimEnvironment('gateway', …)`. */
   readonly environment: Record<string, string>;
@@ -24,14 +39,18 @@ export interface TcpGatewayProps {
   readonly maxCount: number;
   readonly cpu: number;
   readonly memoryMiB: number;
-  /** Seconds a stopping task needs to drain (EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS). */
-  readonly drainSeconds: number;
-  readonly natGateways: number;
+  /** Idle timeouts, drain and stop times (`gatewayTimings`). */
+  readonly timings: GatewayTimings;
+  /** Scale out above this many connections per task on average. */
+  readonly connectionsPerTask: number;
+  /** Where the tasks publish their connection count (`gateway/connection-metric.ts`). */
+  readonly metric: { readonly namespace: string; readonly service: string };
   readonly logRetention: RetentionDays;
-  /** @default no TLS listener */
+  /** @default no TLS listeners (and a synth warning) */
   readonly certificateArn?: string;
-  /** The gateway image. @default built from `gateway/Dockerfile` (repository root as context) */
-  readonly image?: ContainerImage;
+  /** Plaintext goim TCP/WebSocket listeners (always on without a certificate). */
+  readonly plaintextListeners: boolean;
+  readonly image: ContainerImage;
 }
 
 export const GATEWAY_DOCKERFILE = 'gateway/Dockerfile';
@@ -42,7 +61,7 @@ export const GATEWAY_DOCKERFILE = 'gateway/Dockerfile';
  */
 export const DOCKER_EXCLUDE = [
   'node_modules', 'cdk.out', '.git', '.ci', '.data', '.scratch', '**/*.log',
-  'test', 'bench', 'docs', 'functions', 'local', 'infra', 'sdk', 'README.md', 'cdk.json', 'docker-compose.yml',
+  'test', 'bench', 'docs', 'functions', 'local', 'infra', 'sdk', 'smoke', 'README.md', 'cdk.json', 'docker-compose.yml',
 ] as const;
 
 /** The image built from `gateway/Dockerfile` at deploy time (synth only stages the context). */
@@ -55,44 +74,60 @@ export function gatewayImage(): ContainerImage {
   });
 }
 
-/** Deregistration delay and stop timeout for a drain time: the drain plus a margin, within Fargate's 120 s. */
-export function drainTimings(drainSeconds: number): { deregistrationDelay: Duration; stopTimeout: Duration } {
-  const seconds = Math.min(drainSeconds + 5, 120);
-  return { deregistrationDelay: Duration.seconds(seconds), stopTimeout: Duration.seconds(seconds) };
-}
+const ECR_URI = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([a-z0-9._/-]+)(?::([A-Za-z0-9._-]+)|@(sha256:[a-f0-9]{64}))$/;
 
 /**
- * The goim gateway on Fargate (arm64) behind an internet-facing NLB: TCP 3101 (goim TCP),
- * TCP 3102 (goim WebSocket), TLS 3103 → 3102 with a certificate; health from the
- * internal `/healthz`. The job reaches each task's internal `@connections` API inside the
- * VPC (`allowConnectionsFrom`). Container settings come from `edgeimEnvironment`.
+ * A prebuilt image by URI (`-c gatewayImage=…`), so `cdk deploy` needs no Docker: an ECR
+ * image gets pull rights on its repository; any other registry must be public.
+ */
+export function gatewayImageFromUri(scope: Construct, uri: string): ContainerImage {
+  const ecr = ECR_URI.exec(uri);
+  if (!ecr) return ContainerImage.fromRegistry(uri);
+  const [, account, region, china, name, tag, digest] = ecr;
+  const repository = Repository.fromRepositoryAttributes(scope, 'GatewayRepository', {
+    repositoryArn: `arn:${china ? 'aws-cn' : 'aws'}:ecr:${region}:${account}:repository/${name}`,
+    repositoryName: name!,
+  });
+  return ContainerImage.fromEcrRepository(repository, digest ?? tag);
+}
+
+/** Open files per task: room for far more connections than a task's memory holds. */
+const NOFILE = 262_144;
+
+/**
+ * The goim gateway on Fargate (arm64, Container Insights) behind an internet-facing NLB
+ * with its own security group. With a certificate: TLS listeners for goim TCP
+ * (`tcpTls` → 3101) and goim WebSocket (`wss` → 3102), plaintext ones only if asked;
+ * without: plaintext 3101/3102 and a synth warning. The internal API (3180) is reachable
+ * only from the callers given to `allowInternalApiFrom` (and the NLB's health check).
+ *
+ * Stopping a task (deploy, scale-in) goes: deregistered from the NLB (no new connections),
+ * `deregistrationDelaySeconds` later SIGTERM, the gateway sends DisconnectReply
+ * SERVER_SHUTDOWN to every client and removes their sessions within `drainSeconds`, exits;
+ * SIGKILL only after `stopTimeoutSeconds`. Connection termination is off, so the NLB keeps
+ * forwarding on existing connections until the gateway itself closes them.
  */
 export class TcpGateway extends Construct {
-  readonly vpc: Vpc;
   readonly cluster: Cluster;
   readonly taskDefinition: FargateTaskDefinition;
   readonly service: FargateService;
   readonly loadBalancer: NetworkLoadBalancer;
+  /** The tasks' security group. */
   readonly securityGroup: SecurityGroup;
+  /** The load balancer's security group. */
+  readonly loadBalancerSecurityGroup: SecurityGroup;
   readonly targetGroups: { tcp: NetworkTargetGroup; ws: NetworkTargetGroup };
+  readonly listeners: Partial<Record<'tcp' | 'ws' | 'tcpTls' | 'wss', NetworkListener>>;
   readonly logGroup: LogGroup;
+  /** Open connections per task (average over tasks), as the tasks publish it. */
+  readonly connectionsMetric: Metric;
   private readonly ports: GatewayPorts;
 
   constructor(scope: Construct, id: string, props: TcpGatewayProps) {
     super(scope, id);
-    this.ports = props.ports;
-    this.vpc = new Vpc(this, 'Vpc', {
-      ipAddresses: IpAddresses.cidr('10.40.0.0/16'),
-      maxAzs: 2,
-      natGateways: props.natGateways,
-      subnetConfiguration: [
-        { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 20 },
-        { name: 'private', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
-      ],
-      // DynamoDB traffic stays off the NAT gateway (a gateway endpoint costs nothing).
-      gatewayEndpoints: { DynamoDb: { service: GatewayVpcEndpointAwsService.DYNAMODB } },
-    });
-    this.cluster = new Cluster(this, 'Cluster', { vpc: this.vpc });
+    const { vpc, ports, timings } = props;
+    this.ports = ports;
+    this.cluster = new Cluster(this, 'Cluster', { vpc, containerInsightsV2: ContainerInsights.ENABLED });
 
     this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu,
@@ -100,21 +135,23 @@ export class TcpGateway extends Construct {
       runtimePlatform: { cpuArchitecture: CpuArchitecture.ARM64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    const timings = drainTimings(props.drainSeconds);
-    this.taskDefinition.addContainer('gateway', {
-      image: props.image ?? gatewayImage(),
+    const container = this.taskDefinition.addContainer('gateway', {
+      image: props.image,
       essential: true,
       environment: props.environment,
       logging: LogDrivers.awsLogs({ streamPrefix: 'gateway', logGroup: this.logGroup }),
-      portMappings: [{ containerPort: props.ports.tcp }, { containerPort: props.ports.ws }, { containerPort: props.ports.http }],
-      stopTimeout: timings.stopTimeout,
+      portMappings: [{ containerPort: ports.tcp }, { containerPort: ports.ws }, { containerPort: ports.http }],
+      stopTimeout: Duration.seconds(timings.stopTimeoutSeconds),
     });
+    container.addUlimits({ name: UlimitName.NOFILE, softLimit: NOFILE, hardLimit: NOFILE });
+    Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Pulling from ECR needs ecr:GetAuthorizationToken, which has no resource-level permissions (AWS requires "*"); the pull actions themselves name the one repository.',
+    });
+    Validations.of(this.taskDefinition).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'The environment holds table names, ports and secret ARNs, never secret values: secrets are read from Secrets Manager at run time.' });
 
-    this.securityGroup = new SecurityGroup(this, 'TaskSecurityGroup', { vpc: this.vpc, description: 'edgeim gateway tasks' });
-    // The NLB forwards from inside the VPC (client IP preservation is off for IP targets).
-    for (const port of [props.ports.tcp, props.ports.ws, props.ports.http]) {
-      this.securityGroup.addIngressRule(Peer.ipv4(this.vpc.vpcCidrBlock), Port.tcp(port), `NLB to ${port}`);
-    }
+    this.securityGroup = new SecurityGroup(this, 'TaskSecurityGroup', { vpc, description: 'edgeim gateway tasks' });
+    this.loadBalancerSecurityGroup = new SecurityGroup(this, 'NlbSecurityGroup', { vpc, description: 'edgeim gateway load balancer', allowAllOutbound: false });
 
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
@@ -128,18 +165,24 @@ export class TcpGateway extends Construct {
       healthCheckGracePeriod: Duration.seconds(30),
     });
 
-    this.loadBalancer = new NetworkLoadBalancer(this, 'Nlb', { vpc: this.vpc, internetFacing: true, crossZoneEnabled: true });
+    this.loadBalancer = new NetworkLoadBalancer(this, 'Nlb', {
+      vpc,
+      internetFacing: true,
+      crossZoneEnabled: true,
+      securityGroups: [this.loadBalancerSecurityGroup],
+    });
+    Validations.of(this.loadBalancer).acknowledge({ id: 'AwsSolutions-ELB2', reason: 'NLB access logs cover TLS listeners only and need an S3 bucket per stack; connection-level events are in the gateway logs and Container Insights.' });
     const targetGroup = (name: string, port: number) =>
       new NetworkTargetGroup(this, name, {
-        vpc: this.vpc,
+        vpc,
         port,
         protocol: Protocol.TCP,
         targetType: TargetType.IP,
-        deregistrationDelay: timings.deregistrationDelay,
-        connectionTermination: true,
+        deregistrationDelay: Duration.seconds(timings.deregistrationDelaySeconds),
+        connectionTermination: timings.connectionTermination,
         healthCheck: {
           protocol: Protocol.HTTP,
-          port: String(props.ports.http),
+          port: String(ports.http),
           path: '/healthz',
           interval: Duration.seconds(10),
           healthyThresholdCount: 2,
@@ -147,27 +190,55 @@ export class TcpGateway extends Construct {
         },
         targets: [this.service.loadBalancerTarget({ containerName: 'gateway', containerPort: port })],
       });
-    this.targetGroups = { tcp: targetGroup('TcpTargets', props.ports.tcp), ws: targetGroup('WsTargets', props.ports.ws) };
-    this.loadBalancer.addListener('Tcp', { port: props.ports.tcp, protocol: Protocol.TCP, defaultTargetGroups: [this.targetGroups.tcp] });
-    this.loadBalancer.addListener('Ws', { port: props.ports.ws, protocol: Protocol.TCP, defaultTargetGroups: [this.targetGroups.ws] });
-    if (props.certificateArn) {
-      this.loadBalancer.addListener('Wss', {
-        port: props.ports.wss,
-        protocol: Protocol.TLS,
-        certificates: [Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)],
-        sslPolicy: SslPolicy.RECOMMENDED_TLS,
-        defaultTargetGroups: [this.targetGroups.ws],
-      });
+    this.targetGroups = { tcp: targetGroup('TcpTargets', ports.tcp), ws: targetGroup('WsTargets', ports.ws) };
+
+    // The NLB reaches the tasks' goim ports and the health check (the internal API's /healthz); nothing else.
+    for (const port of [ports.tcp, ports.ws, ports.http]) {
+      this.securityGroup.addIngressRule(this.loadBalancerSecurityGroup, Port.tcp(port), port === ports.http ? 'NLB health check' : `NLB to ${port}`);
+      this.loadBalancerSecurityGroup.addEgressRule(this.securityGroup, Port.tcp(port), `to the tasks' ${port}`);
     }
 
+    this.listeners = {};
+    const open = (port: number, what: string) => this.loadBalancerSecurityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(port), what);
+    if (props.plaintextListeners) {
+      // Plaintext TCP listeners: their idle timeout is settable; keep it above the heartbeat timeout.
+      const idle = Duration.seconds(timings.tcpIdleTimeoutSeconds);
+      this.listeners.tcp = this.loadBalancer.addListener('Tcp', { port: ports.tcp, protocol: Protocol.TCP, tcpIdleTimeout: idle, defaultTargetGroups: [this.targetGroups.tcp] });
+      this.listeners.ws = this.loadBalancer.addListener('Ws', { port: ports.ws, protocol: Protocol.TCP, tcpIdleTimeout: idle, defaultTargetGroups: [this.targetGroups.ws] });
+      open(ports.tcp, 'goim TCP (plaintext)');
+      open(ports.ws, 'goim WebSocket (plaintext)');
+    }
+    if (props.certificateArn) {
+      const certificates = [ListenerCertificate.fromArn(props.certificateArn)];
+      this.listeners.tcpTls = this.loadBalancer.addListener('TcpTls', { port: ports.tcpTls, protocol: Protocol.TLS, certificates, sslPolicy: SslPolicy.RECOMMENDED_TLS, defaultTargetGroups: [this.targetGroups.tcp] });
+      this.listeners.wss = this.loadBalancer.addListener('Wss', { port: ports.wss, protocol: Protocol.TLS, certificates, sslPolicy: SslPolicy.RECOMMENDED_TLS, defaultTargetGroups: [this.targetGroups.ws] });
+      open(ports.tcpTls, 'goim TCP over TLS');
+      open(ports.wss, 'goim WebSocket over TLS');
+    } else {
+      Annotations.of(this).addWarningV2(
+        '@edgeim/gateway-plaintext',
+        'No certificateArn: the gateway listens in plaintext (goim TCP 3101, WebSocket 3102), so tokens cross the internet unencrypted. Plaintext is for testing only; pass -c certificateArn=arn:aws:acm:… for TLS listeners.',
+      );
+    }
+    Validations.of(this.loadBalancerSecurityGroup).acknowledge({ id: 'AwsSolutions-EC23', reason: 'The load balancer is the public edge for goim clients anywhere: its listener ports are open to every IPv4 address by design.' });
+
+    this.connectionsMetric = new Metric({
+      namespace: props.metric.namespace,
+      metricName: CONNECTIONS_METRIC,
+      dimensionsMap: { [SERVICE_DIMENSION]: props.metric.service },
+      statistic: 'Average',
+      period: Duration.minutes(1),
+    });
     const scaling = this.service.autoScaleTaskCount({ minCapacity: props.desiredCount, maxCapacity: props.maxCount });
-    // Connections cost memory first (per-connection buffers), CPU with traffic.
-    scaling.scaleOnMemoryUtilization('Memory', { targetUtilizationPercent: 70, scaleInCooldown: Duration.minutes(10) });
-    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, scaleInCooldown: Duration.minutes(10) });
+    // Scale in slowly: every removed task makes its clients reconnect (after SERVER_SHUTDOWN).
+    const cooldowns = { scaleInCooldown: Duration.minutes(10), scaleOutCooldown: Duration.minutes(1) };
+    scaling.scaleToTrackCustomMetric('Connections', { metric: this.connectionsMetric, targetValue: props.connectionsPerTask, ...cooldowns });
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, ...cooldowns });
+    scaling.scaleOnMemoryUtilization('Memory', { targetUtilizationPercent: 70, ...cooldowns });
   }
 
-  /** Lets `other` (the job) call every task's internal `@connections` API. */
-  allowConnectionsFrom(other: IConnectable): void {
-    this.securityGroup.connections.allowFrom(other, Port.tcp(this.ports.http), 'internal @connections API');
+  /** Lets `other` (the job, the push API) call every task's internal `@connections` API. */
+  allowInternalApiFrom(other: IConnectable, description: string): void {
+    this.securityGroup.connections.allowFrom(other, Port.tcp(this.ports.http), description);
   }
 }

@@ -1,12 +1,17 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config.js';
+import { asOverloaded } from './overload-errors.js';
 
 /** Called with every AWS SDK client edgeim builds, e.g. to add middleware that counts calls. */
 export type ClientHook = (client: { middlewareStack: { add: (...args: any[]) => void } }) => void;
 
 type EndpointConfig = Pick<Config, 'AWS_REGION' | 'AWS_ENDPOINT_URL' | 'AWS_ENDPOINT_URL_DYNAMODB' | 'AWS_ENDPOINT_URL_SQS'>;
+type PoolConfig = Pick<Config, 'EDGEIM_AWS_MAX_SOCKETS'>;
 
 /** The endpoint override for one service, if any (service-specific first, then AWS_ENDPOINT_URL). */
 export function endpointFor(config: EndpointConfig, service: 'dynamodb' | 'sqs'): string | undefined {
@@ -24,14 +29,62 @@ export function clientOptions(config: EndpointConfig, service: 'dynamodb' | 'sqs
   };
 }
 
+/**
+ * The HTTP handler of a service client: keep-alive sockets, at most `EDGEIM_AWS_MAX_SOCKETS`
+ * per client (the SDK's default of 50 queues requests behind each other under a connect
+ * storm). Requests beyond the pool wait for a socket; the warning about that waits 5 s.
+ */
+export function requestHandler(config: PoolConfig): NodeHttpHandler {
+  const agent = { keepAlive: true, maxSockets: config.EDGEIM_AWS_MAX_SOCKETS };
+  return new NodeHttpHandler({ httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent), socketAcquisitionWarningTimeout: 5000 });
+}
+
+type AnyClient = DynamoDBClient | SQSClient;
+
+/**
+ * What every service client gets:
+ * - errors that mean "the service is overloaded or unreachable" (throttling, 5xx, timeouts,
+ *   resets), once the SDK's own retries are spent, become `OverloadedError` with a retry
+ *   hint, so a request answers OVERLOADED instead of INTERNAL (see overload-errors.ts);
+ * - the SDK's logger middleware is dropped: edgeim gives the SDK no logger, yet the
+ *   middleware filters every request and response for one (measurable CPU per call).
+ */
+export function prepareClient<T extends AnyClient>(client: T): T {
+  const stack = client.middlewareStack as unknown as MiddlewareStack;
+  stack.remove('loggerMiddleware');
+  stack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        throw asOverloaded(err);
+      }
+    },
+    { step: 'initialize', priority: 'high', name: 'edgeimOverloadErrors', override: true },
+  );
+  return client;
+}
+
+/** The part of the SDK's middleware stack used here (its own types are per client). */
+interface MiddlewareStack {
+  remove(name: string): boolean;
+  add(
+    middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+    options: { step: 'initialize'; priority: 'high'; name: string; override: boolean },
+  ): void;
+}
+
 /** The DynamoDB document client all stores use. */
-export function createDocumentClient(config: Config, client = new DynamoDBClient(clientOptions(config, 'dynamodb'))): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, {
+export function createDocumentClient(
+  config: Config,
+  client = new DynamoDBClient({ ...clientOptions(config, 'dynamodb'), requestHandler: requestHandler(config) }),
+): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(prepareClient(client), {
     marshallOptions: { removeUndefinedValues: true },
     unmarshallOptions: { wrapNumbers: false },
   });
 }
 
 export function createSqsClient(config: Config): SQSClient {
-  return new SQSClient(clientOptions(config, 'sqs'));
+  return prepareClient(new SQSClient({ ...clientOptions(config, 'sqs'), requestHandler: requestHandler(config) }));
 }

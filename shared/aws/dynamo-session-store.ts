@@ -1,7 +1,9 @@
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRef, Session } from '../domain/model.js';
 import type { LiveCounts, SessionStore } from '../domain/ports/session-store.js';
-import { batchWriteAll, countAll, isConditionFailed, queryAll } from './dynamo-batch.js';
+import { countAll, isConditionFailed, queryAll } from './dynamo-batch.js';
+import { DynamoBatchWriter, type WriteRequest } from './dynamo-batch-writer.js';
+import { SharedReads } from './shared-reads.js';
 
 const connKey = (id: string) => ({ pk: `conn#${id}`, sk: 'meta' });
 const userKey = (uid: string, id: string) => ({ pk: `user#${uid}`, sk: `conn#${id}` });
@@ -25,20 +27,36 @@ const toRef = (item: Record<string, unknown>): ConnectionRef => ({
 /**
  * Sessions table (pk/sk strings): `conn#<id>`/`meta` holds the session; `user#<uid>`/`conn#<id>`
  * routes a user to connections; `room#<rid>#<shard>`/`conn#<id>` lists a room's members.
+ *
+ * Whole-item writes (put, renew, remove, room membership items) from every caller go
+ * through one DynamoBatchWriter: under a connect storm, 25 items per BatchWriteItem call
+ * and no call of its own per connection. Room counts and live totals are shared reads
+ * (SharedReads): concurrent askers share a query that began after they asked.
  */
 export class DynamoSessionStore implements SessionStore {
+  private readonly counts = new SharedReads<number>();
+  private readonly totals = new SharedReads<LiveCounts>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly roomShards: number,
+    readonly writer = new DynamoBatchWriter(db, table),
   ) {}
 
-  async put(s: Session): Promise<void> {
+  /** One BatchWriteItem for the session, its routing item and its rooms (with the batch of other callers). */
+  put(s: Session): Promise<void> {
+    return this.writer.write(this.items(s).map((Item) => ({ PutRequest: { Item } })));
+  }
+
+  /** Every item of a session: the session, the user routing item, one per room. */
+  private items(s: Session): Record<string, unknown>[] {
     const ref = { uid: s.uid, endpoint: s.endpoint, kind: s.kind, expiresAt: s.expiresAt };
-    await batchWriteAll(this.db, this.table, [
-      { PutRequest: { Item: { ...connKey(s.connectionId), ...s } } },
-      { PutRequest: { Item: { ...userKey(s.uid, s.connectionId), ...ref, device: s.device, platform: s.platform } } },
-    ]);
+    return [
+      { ...connKey(s.connectionId), ...s },
+      { ...userKey(s.uid, s.connectionId), ...ref, device: s.device, platform: s.platform },
+      ...s.rooms.map((rid) => ({ ...this.roomKey(rid, s.connectionId), ...ref })),
+    ];
   }
 
   async get(connectionId: string, nowMs: number): Promise<Session | undefined> {
@@ -49,14 +67,15 @@ export class DynamoSessionStore implements SessionStore {
     return session as Session;
   }
 
-  async remove(connectionId: string): Promise<Session | undefined> {
-    const session = await this.get(connectionId, 0);
+  async remove(connectionId: string, known?: Session): Promise<Session | undefined> {
+    const session = known ?? (await this.get(connectionId, 0));
     if (!session) return undefined;
-    await batchWriteAll(this.db, this.table, [
+    const deletes: WriteRequest[] = [
       { DeleteRequest: { Key: connKey(connectionId) } },
       { DeleteRequest: { Key: userKey(session.uid, connectionId) } },
       ...session.rooms.map((rid) => ({ DeleteRequest: { Key: this.roomKey(rid, connectionId) } })),
-    ]);
+    ];
+    await this.writer.write(deletes);
     return session;
   }
 
@@ -71,25 +90,9 @@ export class DynamoSessionStore implements SessionStore {
     return items.map(toRef);
   }
 
-  async renew(connectionId: string, expiresAt: number): Promise<void> {
-    const session = await this.get(connectionId, 0);
-    if (!session) return;
-    const keys = [connKey(connectionId), userKey(session.uid, connectionId), ...session.rooms.map((r) => this.roomKey(r, connectionId))];
-    await Promise.all(
-      keys.map((Key) =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key,
-            UpdateExpression: 'SET expiresAt = :e',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':e': expiresAt },
-          }),
-        ).catch((err: unknown) => {
-          if (!isConditionFailed(err)) throw err;
-        }),
-      ),
-    );
+  /** Rewrites the session's items with its expiresAt, batched with other writes (no read first). */
+  renew(session: Session): Promise<void> {
+    return this.put(session);
   }
 
   async joinRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined> {
@@ -110,12 +113,8 @@ export class DynamoSessionStore implements SessionStore {
       if (!isConditionFailed(err)) throw err;
       return this.get(connectionId, nowMs); // unknown connection, or already in the room
     }
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...this.roomKey(rid, connectionId), uid: session.uid, endpoint: session.endpoint, kind: session.kind, expiresAt: session.expiresAt },
-      }),
-    );
+    const Item = { ...this.roomKey(rid, connectionId), uid: session.uid, endpoint: session.endpoint, kind: session.kind, expiresAt: session.expiresAt };
+    await this.writer.write([{ PutRequest: { Item } }]);
     return session;
   }
 
@@ -134,7 +133,7 @@ export class DynamoSessionStore implements SessionStore {
             ExpressionAttributeValues: { ':rid': rid },
           }),
         );
-        await this.db.send(new DeleteCommand({ TableName: this.table, Key: this.roomKey(rid, connectionId) }));
+        await this.writer.write([{ DeleteRequest: { Key: this.roomKey(rid, connectionId) } }]);
         session.rooms.splice(index, 1);
         return session;
       } catch (err) {
@@ -158,7 +157,11 @@ export class DynamoSessionStore implements SessionStore {
     return shards.flat().map(toRef);
   }
 
-  async roomCount(rid: string, nowMs: number): Promise<number> {
+  roomCount(rid: string, nowMs: number): Promise<number> {
+    return this.counts.read(rid, () => this.countRoom(rid, nowMs));
+  }
+
+  private async countRoom(rid: string, nowMs: number): Promise<number> {
     const counts = await Promise.all(
       this.shards().map((s) =>
         countAll(this.db, {
@@ -196,7 +199,11 @@ export class DynamoSessionStore implements SessionStore {
     return { refs, cursor: Buffer.from(JSON.stringify(start)).toString('base64url') };
   }
 
-  async liveCounts(nowMs: number): Promise<LiveCounts> {
+  liveCounts(nowMs: number): Promise<LiveCounts> {
+    return this.totals.read('', () => this.scanCounts(nowMs));
+  }
+
+  private async scanCounts(nowMs: number): Promise<LiveCounts> {
     const counts: LiveCounts = { connections: 0, users: 0, rooms: {} };
     const users = new Set<string>();
     let start: Record<string, unknown> | undefined;

@@ -2,7 +2,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Job } from '../domain/model.js';
 import type { JobQueue } from '../domain/ports/job-queue.js';
 
-/** The fan-out job queue on SQS FIFO: MessageGroupId = conversation, dedup id = sender:cmid. */
+/** The fan-out job queue on SQS FIFO: MessageGroupId and MessageDeduplicationId as the domain builds them (queue-ids.ts). */
 export class SqsJobQueue implements JobQueue {
   constructor(
     private readonly sqs: SQSClient,

@@ -25,13 +25,16 @@ export interface VerifierOptions {
 
 /** Builds a verifier for HS256 (secret) or RS256/ES256 (JWKS URL) tokens, verified with jose. */
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
-  let key: Uint8Array | JWTVerifyGetKey;
+  let key: Promise<CryptoKey> | JWTVerifyGetKey;
   let algorithms: string[];
   if (options.jwksUrl) {
     key = createRemoteJWKSet(new URL(options.jwksUrl));
     algorithms = ['RS256', 'ES256'];
   } else if (options.secret) {
-    key = new TextEncoder().encode(options.secret);
+    // Imported once as a CryptoKey: given raw bytes (or a secret KeyObject), jose imports the key on every verify.
+    const imported = crypto.subtle.importKey('raw', new TextEncoder().encode(options.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    imported.catch(() => undefined); // a failure surfaces on the first verify, not as an unhandled rejection
+    key = imported;
     algorithms = ['HS256'];
   } else {
     throw new Error('a JWT secret or a JWKS URL is required');
@@ -47,7 +50,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     async verify(token) {
       if (!token) throw new UnauthorizedError('missing token');
       try {
-        const { payload } = await jwtVerify(token, key as Uint8Array, verifyOptions);
+        const { payload } = typeof key === 'function' ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, await key, verifyOptions);
         const uid: unknown = payload.sub;
         if (!isUid(uid)) throw new UnauthorizedError('token sub is not a valid uid');
         return { uid, exp: payload.exp as number };

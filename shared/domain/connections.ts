@@ -9,9 +9,16 @@ export interface ConnectInput {
   device?: string | undefined;
   platform?: string | undefined;
   accepts?: number[] | undefined;
+  /** Rooms joined in the same write (a goim Auth's `room_id`). */
+  rooms?: string[] | undefined;
+  /** Session lifetime; default EDGEIM_SESSION_TTL_SECONDS. */
+  ttlSeconds?: number | undefined;
 }
 
-/** Registers a live connection; it is reachable for delivery once this resolves. */
+/**
+ * Registers a live connection (one session write: the session, its user routing item and
+ * its first rooms together); it is reachable for delivery once this resolves.
+ */
 export async function connect(deps: Pick<Deps, 'sessions' | 'clock' | 'config'>, input: ConnectInput): Promise<Session> {
   const now = deps.clock.now();
   const session: Session = {
@@ -21,16 +28,19 @@ export async function connect(deps: Pick<Deps, 'sessions' | 'clock' | 'config'>,
     kind: input.kind,
     device: input.device || input.connectionId,
     platform: input.platform || 'unknown',
-    rooms: [],
+    rooms: input.rooms ?? [],
     ...(input.accepts ? { accepts: input.accepts } : {}),
     connectedAt: now,
-    expiresAt: Math.floor(now / 1000) + deps.config.EDGEIM_SESSION_TTL_SECONDS,
+    expiresAt: Math.floor(now / 1000) + (input.ttlSeconds ?? deps.config.EDGEIM_SESSION_TTL_SECONDS),
   };
   await deps.sessions.put(session);
   return session;
 }
 
-/** Forgets a connection (idempotent). */
-export async function disconnect(deps: Pick<Deps, 'sessions'>, connectionId: string): Promise<void> {
-  await deps.sessions.remove(connectionId);
+/**
+ * Forgets a connection (idempotent). A caller that holds the session (a gateway task)
+ * passes it, so nothing is read first: one write.
+ */
+export async function disconnect(deps: Pick<Deps, 'sessions'>, connectionId: string, known?: Session): Promise<void> {
+  await deps.sessions.remove(connectionId, known);
 }

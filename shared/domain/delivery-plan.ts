@@ -1,6 +1,6 @@
 import type { PushableFrame } from '../protocol/frames.js';
 import type { ConnectionRef } from './model.js';
-import type { Delivery } from './ports/delivery.js';
+import { DeliveryRejectedError, EndpointUnreachableError, type Delivery } from './ports/delivery.js';
 import { mapLimit } from './pool.js';
 
 interface Queued {
@@ -19,18 +19,27 @@ interface RoomBroadcast {
   data: string;
   record: number;
   except?: string | undefined;
+  /** The task's members of the room (what becomes gone if the task is unreachable). */
+  members: ConnectionRef[];
 }
 
 /** Largest `@batch` request body sent to one gateway task in one call. */
 const MAX_BATCH_REQUEST_BYTES = 1024 * 1024;
 
 export interface PlanResult {
-  /** Earliest record with a frame that could not be delivered (retry from there), if any. */
+  /** Earliest record with a frame that could not be delivered but may be later (retry from there), if any. */
   failedFrom?: number;
-  /** Connections that answered 410 Gone. */
+  /** Connections that answered 410 Gone, or that an unreachable gateway task held. */
   gone: ConnectionRef[];
+  /** Calls refused for good (a 4xx other than 410): skipped, not retried. */
+  rejected: number;
+  /** Gateway task endpoints that could not be reached (their connections are in `gone`). */
+  unreachable: string[];
   posts: number;
 }
+
+/** What became of a failed call: retried with its record, skipped for good, or its connections gone. */
+export type FailureOutcome = 'retry' | 'skipped' | 'gone';
 
 /**
  * Frames bound for live connections during one job invocation. Frames for the same
@@ -40,16 +49,21 @@ export interface PlanResult {
  * Connections held by gateway tasks are reached with the gateway's extensions when the
  * delivery offers them: one `@batch` call per task for all its connections, and one
  * `@rooms` call per task and room broadcast (the task fans out to its members itself).
+ *
+ * Failures (Delivery contract): a call refused for good is skipped (later frames to the
+ * same connection still go); a gateway task that cannot be reached loses its connections
+ * (reported gone) and holds nothing up; anything else fails the call's earliest record so
+ * the job retries from there, and nothing later to the same connection overtakes it.
  */
 export class DeliveryPlan {
   private readonly outboxes = new Map<string, Outbox>();
   private readonly broadcasts = new Map<string, RoomBroadcast[]>();
 
   /** A frame for every member of a room that `endpoint` (a gateway task) holds, but `except`. */
-  addRoomBroadcast(endpoint: string, rid: string, frame: PushableFrame, record: number, except?: string): void {
+  addRoomBroadcast(endpoint: string, rid: string, frame: PushableFrame, record: number, except?: string, members: ConnectionRef[] = []): void {
     let list = this.broadcasts.get(endpoint);
     if (!list) this.broadcasts.set(endpoint, (list = []));
-    list.push({ rid, data: JSON.stringify(frame), record, except });
+    list.push({ rid, data: JSON.stringify(frame), record, except, members });
   }
 
   add(ref: ConnectionRef, frame: PushableFrame, record: number): void {
@@ -71,9 +85,27 @@ export class DeliveryPlan {
   }
 
   /** Posts every outbox (bounded concurrency); never rejects, reports what failed instead. */
-  async deliver(delivery: Delivery, concurrency: number, maxBytes: number, onError?: (err: unknown, ref: ConnectionRef) => void): Promise<PlanResult> {
-    const result: PlanResult = { gone: [], posts: 0 };
+  async deliver(
+    delivery: Delivery,
+    concurrency: number,
+    maxBytes: number,
+    onError?: (err: unknown, ref: ConnectionRef, outcome: FailureOutcome) => void,
+  ): Promise<PlanResult> {
+    const result: PlanResult = { gone: [], rejected: 0, unreachable: [], posts: 0 };
     const fail = (record: number) => (result.failedFrom = Math.min(result.failedFrom ?? Infinity, record));
+    /** Sorts one failed call: 'retry' (record fails), 'skipped' (rejected for good) or 'gone' (unreachable gateway task). */
+    const settle = (err: unknown, ref: ConnectionRef, record: number, held: ConnectionRef[]): FailureOutcome => {
+      let outcome: FailureOutcome = 'retry';
+      if (err instanceof DeliveryRejectedError) outcome = 'skipped';
+      else if (err instanceof EndpointUnreachableError && ref.kind === 'gateway') outcome = 'gone';
+      onError?.(err, ref, outcome);
+      if (outcome === 'skipped') result.rejected++;
+      else if (outcome === 'gone') {
+        if (!result.unreachable.includes(ref.endpoint)) result.unreachable.push(ref.endpoint);
+        result.gone.push(...held);
+      } else fail(record);
+      return outcome;
+    };
     const tasks: (() => Promise<void>)[] = [];
     const perTask = new Map<string, Outbox[]>();
     for (const box of this.outboxes.values()) {
@@ -82,21 +114,22 @@ export class DeliveryPlan {
         if (list) list.push(box);
         else perTask.set(box.ref.endpoint, [box]);
       } else {
-        tasks.push(() => this.deliverOne(delivery, box, maxBytes, result, fail, onError));
+        tasks.push(() => this.deliverOne(delivery, box, maxBytes, result, settle));
       }
     }
-    for (const [endpoint, boxes] of perTask) tasks.push(() => this.deliverBatch(delivery, endpoint, boxes, maxBytes, result, fail, onError));
+    for (const [endpoint, boxes] of perTask) tasks.push(() => this.deliverBatch(delivery, endpoint, boxes, maxBytes, result, settle));
     for (const [endpoint, list] of this.broadcasts) {
       tasks.push(async () => {
         for (const b of list) {
+          const ref: ConnectionRef = { connectionId: `@rooms/${b.rid}`, uid: '', endpoint, kind: 'gateway' };
           try {
             result.posts++;
             if (!delivery.postRoom) throw new Error('this delivery cannot broadcast to a room');
             await delivery.postRoom(endpoint, b.rid, b.data, b.except);
           } catch (err) {
-            onError?.(err, { connectionId: `@rooms/${b.rid}`, uid: '', endpoint, kind: 'gateway' });
-            fail(b.record);
-            return; // later broadcasts to this task must not overtake the failed one
+            const outcome = settle(err, ref, b.record, b.members);
+            // later broadcasts to this task must not overtake a failed one; a dead task gets none
+            if (outcome !== 'skipped') return;
           }
         }
       });
@@ -105,7 +138,7 @@ export class DeliveryPlan {
     return result;
   }
 
-  private async deliverOne(delivery: Delivery, box: Outbox, maxBytes: number, result: PlanResult, fail: (record: number) => void, onError?: (err: unknown, ref: ConnectionRef) => void): Promise<void> {
+  private async deliverOne(delivery: Delivery, box: Outbox, maxBytes: number, result: PlanResult, settle: Settle): Promise<void> {
     for (const chunk of chunkFrames(box.queued, maxBytes)) {
       try {
         result.posts++;
@@ -114,15 +147,14 @@ export class DeliveryPlan {
           return;
         }
       } catch (err) {
-        onError?.(err, box.ref);
-        fail(chunk.firstRecord);
-        return; // later chunks to this connection must not overtake the failed one
+        // later chunks to this connection must not overtake one that will be retried
+        if (settle(err, box.ref, chunk.firstRecord, [box.ref]) !== 'skipped') return;
       }
     }
   }
 
   /** One gateway task: every connection's chunks in `@batch` calls of bounded size, in order. */
-  private async deliverBatch(delivery: Delivery, endpoint: string, boxes: Outbox[], maxBytes: number, result: PlanResult, fail: (record: number) => void, onError?: (err: unknown, ref: ConnectionRef) => void): Promise<void> {
+  private async deliverBatch(delivery: Delivery, endpoint: string, boxes: Outbox[], maxBytes: number, result: PlanResult, settle: Settle): Promise<void> {
     const refs = new Map(boxes.map((b) => [b.ref.connectionId, b.ref]));
     const items: { connectionId: string; data: string; record: number }[] = [];
     for (const box of boxes) for (const c of chunkFrames(box.queued, maxBytes)) items.push({ connectionId: box.ref.connectionId, data: c.payload, record: c.firstRecord });
@@ -140,14 +172,15 @@ export class DeliveryPlan {
           if (ref) result.gone.push(ref);
         }
       } catch (err) {
-        onError?.(err, boxes[0]!.ref);
-        fail(Math.min(...items.slice(start).map((i) => i.record)));
-        return;
+        const earliest = Math.min(...items.slice(start).map((i) => i.record));
+        if (settle(err, boxes[0]!.ref, earliest, [...refs.values()]) !== 'skipped') return;
       }
       start = end;
     }
   }
 }
+
+type Settle = (err: unknown, ref: ConnectionRef, record: number, held: ConnectionRef[]) => FailureOutcome;
 
 interface Chunk {
   payload: string;

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { BadRequestError, ForbiddenError } from '../errors.js';
 import type { IdAllocator } from './id-allocator.js';
 import type { Clock } from './ports/clock.js';
 import type { Delivery } from './ports/delivery.js';
@@ -21,10 +22,52 @@ export interface Deps {
   offline: OfflineNotifier;
 }
 
-/** The caller of a request: an authenticated user on one connection. */
-export interface Caller {
+/**
+ * A user authenticated by a token (the `$connect` authorizer or a gateway Auth), on one
+ * connection when `connectionId` is set. A user has only the rights of its own uid: no
+ * uid is special.
+ */
+export interface UserCaller {
+  kind: 'user';
   uid: string;
   connectionId?: string;
+}
+
+/**
+ * A business backend authenticated by a push API key (`keyId`: the key's non-secret id).
+ * Only the push API builds one. Its rights come from the key, never from a name: it may
+ * send to any user, group or room, manage any group and read any user's inbox, presence
+ * and groups; it has no connection, so it cannot join rooms, ack or heartbeat.
+ */
+export interface BackendCaller {
+  kind: 'backend';
+  keyId: string;
+}
+
+/** Who makes a request: privilege is the caller's kind, decided by how it authenticated. */
+export type Caller = UserCaller | BackendCaller;
+
+/** A user caller on one connection. */
+export const userCaller = (uid: string, connectionId?: string): UserCaller =>
+  connectionId === undefined ? { kind: 'user', uid } : { kind: 'user', uid, connectionId };
+
+/**
+ * The user a request is about: a user caller's own uid (naming another user is
+ * FORBIDDEN), or for a backend the uid it names (required).
+ */
+export function subjectOf(caller: Caller, uid: string | undefined): string {
+  if (caller.kind === 'user') {
+    if (uid !== undefined && uid !== caller.uid) throw new ForbiddenError('a user may read only its own data');
+    return caller.uid;
+  }
+  if (uid === undefined) throw new BadRequestError('name the user');
+  return uid;
+}
+
+/** The caller as a user, for actions only a user on a connection takes (FORBIDDEN for a backend). */
+export function requireUser(caller: Caller, action: string): UserCaller {
+  if (caller.kind !== 'user') throw new ForbiddenError(`${action} is for user connections, not backends`);
+  return caller;
 }
 
 /** Epoch seconds at which an item stored now expires under the retention setting. */

@@ -15,17 +15,31 @@ export interface FanoutLog {
   warn(message: string, extra: Record<string, unknown>): void;
 }
 
+/** What the job knows about the queue message it is running. */
+export interface JobAttempt {
+  /**
+   * The queue hands this job out for the first time (SQS ApproximateReceiveCount 1). A
+   * message already stored when its job first runs was stored by an earlier job with the
+   * same message: a repeat send enqueued again after the queue's dedup window. Its
+   * recipients got it then, so it is pushed only where it is new. A retried job (a
+   * delivery failed, or a process died) pushes to everyone again.
+   */
+  first: boolean;
+}
+
 /**
  * Persists one job's message where it belongs and queues its frames in `plan`
  * (goim's job, plus storage). Idempotent: a retried job appends nothing twice.
  *
  * - 1:1 and groups up to EDGEIM_WRITE_FANOUT_MAX: append to every member's inbox
- *   (the sender's too), then a `message` frame to each of their live connections.
+ *   (a user sender's too; never a backend's `from`), then a `message` frame to each of their live connections.
  * - larger groups: append once to `group:<gid>`, then a `notify` to members' connections.
  * - rooms: not stored; a `message` frame (seq 0) to every connection in the room but the sender's.
  * - pushes (push API): not stored; a `push` frame to the target's connections (push.ts).
+ *
+ * On a job's first attempt, stored messages are pushed only where they were new (JobAttempt).
  */
-export async function planJob(deps: FanoutDeps, job: Job, plan: DeliveryPlan, record: number, log?: FanoutLog): Promise<void> {
+export async function planJob(deps: FanoutDeps, job: Job, plan: DeliveryPlan, record: number, log?: FanoutLog, attempt: JobAttempt = { first: false }): Promise<void> {
   if (job.kind === 'push') return planPush(deps, job.push, plan, record);
   const { message } = job;
   const now = deps.clock.now();
@@ -35,7 +49,8 @@ export async function planJob(deps: FanoutDeps, job: Job, plan: DeliveryPlan, re
     return;
   }
   if ('user' in message.to) {
-    await writeFanout(deps, [...new Set([message.from, message.to.user])], message, plan, record);
+    // A backend's `from` is a label, not a user: its messages go to the recipient only.
+    await writeFanout(deps, message.backend ? [message.to.user] : [...new Set([message.from, message.to.user])], message, plan, record, attempt);
     return;
   }
   if (!('group' in message.to)) return;
@@ -46,22 +61,24 @@ export async function planJob(deps: FanoutDeps, job: Job, plan: DeliveryPlan, re
     return;
   }
   if (members.length <= deps.config.EDGEIM_WRITE_FANOUT_MAX) {
-    await writeFanout(deps, members, message, plan, record);
+    await writeFanout(deps, members, message, plan, record, attempt);
     return;
   }
   const timeline = `group:${gid}` as const;
-  const seq = await deps.timelines.append(timeline, message, retentionExpiry(deps));
+  const { seq, fresh } = await deps.timelines.append(timeline, message, retentionExpiry(deps));
+  if (attempt.first && !fresh) return; // a repeat: members were told then
   await forEachConnection(deps, members, now, (ref) => plan.add(ref, { type: 'notify', timeline, seq }, record));
 }
 
-async function writeFanout(deps: FanoutDeps, uids: string[], message: Message, plan: DeliveryPlan, record: number): Promise<void> {
+async function writeFanout(deps: FanoutDeps, uids: string[], message: Message, plan: DeliveryPlan, record: number, attempt: JobAttempt): Promise<void> {
   const expiresAt = retentionExpiry(deps);
   const now = deps.clock.now();
   const appended = await mapLimit(uids, STORE_CONCURRENCY, async (uid) => {
-    const [seq, refs] = await Promise.all([deps.timelines.append(`user:${uid}`, message, expiresAt), deps.sessions.byUser(uid, now)]);
-    return { uid, seq, refs };
+    const [{ seq, fresh }, refs] = await Promise.all([deps.timelines.append(`user:${uid}`, message, expiresAt), deps.sessions.byUser(uid, now)]);
+    return { uid, seq, fresh, refs };
   });
-  for (const { uid, seq, refs } of appended) {
+  for (const { uid, seq, fresh, refs } of appended) {
+    if (attempt.first && !fresh) continue; // a repeat: this inbox had it, and its connections were sent it then
     const frame: PushableFrame = { type: 'message', timeline: 'inbox', seq, message };
     for (const ref of refs) plan.add(ref, frame, record);
     if (refs.length === 0 && uid !== message.from) {

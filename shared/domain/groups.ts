@@ -1,19 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
-import type { Caller, Deps } from './deps.js';
+import { subjectOf, type Caller, type Deps } from './deps.js';
 import type { GroupInfo } from './model.js';
 
 type GroupDeps = Pick<Deps, 'groups' | 'clock'>;
 
-/** Creates a group owned by the caller (a member too), with the given members. */
+/**
+ * Who may do what to a group (docs/PROTOCOL.md):
+ *
+ * | action | user caller | backend caller |
+ * |---|---|---|
+ * | create | yes; the caller owns it and is a member | yes; `owner` optional (none: only backends manage it) |
+ * | add members, delete | the owner only | any group |
+ * | remove members | the owner; a member may remove only itself (leave) | any group |
+ * | read members | (no user action) | any group |
+ * | list groups | its own | any user's |
+ */
+const mayManage = (caller: Caller, group: GroupInfo) => caller.kind === 'backend' || (group.owner !== undefined && caller.uid === group.owner);
+
+/**
+ * Creates a group. A user caller owns it (and is a member); a backend names an `owner`
+ * (who becomes a member) or none, and then only backends manage the group.
+ */
 export async function createGroup(
   deps: GroupDeps,
   caller: Caller,
-  req: { group?: string | undefined; name?: string | undefined; members: string[] },
+  req: { group?: string | undefined; name?: string | undefined; members: string[]; owner?: string | undefined },
 ): Promise<GroupInfo> {
   const gid = req.group ?? randomUUID();
-  const members = [...new Set([caller.uid, ...req.members])];
-  const info = { gid, name: req.name ?? gid, owner: caller.uid, createdAt: deps.clock.now() };
+  const owner = caller.kind === 'user' ? caller.uid : req.owner;
+  const members = [...new Set([...(owner !== undefined ? [owner] : []), ...req.members])];
+  const info = { gid, name: req.name ?? gid, ...(owner !== undefined ? { owner } : {}), createdAt: deps.clock.now() };
   if (!(await deps.groups.create(info, members))) throw new BadRequestError(`group ${gid} already exists`);
   return { ...info, memberCount: members.length };
 }
@@ -24,32 +41,40 @@ async function requireGroup(deps: GroupDeps, gid: string): Promise<GroupInfo> {
   return group;
 }
 
-/** The owner adds members. `system` (backends) may manage any group. */
+/** The owner (or a backend) adds members. */
 export async function addMembers(deps: GroupDeps, caller: Caller, gid: string, uids: string[]): Promise<GroupInfo> {
   const group = await requireGroup(deps, gid);
-  if (caller.uid !== group.owner && caller.uid !== 'system') throw new ForbiddenError('only the group owner adds members');
+  if (!mayManage(caller, group)) throw new ForbiddenError('only the group owner adds members');
   await deps.groups.addMembers(gid, uids, deps.clock.now());
   return requireGroup(deps, gid);
 }
 
-/** The owner removes anyone; a member may remove only themselves (leave the group). */
+/** The owner (or a backend) removes anyone; a member may remove only itself (leave the group). */
 export async function removeMembers(deps: GroupDeps, caller: Caller, gid: string, uids: string[]): Promise<GroupInfo> {
   const group = await requireGroup(deps, gid);
-  const self = uids.length === 1 && uids[0] === caller.uid;
-  if (caller.uid !== group.owner && caller.uid !== 'system' && !self) throw new ForbiddenError('only the group owner removes other members');
+  const self = caller.kind === 'user' && uids.length === 1 && uids[0] === caller.uid;
+  if (!mayManage(caller, group) && !self) throw new ForbiddenError('only the group owner removes other members');
   await deps.groups.removeMembers(gid, uids);
   return requireGroup(deps, gid);
 }
 
-/** Deletes a group and every membership: its owner, or `system` (backends). Stored messages stay until they expire. */
+/** Deletes a group and every membership: its owner, or a backend. Stored messages stay until they expire. */
 export async function deleteGroup(deps: GroupDeps, caller: Caller, gid: string): Promise<Record<string, never>> {
   const group = await requireGroup(deps, gid);
-  if (caller.uid !== group.owner && caller.uid !== 'system') throw new ForbiddenError('only the group owner deletes the group');
+  if (!mayManage(caller, group)) throw new ForbiddenError('only the group owner deletes the group');
   await deps.groups.delete(gid);
   return {};
 }
 
-/** Groups the caller belongs to. */
-export async function listGroups(deps: GroupDeps, caller: Caller): Promise<{ groups: string[] }> {
-  return { groups: await deps.groups.groupsOf(caller.uid) };
+/** A group and its members: backends only (users see their own groups with `listGroups`). */
+export async function groupDetail(deps: Pick<Deps, 'groups'>, caller: Caller, gid: string): Promise<GroupInfo & { members: string[] }> {
+  if (caller.kind !== 'backend') throw new ForbiddenError('reading a group is for backends');
+  const [group, members] = await Promise.all([deps.groups.get(gid), deps.groups.members(gid)]);
+  if (!group) throw new NotFoundError(`group ${gid} does not exist`);
+  return { ...group, members };
+}
+
+/** Groups a user belongs to: a user's own, or (backend) the user named by `uid`. */
+export async function listGroups(deps: GroupDeps, caller: Caller, uid?: string): Promise<{ groups: string[] }> {
+  return { groups: await deps.groups.groupsOf(subjectOf(caller, uid)) };
 }

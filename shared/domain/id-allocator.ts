@@ -1,3 +1,4 @@
+import { OverloadedError } from '../errors.js';
 import type { IdRangeStore } from './ports/id-range-store.js';
 
 interface Segment {
@@ -29,20 +30,25 @@ export class IdAllocator {
     this.refillBelow = Math.max(1, Math.floor(step * refillAt));
   }
 
-  /** The next id; waits for the store only when both buffers are empty. */
+  /**
+   * The next id; waits for the store only when both buffers are empty. Callers that
+   * wait together share each reservation and keep waiting while reservations succeed
+   * (a burst of any size is served, one segment at a time); only a third failed
+   * reservation fails the call, with OverloadedError (a retry hint, not a bug).
+   */
   async next(): Promise<number> {
-    const id = this.take();
-    if (id !== undefined) return id;
-    for (let attempt = 0; attempt < 3; attempt++) {
+    let failures = 0;
+    for (;;) {
+      const id = this.take();
+      if (id !== undefined) return id;
       try {
         await this.refill();
       } catch {
-        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt)); // lastError keeps the cause
+        if (++failures >= 3) break;
+        await new Promise((r) => setTimeout(r, 20 * 2 ** failures)); // lastError keeps the cause
       }
-      const retry = this.take();
-      if (retry !== undefined) return retry;
     }
-    throw new Error(`id allocator "${this.name}" could not reserve a range`, { cause: this.lastError });
+    throw new OverloadedError(`id allocator "${this.name}" could not reserve a range; retry later`, 1000, { cause: this.lastError });
   }
 
   /** The next id from memory, or undefined when a reservation has to be awaited. */

@@ -1,60 +1,114 @@
-import { createHash } from 'node:crypto';
-import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { cmidProblem, MAX_IDEMPOTENCY_KEY_CHARS } from '../protocol/cmid.js';
 import { checkBodySize, type Message } from '../protocol/frames.js';
 import { conversationId, type Target } from '../protocol/identifiers.js';
 import { retentionExpiry, type Caller, type Deps } from './deps.js';
+import { messageDedupId, queueGroupId } from './queue-ids.js';
 
 export interface SendInput {
   to: Target;
   cmid?: string | undefined;
   body: unknown;
+  /** Backends only: the sender the message shows (default BACKEND_FROM). A label: it grants nothing. */
+  from?: string | undefined;
 }
 
-/** SQS caps MessageGroupId and MessageDeduplicationId at 128 chars; longer ids are hashed. */
-export function queueSafeId(id: string): string {
-  return id.length <= 128 ? id : `h:${createHash('sha256').update(id).digest('base64url')}`;
-}
+/** The `from` of a backend's message when its request names none (docs/PROTOCOL.md). */
+export const BACKEND_FROM = 'system';
 
 /**
  * Accepts a message from `caller` and hands it to the fan-out job. Resolves with the
  * message id once the message is durable (in the queue), which is what `accepted` means.
  *
  * User and group sends are idempotent by (sender, cmid): a repeat returns the first
- * message's id and stores or delivers nothing new. Room messages are transient.
+ * message's id and stores or delivers nothing new; a repeat whose `to` or `body` differs
+ * from the first is a ConflictError. A repeat is enqueued again (the first send may have
+ * died between recording and enqueueing): the queue drops it within its dedup window,
+ * and after that the job finds the message already stored and delivers nothing
+ * (fanout.ts). Room messages are transient.
  */
 export async function sendMessage(deps: Deps, caller: Caller, input: SendInput): Promise<{ msgId: string }> {
   checkBodySize(input.body, deps.config.EDGEIM_MAX_BODY_BYTES);
   const isRoom = 'room' in input.to;
   if (!isRoom && !input.cmid) throw new BadRequestError('cmid is required when sending to a user or a group');
+  const badCmid = input.cmid === undefined ? undefined : cmidProblem(input.cmid, MAX_IDEMPOTENCY_KEY_CHARS);
+  if (badCmid) throw new BadRequestError(badCmid);
   await authorizeSend(deps, caller, input.to);
+  const from = senderOf(caller, input.from);
 
   const id = String(await deps.ids.next());
   let message: Message = {
     id,
-    conv: conversationId(caller.uid, input.to),
-    from: caller.uid,
+    conv: conversationId(from, input.to),
+    from,
     to: input.to,
     body: input.body,
     cmid: input.cmid ?? id,
     sentAt: deps.clock.now(),
+    ...(caller.kind === 'backend' ? { backend: true as const } : {}),
   };
-  if (!isRoom) message = await deps.timelines.recordSend(message, retentionExpiry(deps));
+  if (!isRoom) {
+    const first = await deps.timelines.recordSend(message, retentionExpiry(deps));
+    if (first.id !== message.id && !sameSend(first, message)) {
+      throw new ConflictError(`cmid ${JSON.stringify(message.cmid)} was already used for another message (to ${JSON.stringify(first.to)}); use a new cmid`);
+    }
+    message = first;
+  }
 
+  const origin = caller.kind === 'user' ? caller.connectionId : undefined;
   await deps.queue.enqueue(
-    { kind: isRoom ? 'room' : 'message', message, ...(caller.connectionId ? { origin: caller.connectionId } : {}) },
-    { group: queueSafeId(message.conv), dedup: queueSafeId(`${message.from}:${message.cmid}`) },
+    { kind: isRoom ? 'room' : 'message', message, ...(origin ? { origin } : {}) },
+    { group: queueGroupId(message.conv), dedup: messageDedupId(message.from, message.cmid, Boolean(message.backend)) },
   );
   return { msgId: message.id };
 }
 
+/**
+ * A repeat of `(sender, cmid)` must be the same send: same target, body (JSON equality,
+ * key order aside) and kind of sender (a user whose uid equals a backend's `from` label
+ * cannot claim its messages).
+ */
+function sameSend(first: Message, again: Message): boolean {
+  return Boolean(first.backend) === Boolean(again.backend) && sameJson(first.to, again.to) && sameJson(first.body, again.body);
+}
+
+/** Deep equality of two JSON values; object key order does not matter. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => sameJson(v, (b as unknown[])[i]));
+  const ka = Object.keys(a);
+  const ob = b as Record<string, unknown>;
+  return ka.length === Object.keys(ob).length && ka.every((k) => Object.hasOwn(ob, k) && sameJson((a as Record<string, unknown>)[k], ob[k]));
+}
+
+/**
+ * Who a message is from: a user's own uid (a user cannot name another sender), or the
+ * sender a backend's request names (BACKEND_FROM by default) with `backend: true`.
+ */
+function senderOf(caller: Caller, from: string | undefined): string {
+  if (caller.kind === 'backend') return from ?? BACKEND_FROM;
+  if (from !== undefined && from !== caller.uid) throw new ForbiddenError('a user sends only as itself');
+  return caller.uid;
+}
+
+/**
+ * Who may send where: a user to any user, to a group it is a member of, to a room its
+ * connection joined; a backend to any user, any existing group and any room.
+ */
 async function authorizeSend(deps: Deps, caller: Caller, to: Target): Promise<void> {
   if ('group' in to) {
+    if (caller.kind === 'backend') {
+      if (!(await deps.groups.get(to.group))) throw new NotFoundError(`group ${to.group} does not exist`);
+      return;
+    }
     const [group, member] = await Promise.all([deps.groups.get(to.group), deps.groups.isMember(to.group, caller.uid)]);
     if (!group) throw new NotFoundError(`group ${to.group} does not exist`);
     if (!member) throw new ForbiddenError(`${caller.uid} is not a member of group ${to.group}`);
   } else if ('room' in to) {
-    if (!caller.connectionId) return; // backends (push API) may send to any room
-    const session = await deps.sessions.get(caller.connectionId, deps.clock.now());
+    if (caller.kind === 'backend') return;
+    const session = caller.connectionId ? await deps.sessions.get(caller.connectionId, deps.clock.now()) : undefined;
     if (!session?.rooms.includes(to.room)) throw new ForbiddenError(`join room ${to.room} before sending to it`);
   }
 }

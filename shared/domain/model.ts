@@ -34,7 +34,8 @@ export interface TimelineEntry {
 export interface GroupInfo {
   gid: string;
   name: string;
-  owner: string;
+  /** The owning user; absent for a group a backend created without one (only backends manage it). */
+  owner?: string;
   createdAt: number;
   memberCount: number;
 }

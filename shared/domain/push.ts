@@ -4,7 +4,7 @@ import type { Deps } from './deps.js';
 import type { DeliveryPlan } from './delivery-plan.js';
 import type { PushJob, PushJobTarget } from './model.js';
 import { planRoom } from './room-fanout.js';
-import { queueSafeId } from './messaging.js';
+import { pushDedupId, queueGroupId } from './queue-ids.js';
 import { mapLimit } from './pool.js';
 
 /** Business ops start here (goim); lower ops are the protocol's own. */
@@ -90,7 +90,7 @@ function enqueuePush(deps: Pick<Deps, 'queue'>, job: PushJob): Promise<void> {
   const target = targetKey(job.to);
   return deps.queue.enqueue(
     { kind: 'push', push: job },
-    { group: queueSafeId(`push:${target}`), dedup: queueSafeId(`push:${job.id}:${target}:${job.page ?? 0}`) },
+    { group: queueGroupId(`push:${target}`), dedup: pushDedupId(job.id, target, job.page ?? 0) },
   );
 }
 

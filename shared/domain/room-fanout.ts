@@ -1,6 +1,7 @@
 import type { PushableFrame } from '../protocol/frames.js';
 import type { DeliveryPlan } from './delivery-plan.js';
 import type { Deps } from './deps.js';
+import type { ConnectionRef } from './model.js';
 
 /**
  * A frame for every connection in a room but `except`: one per API Gateway connection,
@@ -8,11 +9,14 @@ import type { Deps } from './deps.js';
  * comet-side room broadcast).
  */
 export async function planRoom(deps: Pick<Deps, 'sessions' | 'clock'>, rid: string, frame: PushableFrame, plan: DeliveryPlan, record: number, except?: string): Promise<void> {
-  const tasks = new Set<string>();
+  const tasks = new Map<string, ConnectionRef[]>();
   for (const ref of await deps.sessions.roomMembers(rid, deps.clock.now())) {
-    if (ref.kind === 'gateway') tasks.add(ref.endpoint);
-    else if (ref.connectionId !== except) plan.add(ref, frame, record);
+    if (ref.kind === 'gateway') {
+      const members = tasks.get(ref.endpoint);
+      if (members) members.push(ref);
+      else tasks.set(ref.endpoint, [ref]);
+    } else if (ref.connectionId !== except) plan.add(ref, frame, record);
   }
-  for (const endpoint of tasks) plan.addRoomBroadcast(endpoint, rid, frame, record, except);
+  for (const [endpoint, members] of tasks) plan.addRoomBroadcast(endpoint, rid, frame, record, except, members);
 }
 

@@ -1,37 +1,47 @@
 import { ForbiddenError } from '../errors.js';
 import type { Message } from '../protocol/frames.js';
 import { timelineOwner, type TimelineName } from '../protocol/identifiers.js';
-import type { Caller, Deps } from './deps.js';
+import { requireUser, subjectOf, type Caller, type Deps } from './deps.js';
 
 type TimelineDeps = Pick<Deps, 'timelines' | 'groups' | 'clock'>;
 
-async function ownerFor(deps: TimelineDeps, caller: Caller, timeline: TimelineName): Promise<string> {
+/**
+ * The storage owner of a timeline the caller may read: a user reads its own inbox and
+ * the timeline of a group it belongs to (FORBIDDEN otherwise); a backend reads the
+ * inbox of the user it names and any group's timeline.
+ */
+async function ownerFor(deps: TimelineDeps, caller: Caller, timeline: TimelineName, uid?: string): Promise<string> {
   if (timeline !== 'inbox') {
     const gid = timeline.slice('group:'.length);
-    if (!(await deps.groups.isMember(gid, caller.uid))) throw new ForbiddenError(`${caller.uid} is not a member of group ${gid}`);
+    if (caller.kind === 'user' && !(await deps.groups.isMember(gid, caller.uid))) throw new ForbiddenError(`${caller.uid} is not a member of group ${gid}`);
+    return timeline;
   }
-  return timelineOwner(caller.uid, timeline);
+  return timelineOwner(subjectOf(caller, uid), timeline);
 }
 
-/** Messages of one of the caller's timelines after `after`, ascending, with the timeline's head. */
+/**
+ * Messages of a timeline after `after`, ascending, with the timeline's head. `uid`
+ * names the inbox's user for a backend caller; a user reads its own.
+ */
 export async function syncTimeline(
   deps: TimelineDeps,
   caller: Caller,
-  req: { timeline: TimelineName; after: number; limit: number },
+  req: { timeline: TimelineName; after: number; limit: number; uid?: string | undefined },
 ): Promise<{ messages: { seq: number; message: Message }[]; head: number }> {
-  const owner = await ownerFor(deps, caller, req.timeline);
+  const owner = await ownerFor(deps, caller, req.timeline, req.uid);
   const { entries, head } = await deps.timelines.read(owner, req.after, req.limit, deps.clock.now());
   return { messages: entries, head };
 }
 
-/** Moves the caller's delivered/read pointer of a timeline forward. */
+/** Moves the caller's delivered/read pointer of a timeline forward (users only: pointers are a user's). */
 export async function ackTimeline(
   deps: TimelineDeps,
   caller: Caller,
   req: { timeline: TimelineName; seq: number; kind: 'delivered' | 'read' },
 ): Promise<Record<string, never>> {
-  await ownerFor(deps, caller, req.timeline);
-  await deps.timelines.ack(caller.uid, req.timeline, req.kind, req.seq);
-  if (req.kind === 'read') await deps.timelines.ack(caller.uid, req.timeline, 'delivered', req.seq);
+  const user = requireUser(caller, 'ack');
+  await ownerFor(deps, user, req.timeline);
+  await deps.timelines.ack(user.uid, req.timeline, req.kind, req.seq);
+  if (req.kind === 'read') await deps.timelines.ack(user.uid, req.timeline, 'delivered', req.seq);
   return {};
 }

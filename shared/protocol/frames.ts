@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { EdgeImError, TooLargeError, toErrorBody, type ErrorCode } from '../errors.js';
+import { EdgeImError, TooLargeError, toErrorBody, type ErrorBody, type ErrorCode } from '../errors.js';
+import { cmidSchema } from './cmid.js';
 import { gidSchema, ridSchema, timelineSchema, uidSchema, type Target, type TimelineName } from './identifiers.js';
+import { jsonDepth, MAX_JSON_DEPTH } from './json-text.js';
 
 /** A stored or broadcast message, as every client sees it (docs/PROTOCOL.md). */
 export interface Message {
@@ -11,10 +13,11 @@ export interface Message {
   body: unknown;
   cmid: string;
   sentAt: number;
+  /** Sent by a business backend through the push API; `from` is then the label it chose, not an authenticated user. */
+  backend?: true;
 }
 
 const requestId = z.string().max(64).optional();
-const cmid = z.string().min(1).max(64);
 export const targetSchema = z.union([
   z.strictObject({ user: uidSchema }),
   z.strictObject({ group: gidSchema }),
@@ -23,7 +26,7 @@ export const targetSchema = z.union([
 
 const sendFields = {
   to: targetSchema,
-  cmid: cmid.optional(),
+  cmid: cmidSchema.optional(),
   body: z.unknown().refine((b) => b !== undefined, 'body is required'),
 };
 const syncFields = {
@@ -110,20 +113,33 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 /**
- * Parses one client text frame: size, JSON, then shape. Every failure is a FrameError
- * that keeps the request id when the frame had a readable one.
+ * Parses JSON text from outside: nesting deeper than MAX_JSON_DEPTH (found without
+ * recursion) or invalid JSON is a FrameError (BAD_REQUEST) that says which.
+ */
+export function parseJsonText(text: string, what = 'frame'): unknown {
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    let id: string | undefined;
+    try {
+      id = readId(JSON.parse(text)); // V8's JSON.parse does not recurse: safe at any depth, and the reply can echo the id
+    } catch {
+      // not JSON either: no id
+    }
+    throw new FrameError(`${what} nests deeper than ${MAX_JSON_DEPTH} levels`, id);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new FrameError(`${what} is not valid JSON`);
+  }
+}
+
+/**
+ * Parses one client text frame: size, nesting, JSON, then shape. Every failure is a
+ * FrameError that keeps the request id when the frame had a readable one.
  */
 export function parseRequest(text: string, maxFrameBytes: number): Request {
-  if (Buffer.byteLength(text) > maxFrameBytes) {
-    const err = new FrameError(`frame exceeds ${maxFrameBytes} bytes`, undefined, 'TOO_LARGE');
-    throw err;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new FrameError('frame is not valid JSON');
-  }
+  if (Buffer.byteLength(text) > maxFrameBytes) throw new FrameError(`frame exceeds ${maxFrameBytes} bytes`, undefined, 'TOO_LARGE');
+  const value = parseJsonText(text);
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new FrameError('frame must be a JSON object');
   }
@@ -146,10 +162,15 @@ export function replyFrame(id: string | undefined, outcome: { data: unknown } | 
   return 'data' in outcome ? { ...base, ok: true, data: outcome.data } : { ...base, ok: false, error: toErrorBody(outcome.error) };
 }
 
+/** The `error` frame for a bad frame whose request id could not be read. */
+export function toErrorFrame(err: unknown): ErrorFrame {
+  return { type: 'error', error: toErrorBody(err) };
+}
+
 /** Server → client frames. */
 export type ReplyFrame =
   | { type: 'reply'; id?: string; ok: true; data: unknown }
-  | { type: 'reply'; id?: string; ok: false; error: { code: ErrorCode; message: string } };
+  | { type: 'reply'; id?: string; ok: false; error: ErrorBody };
 export interface MessageFrame {
   type: 'message';
   /** `inbox`, `group:<gid>`, or `room:<rid>` (rooms are not stored: seq is 0). */
@@ -172,7 +193,7 @@ export interface PushFrame {
 }
 export interface ErrorFrame {
   type: 'error';
-  error: { code: ErrorCode; message: string };
+  error: ErrorBody;
 }
 export type PushableFrame = MessageFrame | NotifyFrame | PushFrame;
 export interface BatchFrame {

@@ -1,8 +1,9 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from '../domain/deps.js';
-import { NotFoundError, TooLargeError } from '../errors.js';
-import { authenticate, keysFromConfig, type KeySource } from './auth.js';
+import { KeyedRateLimiter } from '../domain/token-bucket.js';
+import { NotFoundError, RateLimitedError, TooLargeError, UnauthorizedError } from '../errors.js';
+import { authenticate, keysFromConfig, sourceAddress, type KeySource } from './auth.js';
 import type { PushApiEnv } from './context.js';
 import { asEdgeImError, errorResponse, isGoimPath } from './errors.js';
 import { goimRoutes } from './goim-routes.js';
@@ -36,6 +37,9 @@ export interface PushApiOptions {
  * - `/goim/*`: goim's HTTP API with goim's envelope.
  * - Both need `Authorization: Bearer <key>` (EDGEIM_GOIM_ROUTES_OPEN opens `/goim/*`),
  *   are rate-limited per key (EDGEIM_API_RATE_LIMIT) and body-limited (EDGEIM_API_BODY_LIMIT).
+ * - Failed key checks are budgeted per source address (EDGEIM_API_AUTH_FAILURE_LIMIT a
+ *   minute): once an address has spent it, its requests are 429 with Retry-After before
+ *   any key is looked at, valid or not, until the budget refills.
  * - `/` is left to the demo page.
  *
  * @example
@@ -46,6 +50,7 @@ export function createPushApi(options: PushApiOptions): Hono<PushApiEnv> {
   const api = new Hono<PushApiEnv>();
   let keys = options.keys;
   let limiter: RateLimiter | undefined;
+  let failures: KeyedRateLimiter | undefined;
   const doc = openApiDocument(V1_ROUTES, options.version ?? '1.0.0');
   const page = referencePage(doc as unknown as Parameters<typeof referencePage>[0]);
 
@@ -63,7 +68,20 @@ export function createPushApi(options: PushApiOptions): Hono<PushApiEnv> {
     c.set('deps', deps);
     const config = deps.config;
     const open = config.EDGEIM_GOIM_ROUTES_OPEN && isGoimPath(c.req.path);
-    const id = open ? 'open' : authenticate(c.req.header('Authorization'), await (keys ??= keysFromConfig(config))());
+    let id = 'open';
+    if (!open) {
+      const perMinute = config.EDGEIM_API_AUTH_FAILURE_LIMIT;
+      failures ??= new KeyedRateLimiter({ perSecond: perMinute / 60, burst: Math.max(1, perMinute) });
+      const address = sourceAddress(c);
+      const wait = failures.peek(address);
+      if (wait > 0) throw new RateLimitedError('too many failed API key checks from this address', wait);
+      try {
+        id = authenticate(c.req.header('Authorization'), await (keys ??= keysFromConfig(config))());
+      } catch (err) {
+        if (err instanceof UnauthorizedError) failures.wait(address);
+        throw err;
+      }
+    }
     c.set('keyId', id);
     (limiter ??= new RateLimiter(config.EDGEIM_API_RATE_LIMIT)).take(id);
     const limit = config.EDGEIM_API_BODY_LIMIT;

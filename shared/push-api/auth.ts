@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import type { Context } from 'hono';
 import type { Config } from '../config.js';
 import { UnauthorizedError } from '../errors.js';
 
@@ -48,4 +49,26 @@ export function authenticate(header: string | undefined, keys: readonly string[]
   }
   if (found === undefined) throw new UnauthorizedError('unknown API key');
   return keyId(found);
+}
+
+/**
+ * The caller's network address: API Gateway's `sourceIp` in Lambda, the socket's peer on
+ * `@hono/node-server`. Client-set headers (`X-Forwarded-For`) are never trusted: they
+ * would let one client spread its failures over any number of addresses.
+ */
+export function sourceAddress(c: Context): string {
+  const env = c.env as
+    | {
+        requestContext?: { http?: { sourceIp?: string }; identity?: { sourceIp?: string } };
+        incoming?: { socket?: { remoteAddress?: string } };
+        server?: { incoming?: { socket?: { remoteAddress?: string } } };
+      }
+    | undefined;
+  return (
+    env?.requestContext?.http?.sourceIp ??
+    env?.requestContext?.identity?.sourceIp ??
+    env?.incoming?.socket?.remoteAddress ??
+    env?.server?.incoming?.socket?.remoteAddress ??
+    'unknown'
+  );
 }

@@ -1,12 +1,24 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { BadRequestError, EdgeImError, NotFoundError, OverloadedError, RateLimitedError, toErrorBody, TooLargeError, type ErrorCode } from '../errors.js';
+import { BadRequestError, ConflictError, EdgeImError, NotFoundError, OverloadedError, RateLimitedError, toErrorBody, TooLargeError, type ErrorCode } from '../errors.js';
 
 export { RateLimitedError };
 
-/** HTTP status of each wire error code: the push API's one mapping. */
-export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
+/** The push API's error codes: the wire codes plus `IDEMPOTENCY_MISMATCH` (HTTP 422). */
+export type ApiErrorCode = ErrorCode | 'IDEMPOTENCY_MISMATCH';
+
+/**
+ * An `Idempotency-Key` reused with a different request (another recipient, body or
+ * sender): HTTP 422 `IDEMPOTENCY_MISMATCH`. The first request's result stands.
+ */
+export class IdempotencyMismatchError extends ConflictError {
+  override name = 'IdempotencyMismatchError';
+}
+
+/** HTTP status of each error code: the push API's one mapping. */
+export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
+  IDEMPOTENCY_MISMATCH: 422,
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -56,6 +68,7 @@ export function errorResponse(c: Context, err: unknown): Response {
   const body = toErrorBody(known ?? err);
   if (known instanceof RateLimitedError || known instanceof OverloadedError) c.header('Retry-After', String(Math.max(1, Math.ceil(known.retryAfterMs / 1000))));
   if (body.code === 'UNAUTHORIZED') c.header('WWW-Authenticate', 'Bearer');
+  if (known instanceof IdempotencyMismatchError) return c.json({ error: { code: 'IDEMPOTENCY_MISMATCH', message: known.message } }, STATUS_OF.IDEMPOTENCY_MISMATCH);
   if (isGoimPath(c.req.path)) {
     const status = body.code === 'UNAUTHORIZED' || body.code === 'RATE_LIMITED' || body.code === 'OVERLOADED' ? STATUS_OF[body.code] : 200;
     return c.json({ code: GOIM_CODE_OF[body.code], message: body.message }, status);

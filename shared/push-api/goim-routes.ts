@@ -5,18 +5,24 @@ import type { Config } from '../config.js';
 import { pushTransient, type PushTarget } from '../domain/push.js';
 import { mapLimit } from '../domain/pool.js';
 import { BadRequestError } from '../errors.js';
-import { parseWith } from '../protocol/frames.js';
-import { ROOM_ID_PATTERN } from '../protocol/identifiers.js';
+import { ROOM_ID_PATTERN, uidSchema } from '../protocol/identifiers.js';
 import type { PushApiEnv } from './context.js';
+import { keySchema } from './schemas.js';
 
 /**
  * goim's room key is `type://room`; edgeim room ids cannot hold `/`, so the room
  * `live://1000` is the edgeim room `live:1000`. Both halves must be edgeim id characters.
  */
-export function goimRoomId(type: string, room: string): string {
-  const rid = `${type}:${room}`;
-  if (!type || !room || !ROOM_ID_PATTERN.test(rid) || type.includes(':')) throw new BadRequestError('type and room must be ids of [A-Za-z0-9_.@-]');
+export function goimRoomId(type: string, room: string, roomParam = 'room'): string {
+  const rid = `${checkRoomType(type)}:${room}`;
+  if (!room || !ROOM_ID_PATTERN.test(rid)) throw new BadRequestError(`${roomParam}: ${JSON.stringify(room.slice(0, 80))} with its type must make a room id of 1-64 chars of [A-Za-z0-9_.:@-]`);
   return rid;
+}
+
+/** A goim room type (the `live` of `live://1000`): 1-63 id chars without `:`; BAD_REQUEST naming `type` otherwise. */
+function checkRoomType(type: string): string {
+  if (!/^[A-Za-z0-9_.@-]{1,63}$/.test(type)) throw new BadRequestError(`type: must be 1-63 chars of [A-Za-z0-9_.@-], got ${JSON.stringify(type.slice(0, 80))}`);
+  return type;
 }
 
 /** The goim room (without its type) of an edgeim room id of that type, or undefined. */
@@ -27,6 +33,13 @@ function roomOfType(rid: string, type: string): string | undefined {
 const opParam = z.coerce.number().int();
 const positiveInt = z.coerce.number().int().min(0);
 
+/** Validates one query value, naming the parameter in the BAD_REQUEST (goim -400) it raises. */
+function param<T>(name: string, schema: z.ZodType<T>, value: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new BadRequestError(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(value.slice(0, 80))})`);
+  return parsed.data;
+}
+
 /** goim's success envelope: `{code: 0, message: ""}`, plus `data` when there is some (goim omits it when nil). */
 const ok = (c: Context, data?: unknown) => c.json(data === undefined ? { code: 0, message: '' } : { code: 0, message: '', data });
 
@@ -36,10 +49,11 @@ function required(c: Context, name: string): string {
   return value;
 }
 
-function list(c: Context, name: string): string[] {
+/** A repeated parameter (`mids=a&mids=b`), every value checked with `schema`. */
+function list(c: Context, name: string, schema: z.ZodType<string> = z.string()): string[] {
   const values = (c.req.queries(name) ?? []).filter((v) => v !== '');
   if (values.length === 0) throw new BadRequestError(`${name} is required (repeat it for several: ${name}=a&${name}=b)`);
-  return values;
+  return values.map((v) => param(name, schema, v));
 }
 
 /** goim pushes the raw request body: a UTF-8 string when it is valid UTF-8, else base64. */
@@ -52,7 +66,7 @@ export function rawBody(bytes: ArrayBuffer): { body: string; encoding?: 'base64'
 }
 
 async function push(c: Context<PushApiEnv>, to: PushTarget, speed?: number): Promise<Response> {
-  const op = parseWith(opParam, required(c, 'operation'));
+  const op = param('operation', opParam, required(c, 'operation'));
   const raw = rawBody(await c.req.arrayBuffer());
   const result = await pushTransient(c.get('deps'), {
     op,
@@ -86,17 +100,17 @@ export function nodesReply(config: Config) {
  */
 export function goimRoutes(): Hono<PushApiEnv> {
   const goim = new Hono<PushApiEnv>();
-  goim.post('/push/keys', (c) => push(c, { keys: list(c, 'keys') }));
-  goim.post('/push/mids', (c) => push(c, { users: list(c, 'mids') }));
+  goim.post('/push/keys', (c) => push(c, { keys: list(c, 'keys', keySchema) }));
+  goim.post('/push/mids', (c) => push(c, { users: list(c, 'mids', uidSchema) }));
   goim.post('/push/room', (c) => push(c, { room: goimRoomId(required(c, 'type'), required(c, 'room')) }));
   goim.post('/push/all', (c) => {
-    const speed = c.req.query('speed') ? parseWith(positiveInt, c.req.query('speed')) : 0;
+    const speed = c.req.query('speed') ? param('speed', positiveInt, c.req.query('speed')!) : 0;
     return push(c, { all: true }, speed > 0 ? speed : undefined);
   });
 
   goim.get('/online/top', async (c) => {
-    const type = required(c, 'type');
-    const limit = parseWith(positiveInt, required(c, 'limit'));
+    const type = checkRoomType(required(c, 'type'));
+    const limit = param('limit', positiveInt, required(c, 'limit'));
     const deps = c.get('deps');
     const { rooms } = await deps.sessions.liveCounts(deps.clock.now());
     const tops = Object.entries(rooms)
@@ -113,7 +127,8 @@ export function goimRoutes(): Hono<PushApiEnv> {
     const rooms = list(c, 'rooms');
     const deps = c.get('deps');
     const now = deps.clock.now();
-    const counts = await mapLimit(rooms, 8, (room) => deps.sessions.roomCount(goimRoomId(type, room), now));
+    const rids = rooms.map((room) => goimRoomId(type, room, 'rooms'));
+    const counts = await mapLimit(rids, 8, (rid) => deps.sessions.roomCount(rid, now));
     return ok(c, Object.fromEntries(rooms.map((room, i) => [room, counts[i]])));
   });
   goim.get('/online/total', async (c) => {

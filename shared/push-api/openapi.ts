@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { ErrorCode } from '../errors.js';
-import { STATUS_OF } from './errors.js';
+import { STATUS_OF, type ApiErrorCode } from './errors.js';
 import type { ApiRoute } from './route.js';
 import { errorSchema } from './schemas.js';
 
@@ -34,7 +33,7 @@ function parameters(route: ApiRoute): JsonSchema[] {
 
 const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const errorRef = { $ref: '#/components/schemas/Error' };
-const ALWAYS: ErrorCode[] = ['UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL'];
+const ALWAYS: ApiErrorCode[] = ['UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL'];
 
 /**
  * The OpenAPI 3.1 document of the `/v1` routes, generated from the same zod schemas

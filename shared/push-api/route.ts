@@ -1,10 +1,11 @@
 import type { Context, Hono } from 'hono';
 import type { z } from 'zod';
-import type { Deps } from '../domain/deps.js';
-import type { ErrorCode } from '../errors.js';
+import type { BackendCaller, Deps } from '../domain/deps.js';
 import { BadRequestError } from '../errors.js';
 import { parseWith } from '../protocol/frames.js';
+import { jsonDepth, MAX_JSON_DEPTH } from '../protocol/json-text.js';
 import type { PushApiEnv } from './context.js';
+import type { ApiErrorCode } from './errors.js';
 
 export type Method = 'get' | 'post' | 'delete';
 
@@ -16,9 +17,11 @@ export interface HeaderSpec {
   schema: z.ZodType<string>;
 }
 
-/** What a handler gets: validated inputs and the domain deps. */
+/** What a handler gets: validated inputs, the domain deps and the backend that called. */
 export interface RouteInput<P, Q, B> {
   deps: Deps;
+  /** The backend authenticated by the request's API key: the only place a backend caller is built. */
+  caller: BackendCaller;
   params: P;
   query: Q;
   body: B;
@@ -42,7 +45,7 @@ export interface ApiRoute<PS extends z.ZodType = z.ZodType, QS extends z.ZodType
   headers?: HeaderSpec[];
   response: { status: 200 | 201 | 202; description: string; schema: z.ZodType };
   /** Error codes this route can answer besides 401/429/500, for the document. */
-  errors: ErrorCode[];
+  errors: ApiErrorCode[];
   handler(input: RouteInput<z.output<PS>, z.output<QS>, z.output<BS>>): Promise<unknown>;
 }
 
@@ -54,10 +57,11 @@ export function defineRoute<PS extends z.ZodType, QS extends z.ZodType, BS exten
 /** `/v1/users/{uid}` → `/v1/users/:uid` (Hono's syntax). */
 export const honoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
-/** Reads a JSON request body: empty or malformed JSON is BAD_REQUEST, never a 500. */
+/** Reads a JSON request body: empty, malformed or too deeply nested JSON (MAX_JSON_DEPTH) is BAD_REQUEST, never a 500. */
 export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') throw new BadRequestError('a JSON request body is required');
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new BadRequestError(`the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -78,7 +82,8 @@ export function mountRoutes(api: Hono<PushApiEnv>, routes: readonly ApiRoute[]):
         headers[h.name.toLowerCase()] = value === undefined ? undefined : parseWith(h.schema, value);
       }
       const body = route.body ? parseWith(route.body, await readJson(c)) : undefined;
-      const data = await route.handler({ deps: c.get('deps'), params, query, body, headers });
+      const caller: BackendCaller = { kind: 'backend', keyId: c.get('keyId') };
+      const data = await route.handler({ deps: c.get('deps'), caller, params, query, body, headers });
       return c.json(data as object, route.response.status);
     });
   }

@@ -10,7 +10,10 @@ import { gidSchema, ridSchema, uidSchema } from '../protocol/identifiers.js';
 
 const body = z.unknown().refine((b) => b !== undefined, 'body is required').meta({ description: 'Any JSON value.' });
 /** A connection key: the connection id (API Gateway's, or the gateway's goim `key`). */
-export const keySchema = z.string().min(1).max(128).meta({ description: 'Connection key (connection id).' });
+export const keySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_=+/.:@-]{1,128}$/, 'a connection key is 1-128 chars of [A-Za-z0-9_=+/.:@-]')
+  .meta({ description: 'Connection key (connection id).' });
 
 export const uidParams = z.object({ uid: uidSchema });
 export const gidParams = z.object({ gid: gidSchema });
@@ -47,7 +50,7 @@ export const pushResult = z
 
 export const messageRequest = z
   .object({
-    from: uidSchema.default('system').meta({ description: 'Sender: a user, or `system` (default).' }),
+    from: uidSchema.optional().meta({ description: 'The sender the message shows (default `system`). A label only: the message carries `"backend": true`, goes to the recipients only (never into this user\'s inbox) and grants nothing.' }),
     to: z.union([z.strictObject({ user: uidSchema }), z.strictObject({ group: gidSchema })]),
     body,
   })
@@ -64,6 +67,7 @@ export const messageSchema = z
     body: z.unknown(),
     cmid: z.string(),
     sentAt: z.number().int(),
+    backend: z.literal(true).optional().meta({ description: 'Sent by a backend through the push API: `from` is its label, not an authenticated user.' }),
   })
   .meta({ title: 'Message' });
 
@@ -82,7 +86,7 @@ export const createGroupRequest = z
   .object({
     group: gidSchema.optional().meta({ description: 'Group id; a random one when omitted.' }),
     name: z.string().max(200).optional(),
-    owner: uidSchema.default('system').meta({ description: 'Owner (and member); `system` by default.' }),
+    owner: uidSchema.optional().meta({ description: 'Owning user (and member), who may then manage the group from a client; none by default (only backends manage the group).' }),
     members: membersField.default([]),
   })
   .meta({ title: 'CreateGroupRequest' });
@@ -90,7 +94,7 @@ export const createGroupRequest = z
 export const membersRequest = z.object({ members: membersField.min(1) }).meta({ title: 'MembersRequest' });
 
 export const groupInfo = z
-  .object({ gid: z.string(), name: z.string(), owner: z.string(), createdAt: z.number().int(), memberCount: z.number().int() })
+  .object({ gid: z.string(), name: z.string(), owner: z.string().optional(), createdAt: z.number().int(), memberCount: z.number().int() })
   .meta({ title: 'Group' });
 
 export const groupDetail = groupInfo.extend({ members: z.array(z.string()) }).meta({ title: 'GroupDetail' });
@@ -121,7 +125,7 @@ export const empty = z.object({}).meta({ title: 'Empty' });
 export const errorSchema = z
   .object({
     error: z.object({
-      code: z.enum(['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'OVERLOADED', 'INTERNAL']),
+      code: z.enum(['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'IDEMPOTENCY_MISMATCH', 'RATE_LIMITED', 'OVERLOADED', 'INTERNAL']),
       retryAfterMs: z.number().int().optional(),
       message: z.string(),
     }),

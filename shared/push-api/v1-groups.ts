@@ -1,19 +1,11 @@
-import { addMembers, createGroup, deleteGroup, listGroups, removeMembers } from '../domain/groups.js';
-import type { Deps } from '../domain/deps.js';
-import { NotFoundError } from '../errors.js';
+import { addMembers, createGroup, deleteGroup, groupDetail as readGroup, listGroups, removeMembers } from '../domain/groups.js';
 import { defineRoute } from './route.js';
 import { createGroupRequest, empty, gidParams, groupDetail, groupInfo, groupList, memberParams, membersRequest, uidParams } from './schemas.js';
 
-/** Backends manage groups as `system`, which may manage any group. */
-const SYSTEM = { uid: 'system' };
-
-async function detail(deps: Deps, gid: string) {
-  const [group, members] = await Promise.all([deps.groups.get(gid), deps.groups.members(gid)]);
-  if (!group) throw new NotFoundError(`group ${gid} does not exist`);
-  return { ...group, members };
-}
-
-/** Group management for backends: create, get, delete, add and remove members, a user's groups. */
+/**
+ * Group management for backends: create, get, delete, add and remove members, a user's
+ * groups. The caller is the backend of the API key, which may manage any group.
+ */
 export const groupRoutes = [
   defineRoute({
     id: 'createGroup',
@@ -21,11 +13,11 @@ export const groupRoutes = [
     path: '/v1/groups',
     tag: 'groups',
     summary: 'Create a group',
-    description: 'The owner (default `system`) is a member too. An existing group id is BAD_REQUEST.',
+    description: 'The `owner` (optional) is a member too and may manage the group from a client; without one, only backends manage it. An existing group id is BAD_REQUEST.',
     body: createGroupRequest,
     response: { status: 201, description: 'Created.', schema: groupInfo },
     errors: ['BAD_REQUEST'],
-    handler: ({ deps, body }) => createGroup(deps, { uid: body.owner }, { group: body.group, name: body.name, members: body.members }),
+    handler: ({ deps, caller, body }) => createGroup(deps, caller, { group: body.group, name: body.name, members: body.members, owner: body.owner }),
   }),
   defineRoute({
     id: 'getGroup',
@@ -36,7 +28,7 @@ export const groupRoutes = [
     params: gidParams,
     response: { status: 200, description: 'The group.', schema: groupDetail },
     errors: ['BAD_REQUEST', 'NOT_FOUND'],
-    handler: ({ deps, params }) => detail(deps, params.gid),
+    handler: ({ deps, caller, params }) => readGroup(deps, caller, params.gid),
   }),
   defineRoute({
     id: 'deleteGroup',
@@ -48,7 +40,7 @@ export const groupRoutes = [
     params: gidParams,
     response: { status: 200, description: 'Deleted.', schema: empty },
     errors: ['BAD_REQUEST', 'NOT_FOUND'],
-    handler: ({ deps, params }) => deleteGroup(deps, { uid: 'system' }, params.gid),
+    handler: ({ deps, caller, params }) => deleteGroup(deps, caller, params.gid),
   }),
   defineRoute({
     id: 'addGroupMembers',
@@ -60,7 +52,7 @@ export const groupRoutes = [
     body: membersRequest,
     response: { status: 200, description: 'The group after the change.', schema: groupInfo },
     errors: ['BAD_REQUEST', 'NOT_FOUND'],
-    handler: ({ deps, params, body }) => addMembers(deps, SYSTEM, params.gid, body.members),
+    handler: ({ deps, caller, params, body }) => addMembers(deps, caller, params.gid, body.members),
   }),
   defineRoute({
     id: 'removeGroupMember',
@@ -71,7 +63,7 @@ export const groupRoutes = [
     params: memberParams,
     response: { status: 200, description: 'The group after the change.', schema: groupInfo },
     errors: ['BAD_REQUEST', 'NOT_FOUND'],
-    handler: ({ deps, params }) => removeMembers(deps, SYSTEM, params.gid, [params.uid]),
+    handler: ({ deps, caller, params }) => removeMembers(deps, caller, params.gid, [params.uid]),
   }),
   defineRoute({
     id: 'listUserGroups',
@@ -82,6 +74,6 @@ export const groupRoutes = [
     params: uidParams,
     response: { status: 200, description: 'Group ids.', schema: groupList },
     errors: ['BAD_REQUEST'],
-    handler: ({ deps, params }) => listGroups(deps, { uid: params.uid }),
+    handler: ({ deps, caller, params }) => listGroups(deps, caller, params.uid),
   }),
 ];

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sendMessage } from '../domain/messaging.js';
 import { pushTransient } from '../domain/push.js';
+import { ConflictError } from '../errors.js';
+import { IdempotencyMismatchError } from './errors.js';
 import { defineRoute } from './route.js';
 import { idempotencyKey, messageAccepted, messageRequest, pushRequest, pushResult } from './schemas.js';
 
@@ -29,8 +31,11 @@ export const pushRoute = defineRoute({
 });
 
 /**
- * `POST /v1/messages`: a persisted message as a user or `system`, to a user or a group:
- * the same path as a client's `send` (stored in inboxes, synced, delivered live).
+ * `POST /v1/messages`: a persisted message from the calling backend, to a user or a group:
+ * the same path as a client's `send` (stored in inboxes, synced, delivered live). The
+ * message carries `"backend": true`; `from` is a label the request chooses (default
+ * `system`) that grants nothing. The same Idempotency-Key with another request is 422
+ * `IDEMPOTENCY_MISMATCH`.
  *
  * @example
  * curl -H 'Authorization: Bearer edgeim-local-key' -H 'Idempotency-Key: order-42-shipped' \
@@ -43,10 +48,17 @@ export const messagesRoute = defineRoute({
   tag: 'messages',
   summary: 'Send a persisted message',
   description:
-    'Same path as a client `send`: the message gets an id, is stored in every recipient inbox (or the group timeline) and delivered to live connections. `Idempotency-Key` is the client message id: the same key from the same sender stores one message and answers the same `msgId`. Sending to a group needs the sender to be a member (`system` is a member of the groups it owns).',
+    'Same path as a client `send`: the message gets an id, is stored in every recipient inbox (or the group timeline) and delivered to live connections. It carries `"backend": true`; `from` (default `system`) is only the name it shows: it is not written to that user\'s inbox and grants nothing. A backend may send to any user and any existing group. `Idempotency-Key` is the client message id: the same key and `from` with the same request stores one message and answers the same `msgId`; with a different recipient or body it is 422 `IDEMPOTENCY_MISMATCH`.',
   body: messageRequest,
   headers: [{ name: 'Idempotency-Key', required: true, description: 'Client message id (1–64 chars): the same key twice stores one message.', schema: idempotencyKey }],
   response: { status: 202, description: 'Accepted: durable in the queue.', schema: messageAccepted },
-  errors: ['BAD_REQUEST', 'TOO_LARGE', 'FORBIDDEN', 'NOT_FOUND'],
-  handler: ({ deps, body, headers }) => sendMessage(deps, { uid: body.from }, { to: body.to, cmid: headers['idempotency-key'], body: body.body }),
+  errors: ['BAD_REQUEST', 'TOO_LARGE', 'NOT_FOUND', 'IDEMPOTENCY_MISMATCH'],
+  handler: async ({ deps, caller, body, headers }) => {
+    try {
+      return await sendMessage(deps, caller, { to: body.to, cmid: headers['idempotency-key'], body: body.body, from: body.from });
+    } catch (err) {
+      if (err instanceof ConflictError) throw new IdempotencyMismatchError(`Idempotency-Key ${headers['idempotency-key']} was used for a different request`);
+      throw err;
+    }
+  },
 });

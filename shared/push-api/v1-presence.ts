@@ -36,7 +36,7 @@ export const presenceRoutes = [
     query: timelineQuery,
     response: { status: 200, description: 'One page.', schema: timelinePage },
     errors: ['BAD_REQUEST'],
-    handler: ({ deps, params, query }) => syncTimeline(deps, { uid: params.uid }, { timeline: 'inbox', after: query.after, limit: query.limit }),
+    handler: ({ deps, caller, params, query }) => syncTimeline(deps, caller, { timeline: 'inbox', uid: params.uid, after: query.after, limit: query.limit }),
   }),
   defineRoute({
     id: 'getRoomOnline',

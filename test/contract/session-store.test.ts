@@ -37,7 +37,7 @@ function sessionStoreContract(name: string, make: () => Promise<{ store: Session
       await store.put(session('old', 'u2', NOW / 1000 - 1));
       expect(await store.get('old', NOW)).toBeUndefined();
       expect(await store.byUser('u2', NOW)).toEqual([]);
-      await store.renew('old', NOW / 1000 + 60);
+      await store.renew({ ...session('old', 'u2'), expiresAt: NOW / 1000 + 60 });
       expect(await store.get('old', NOW)).toBeDefined();
       expect(await store.byUser('u2', NOW)).toHaveLength(1);
     });
@@ -65,6 +65,30 @@ function sessionStoreContract(name: string, make: () => Promise<{ store: Session
       expect(await store.byUser('u5', NOW)).toEqual([]);
       expect(await store.roomCount('z', NOW)).toBe(0);
       expect(await store.remove('x1')).toBeUndefined();
+    });
+
+    it('put with rooms makes the connection a member of them in the same write; remove with the known session needs no read', async () => {
+      await store.put({ ...session('k1', 'u6'), rooms: ['auth-room'] });
+      expect(await store.roomCount('auth-room', NOW)).toBe(1);
+      expect((await store.roomMembers('auth-room', NOW)).map((r) => r.connectionId)).toEqual(['k1']);
+      const known = (await store.get('k1', NOW))!;
+      expect(await store.remove('k1', known)).toEqual(known);
+      expect(await store.get('k1', NOW)).toBeUndefined();
+      expect(await store.byUser('u6', NOW)).toEqual([]);
+      expect(await store.roomCount('auth-room', NOW)).toBe(0);
+    });
+
+    it('takes a burst of concurrent writes: every caller settles and sees its own write', async () => {
+      const ids = Array.from({ length: 300 }, (_, i) => `burst-${i}`);
+      await Promise.all(ids.map((id, i) => store.put({ ...session(id, `bu-${i % 7}`), rooms: ['burst-room'] })));
+      expect(await store.roomCount('burst-room', NOW)).toBe(300);
+      const counts = await Promise.all(Array.from({ length: 20 }, () => store.roomCount('burst-room', NOW)));
+      expect(new Set(counts)).toEqual(new Set([300]));
+      await Promise.all(ids.slice(0, 100).map((id) => store.remove(id)));
+      expect(await store.roomCount('burst-room', NOW)).toBe(200);
+      expect((await store.byUser('bu-0', NOW)).length).toBe(ids.slice(100).filter((_, i) => (i + 100) % 7 === 0).length);
+      await Promise.all(ids.slice(100).map((id) => store.remove(id)));
+      expect(await store.roomCount('burst-room', NOW)).toBe(0);
     });
 
     it('scanLive pages through every live connection; liveCounts totals connections, users and rooms', async () => {
@@ -102,4 +126,19 @@ function sessionStoreContract(name: string, make: () => Promise<{ store: Session
 sessionStoreContract('DynamoDB (dynalite)', async () => {
   const d = await startDynalite();
   return { store: new DynamoSessionStore(d.db, d.config.EDGEIM_SESSIONS_TABLE, 3), close: d.close };
+});
+
+describe('DynamoSessionStore under a burst', () => {
+  it('coalesces the session writes of many connections into BatchWriteItem calls of up to 25 items', async () => {
+    const d = await startDynalite();
+    try {
+      const store = new DynamoSessionStore(d.db, d.config.EDGEIM_SESSIONS_TABLE, 3);
+      await Promise.all(Array.from({ length: 500 }, (_, i) => store.put({ ...session(`c-${i}`, `u-${i}`), rooms: ['lobby'] })));
+      expect(store.writer.stats.items).toBe(1500); // session + user routing + room, per connection
+      expect(store.writer.stats.calls).toBeLessThanOrEqual(1500 / 25 + 16); // not one call (or more) per connection
+      expect(await store.roomCount('lobby', NOW)).toBe(500);
+    } finally {
+      await d.close();
+    }
+  });
 });

@@ -32,7 +32,7 @@ describe.each(['tcp', 'ws'] as const)('gateway connection over %s', (kind) => {
   it('authenticates a valid token: AuthReply with the uid and a gateway connection id, session stored', async () => {
     const c = await connect(`ann-${kind}`, { platform: 'ios', key: 'dev-1' });
     expect(c.auth).toMatchObject({ uid: `ann-${kind}` });
-    expect(c.auth.key).toMatch(/^g\d+$/);
+    expect(c.auth.key).toMatch(/^[A-Za-z0-9_-]{22}$/); // 128 random bits, base64url
     const refs = await stack.app.sessions.byUser(`ann-${kind}`, Date.now());
     expect(refs).toEqual([{ connectionId: c.auth.key, uid: `ann-${kind}`, endpoint: stack.gateway.endpoint, kind: 'gateway' }]);
     const session = await stack.app.sessions.get(c.auth.key, Date.now());

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
+import { gatewayFetch } from '../helpers/gateway-fetch.js';
 import { GoimClient, OP } from '../helpers/goim-client.js';
 import { startTestStack } from '../helpers/local-stack.js';
 import { sleep } from '../helpers/ws-client.js';
@@ -12,8 +13,7 @@ describe('gateway internal @connections API', () => {
     clients.push(c);
     return c;
   };
-  const post = (path: string, body: unknown) =>
-    fetch(`${stack.gateway.endpoint}${path}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const post = (path: string, body: unknown) => gatewayFetch(stack, path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
   const push = (op: number, body: unknown, extra: object = {}) => JSON.stringify({ type: 'push', op, body, ...extra });
 
   beforeAll(async () => {
@@ -109,7 +109,7 @@ describe('gateway internal @connections API', () => {
     expect((await c.next((p) => p.op === OP.Notify)).json).toEqual({ timeline: 'group:g1', seq: 3 });
     expect(await stack.app.delivery.post(stack.gateway.endpoint, 'g0', frame)).toBe('gone');
 
-    const info = await fetch(`${stack.gateway.endpoint}/@connections/${c.auth.key}`);
+    const info = await gatewayFetch(stack, `/@connections/${c.auth.key}`);
     expect(await info.json()).toMatchObject({ ConnectedAt: expect.any(String), Identity: { SourceIp: expect.any(String) } });
     const bad = await post(`/@connections/${c.auth.key}`, '{"type":"reply"}');
     expect(bad.status).toBe(400);
@@ -117,7 +117,7 @@ describe('gateway internal @connections API', () => {
     await stack.app.delivery.disconnect(stack.gateway.endpoint, c.auth.key);
     expect((await c.next((p) => p.op === OP.DisconnectReply)).json).toMatchObject({ code: 'CLOSED_BY_SERVER' });
     await c.closed;
-    expect((await fetch(`${stack.gateway.endpoint}/@connections/${c.auth.key}`)).status).toBe(410);
+    expect((await gatewayFetch(stack, `/@connections/${c.auth.key}`)).status).toBe(410);
     await sleep(50);
     expect(await stack.app.sessions.byUser('sdk', Date.now())).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
+import { gatewayFetch } from '../helpers/gateway-fetch.js';
 import { GoimClient, OP } from '../helpers/goim-client.js';
 import { startTestStack } from '../helpers/local-stack.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -42,10 +43,7 @@ describe('gateway back-pressure', () => {
     let pushed = 0;
     let slowGone = false;
     while (!slowGone && pushed < 2000) {
-      const res = await fetch(`${stack.gateway.endpoint}/@batch`, {
-        method: 'POST',
-        body: JSON.stringify({ items: [slow, fast].map((c) => ({ connectionId: c.auth.key, data })) }),
-      });
+      const res = await gatewayFetch(stack, '/@batch', { body: JSON.stringify({ items: [slow, fast].map((c) => ({ connectionId: c.auth.key, data })) }) });
       const { gone } = (await res.json()) as { gone: string[] };
       pushed++;
       slowGone = gone.includes(slow.auth.key);
@@ -65,7 +63,8 @@ describe('gateway back-pressure', () => {
     // When it reads again, the backlog ends with the DisconnectReply and the close.
     slow.resume();
     const bye = await slow.next((p) => p.op === OP.DisconnectReply, 10_000);
-    expect(bye.json).toMatchObject({ code: 'SLOW_CONSUMER' });
+    expect(bye.json).toMatchObject({ code: 'SLOW_CONSUMER', reconnect: true });
+    expect(bye.json.message).toContain('inbox messages are kept for sync; room messages are not');
     await slow.closed;
 
     const again = await goim('sloth');

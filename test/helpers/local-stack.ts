@@ -2,9 +2,9 @@ import { afterAll, beforeAll } from 'vitest';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
 import { TestClient } from './ws-client.js';
 
-/** A local stack on free ports, quiet, with fast job retries. */
+/** A local stack on free ports, quiet, with fast job retries (and a close that drains for at most 10 s). */
 export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({ wsPort: 0, pushPort: 0, dynamoPort: 0, sqsPort: 0, gatewayTcpPort: 0, gatewayWsPort: 0, gatewayHttpPort: 0, logLevel: 'SILENT', visibilityTimeout: 1, ...options });
+  return startLocalStack({ wsPort: 0, pushPort: 0, dynamoPort: 0, sqsPort: 0, gatewayTcpPort: 0, gatewayWsPort: 0, gatewayHttpPort: 0, logLevel: 'SILENT', visibilityTimeout: 1, drainTimeoutMs: 10_000, ...options });
 }
 
 /**

@@ -20,7 +20,7 @@ export const TEST_IMAGE = ContainerImage.fromRegistry('example.invalid/edgeim-ga
  */
 export function synth(props: EdgeImStackProps = {}, id = 'Test'): { stack: EdgeImStack; template: Template } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-  const gateway = props.gateway?.enabled === false || GATEWAY_DOCKERFILE_PRESENT || props.gateway?.image ? props.gateway : { ...props.gateway, image: TEST_IMAGE };
+  const gateway = props.gateway?.enabled === false || GATEWAY_DOCKERFILE_PRESENT || props.gateway?.image || props.gateway?.imageUri ? props.gateway : { ...props.gateway, image: TEST_IMAGE };
   const stack = new EdgeImStack(app, id, { ...props, ...(gateway ? { gateway } : {}) });
   return { stack, template: Template.fromStack(stack) };
 }

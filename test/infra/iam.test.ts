@@ -74,37 +74,47 @@ describe('IAM: each function gets only what it uses', () => {
     expect(targets(ss, 'sqs')).toEqual(new Set([queue()]));
   });
 
-  it('fanout-job: three tables, consumes the queue, @connections of this API only, publishes offline notices', () => {
+  it('fanout-job: three tables, consumes the queue and re-enqueues push-all pages, @connections of this API only, offline notices, the gateway credential', () => {
     const ss = statementsOfFunction('FanoutJobFunction');
-    expect(services(ss)).toEqual(new Set(['dynamodb', 'sqs', 'execute-api', 'sns']));
+    expect(services(ss)).toEqual(new Set(['dynamodb', 'sqs', 'execute-api', 'sns', 'secretsmanager']));
     expect(targets(ss, 'dynamodb')).toEqual(new Set(['Sessions', 'Timelines', 'Groups'].map(table)));
     expect(targets(ss, 'sqs')).toEqual(new Set([queue()]));
     expect(ss.flatMap(actions).filter((a) => a.startsWith('sqs:'))).toEqual(
-      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
+      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage']),
     );
-    expect(ss.flatMap(actions)).not.toContain('sqs:SendMessage');
     const manage = ss.filter((s) => actions(s).includes('execute-api:ManageConnections'));
     expect(manage).toHaveLength(1);
     const arn = JSON.stringify(stack.resolve(manage[0]!.Resource));
     expect(arn).toContain(idOf('WebSocketApi/Api/Resource'));
     expect(arn).toContain('/prod/*/@connections/*');
     expect(targets(ss, 'sns')).toEqual(new Set([idOf('OfflineTopic/Resource')]));
+    expect(targets(ss, 'secretsmanager')).toEqual(new Set([idOf('Secrets/GatewaySecret/Resource')]));
   });
 
-  it('push-api: the tables, SendMessage and the API keys secret (not the JWT secret)', () => {
+  it('push-api: the tables, SendMessage, the API keys and the gateway credential (not the JWT secret)', () => {
     const ss = statementsOfFunction('PushApiFunction');
     expect(services(ss)).toEqual(new Set(['dynamodb', 'sqs', 'secretsmanager']));
-    expect(targets(ss, 'secretsmanager')).toEqual(new Set([idOf('Secrets/ApiKeys/Resource')]));
+    expect(targets(ss, 'secretsmanager')).toEqual(new Set([idOf('Secrets/ApiKeys/Resource'), idOf('Secrets/GatewaySecret/Resource')]));
     expectSendOnly(ss);
   });
 
-  it('gateway task: the four tables, SendMessage and the JWT secret', () => {
+  it('gateway task: the four tables, SendMessage, the JWT secret and the gateway credential', () => {
     const task = Object.values(resources).find((r) => r.Type === 'AWS::ECS::TaskDefinition');
     const ss = statementsOfRole(task.Properties.TaskRoleArn['Fn::GetAtt'][0]);
     expect(services(ss)).toEqual(new Set(['dynamodb', 'sqs', 'secretsmanager']));
     expect(targets(ss, 'dynamodb')).toEqual(new Set(['Sessions', 'Timelines', 'Groups', 'Ids'].map(table)));
-    expect(targets(ss, 'secretsmanager')).toEqual(new Set([idOf('Secrets/JwtSecret/Resource')]));
+    expect(targets(ss, 'secretsmanager')).toEqual(new Set([idOf('Secrets/JwtSecret/Resource'), idOf('Secrets/GatewaySecret/Resource')]));
     expectSendOnly(ss);
+  });
+
+  it('the gateway credential is readable by exactly the task, the job and the push API', () => {
+    const secret = idOf('Secrets/GatewaySecret/Resource');
+    const readers = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && targets(r.Properties.PolicyDocument.Statement, 'secretsmanager').has(secret))
+      .flatMap((r) => r.Properties.Roles.map((ref: Json) => ref.Ref as string));
+    const task = Object.values(resources).find((r) => r.Type === 'AWS::ECS::TaskDefinition');
+    const roleOf = (fn: string) => Object.entries(resources).find(([k, r]) => r.Type === 'AWS::Lambda::Function' && k.startsWith(fn))![1].Properties.Role['Fn::GetAtt'][0];
+    expect(readers.sort()).toEqual([task.Properties.TaskRoleArn['Fn::GetAtt'][0], roleOf('FanoutJobFunction'), roleOf('PushApiFunction')].sort());
   });
 
   it('no statement grants DynamoDB, SQS or ManageConnections on "*"', () => {

@@ -9,12 +9,14 @@ const { template } = synth({
   writeFanoutMax: 200,
   job: { maxConcurrency: 5, batchSize: 4 },
   stageName: 'live',
-  alarmEmail: 'ops@example.com',
+  alarms: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms' },
+  apis: { manageAccountLogRole: false },
 });
 
 describe('stack without the TCP gateway', () => {
-  it('has no VPC, cluster or load balancer, and the job runs outside a VPC', () => {
-    for (const type of ['AWS::EC2::VPC', 'AWS::ECS::Cluster', 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::EC2::NatGateway']) template.resourceCountIs(type, 0);
+  it('has no VPC, cluster, load balancer or gateway credential, and the job runs outside a VPC', () => {
+    for (const type of ['AWS::EC2::VPC', 'AWS::ECS::Cluster', 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::EC2::NatGateway', 'AWS::EC2::VPCEndpoint']) template.resourceCountIs(type, 0);
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) expect(fn.Properties.Environment.Variables.EDGEIM_GATEWAY_SECRET_ARN).toBeUndefined();
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) expect(fn.Properties.VpcConfig).toBeUndefined();
     expect(Object.keys(template.findOutputs('*'))).not.toContain('GatewayHost');
   });
@@ -31,12 +33,15 @@ describe('stack without the TCP gateway', () => {
     expect(Object.keys(template.findOutputs('*'))).not.toContain('JwtSecretArn');
   });
 
-  it('passes the choices on to the handlers, the event source, the stage and the alarm topic', () => {
+  it('passes the choices on to the handlers, the event source, the stage and your alarm topic', () => {
     const vars = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables);
     for (const v of vars) expect(v).toMatchObject({ EDGEIM_RETENTION_DAYS: '30', EDGEIM_WRITE_FANOUT_MAX: '200' });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 4, ScalingConfig: { MaximumConcurrency: 5 } });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'live' });
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).some((k) => k.includes('Gateway'))).toBe(false);
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.some(([k]) => k.includes('Gateway'))).toBe(false);
+    for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:ops-alarms']);
+    expect(Object.values(template.findResources('AWS::SNS::Topic')).map((t) => t.Properties.DisplayName)).toEqual(['edgeim offline recipients']);
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import dynalite from 'dynalite';
-import { createSqsServer } from 'local-aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSqsServer } from '../../local/sqs/sqs-server.js';
 import type { LocalStack } from '../../local/stack.js';
 import { startTestStack } from '../helpers/local-stack.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -10,24 +10,26 @@ const portOf = (s: Server) => (s.address() as { port: number }).port;
 
 /**
  * One endpoint for DynamoDB and SQS, as LocalStack offers: requests are routed by their
- * X-Amz-Target to a dynalite and a local SQS that the local stack itself does not start.
+ * X-Amz-Target to a dynalite and a local SQS server that the local stack itself does not start.
  */
 async function startSingleEndpoint() {
   const db = dynalite({ createTableMs: 0 });
   await new Promise<void>((r) => db.listen(0, '127.0.0.1', r));
-  const sqs = await createSqsServer({ port: 0, hostname: '127.0.0.1' });
+  const sqs = await startSqsServer({ port: 0 });
   const seen = { dynamodb: 0, sqs: 0 };
   const front = createServer((req, res) => {
     const target = String(req.headers['x-amz-target'] ?? '');
     const isSqs = target.startsWith('AmazonSQS');
     seen[isSqs ? 'sqs' : 'dynamodb']++;
     const upstream = request(
-      { host: '127.0.0.1', port: portOf(isSqs ? sqs : db), method: req.method, path: req.url, headers: req.headers },
+      { host: '127.0.0.1', port: isSqs ? sqs.port : portOf(db), method: req.method, path: req.url, headers: req.headers },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },
     );
+    upstream.on('error', () => res.destroy()); // the upstream closed (shutdown) under a pending long poll
+    res.on('close', () => upstream.destroy());
     req.pipe(upstream);
   });
   await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
@@ -36,7 +38,8 @@ async function startSingleEndpoint() {
     seen,
     close: async () => {
       front.closeAllConnections();
-      for (const s of [front, sqs, db]) await new Promise<void>((r) => s.close(() => r()));
+      await sqs.close();
+      for (const s of [front, db]) await new Promise<void>((r) => s.close(() => r()));
     },
   };
 }

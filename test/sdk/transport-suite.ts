@@ -1,5 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { disconnectReason, type DisconnectReason } from '../../gateway/disconnect-codes.js';
 import type { LocalStack } from '../../local/stack.js';
 import { wsApiTransport, type Transport } from '../../sdk/index.js';
 import { createDocumentClient } from '../../shared/aws/clients.js';
@@ -23,6 +24,19 @@ export async function destroyGatewaySockets(stack: LocalStack, uid: string): Pro
   for (const ch of channels) ch.destroy();
 }
 
+/** Closes `uid`'s gateway connections as a draining task does: DisconnectReply SERVER_SHUTDOWN (`reconnect: true`), then the close. */
+export async function shutDownGatewayConnections(stack: LocalStack, uid: string): Promise<void> {
+  await closeGatewayConnections(stack, uid, disconnectReason('SERVER_SHUTDOWN', 'server is shutting down; reconnect'));
+}
+
+/** Closes `uid`'s gateway connections with a DisconnectReply of the gateway's own making. */
+export async function closeGatewayConnections(stack: LocalStack, uid: string, reason: DisconnectReason): Promise<void> {
+  const refs = await stack.app.sessions.byUser(uid, Date.now());
+  const channels = refs.map((r) => stack.gateway.gateway.channel(r.connectionId)).filter((c) => c !== undefined);
+  expect(channels.length).toBeGreaterThan(0);
+  for (const ch of channels) stack.gateway.gateway.close(ch, reason, true);
+}
+
 /** Drops `uid`'s WebSocket API connections as API Gateway may lose them: no close frame, no `$disconnect`. */
 export async function dropApiConnections(stack: LocalStack, uid: string): Promise<void> {
   const refs = await stack.app.sessions.byUser(uid, Date.now());
@@ -30,14 +44,11 @@ export async function dropApiConnections(stack: LocalStack, uid: string): Promis
   for (const ref of refs) stack.emulator.dropWithoutDisconnect(ref.connectionId);
 }
 
-/** Closes `uid`'s connections through `DELETE @connections/{id}` on each session's endpoint. */
+/** Closes `uid`'s connections through `DELETE @connections/{id}` on each session's endpoint (signed for gateway tasks, as the job signs). */
 export async function deleteConnections(stack: LocalStack, uid: string): Promise<void> {
   const refs = await stack.app.sessions.byUser(uid, Date.now());
   expect(refs.length).toBeGreaterThan(0);
-  for (const ref of refs) {
-    const res = await fetch(`${ref.endpoint}/@connections/${ref.connectionId}`, { method: 'DELETE' });
-    expect([200, 204]).toContain(res.status);
-  }
+  for (const ref of refs) await stack.app.delivery.disconnect(ref.endpoint, ref.connectionId);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeliveryPlan } from '../../shared/domain/delivery-plan.js';
-import type { Delivery } from '../../shared/domain/ports/delivery.js';
+import { DeliveryRejectedError, EndpointUnreachableError, type Delivery } from '../../shared/domain/ports/delivery.js';
 import type { PushableFrame } from '../../shared/protocol/frames.js';
 
 const ref = (id: string) => ({ connectionId: id, uid: 'u', endpoint: 'e', kind: 'apigw' as const });
@@ -31,7 +31,7 @@ describe('DeliveryPlan', () => {
     const bodies = toA.flatMap((f) => (f.type === 'batch' ? f.frames : [f])).map((f: any) => f.body);
     expect(bodies).toEqual(Array.from({ length: 10 }, (_, i) => 'x'.repeat(300) + i));
     expect(JSON.parse(rec.posts.find((p) => p.id === 'b')!.data)).toEqual(push(99)); // single frame: not wrapped
-    expect(result).toEqual({ gone: [], posts: rec.posts.length });
+    expect(result).toEqual({ gone: [], rejected: 0, unreachable: [], posts: rec.posts.length });
   });
 
   it('keeps one notify per timeline per connection, with the newest seq', async () => {
@@ -75,5 +75,52 @@ describe('DeliveryPlan', () => {
     expect(calls.sort()).toEqual(['batch http://task-a g1,g2', 'batch http://task-b g3', 'post apigw-1', 'room http://task-a lobby except=g1']);
     expect(result.gone.map((r) => r.connectionId)).toEqual(['g3']);
     expect(result.failedFrom).toBeUndefined();
+  });
+
+  it('skips a frame refused for good (4xx) without failing its record; later frames to the connection still go', async () => {
+    const plan = new DeliveryPlan();
+    plan.add(ref('a'), push(1, 600), 0);
+    plan.add(ref('a'), push(2, 600), 1);
+    const outcomes: string[] = [];
+    const rec = new Recorder((_id, data) => (data.includes('x1') ? new DeliveryRejectedError(413, 'payload too large') : 'ok'));
+    const result = await plan.deliver(rec, 1, 1024, (_e, _r, outcome) => outcomes.push(outcome));
+    expect(result.failedFrom).toBeUndefined();
+    expect(result.rejected).toBe(1);
+    expect(outcomes).toEqual(['skipped']);
+    expect(rec.posts.map((p) => JSON.parse(p.data).body)).toEqual(['x'.repeat(600) + 2]);
+  });
+
+  it('treats an unreachable gateway task as gone for all its connections (batch and room) and fails nothing', async () => {
+    const gw = (id: string, endpoint: string) => ({ connectionId: id, uid: 'u', endpoint, kind: 'gateway' as const });
+    const dead = 'http://10.0.0.9:3180';
+    const delivery: Delivery = {
+      post: async () => 'ok',
+      disconnect: async () => undefined,
+      postBatch: async (endpoint) => {
+        if (endpoint === dead) throw new EndpointUnreachableError(endpoint, 'refused');
+        return { gone: [] };
+      },
+      postRoom: async (endpoint) => {
+        if (endpoint === dead) throw new EndpointUnreachableError(endpoint, 'timed out');
+      },
+    };
+    const plan = new DeliveryPlan();
+    plan.add(gw('d1', dead), push(1), 0);
+    plan.add(gw('d2', dead), push(2), 1);
+    plan.add(gw('ok1', 'http://live'), push(3), 0);
+    plan.addRoomBroadcast(dead, 'lobby', push(4), 2, undefined, [gw('d3', dead)]);
+    const result = await plan.deliver(delivery, 4, 32_768);
+    expect(result.failedFrom).toBeUndefined();
+    expect(result.unreachable).toEqual([dead]);
+    expect(result.gone.map((r) => r.connectionId).sort()).toEqual(['d1', 'd2', 'd3']);
+  });
+
+  it('retries an unreachable API Gateway endpoint instead (it is never dead)', async () => {
+    const plan = new DeliveryPlan();
+    plan.add(ref('a'), push(1), 4);
+    const rec = new Recorder(() => new EndpointUnreachableError('e', 'timed out'));
+    const result = await plan.deliver(rec, 1, 1024);
+    expect(result.failedFrom).toBe(4);
+    expect(result.gone).toEqual([]);
   });
 });

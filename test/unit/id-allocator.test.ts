@@ -42,6 +42,15 @@ describe('IdAllocator (segment, double buffer)', () => {
     expect(served).toEqual([10, 11, 12]); // no wait at the boundary
   });
 
+  it('serves a burst of waiters many segments larger than one step (none gives up while the store answers)', async () => {
+    const store = new FakeRanges();
+    store.delayMs = 1;
+    const ids = new IdAllocator(store, 'msg', 10);
+    const out = await Promise.all(Array.from({ length: 1000 }, () => ids.next()));
+    expect(new Set(out).size).toBe(1000);
+    expect(Math.max(...out)).toBeLessThanOrEqual(1020);
+  });
+
   it('recovers from a failing store and reports when it cannot', async () => {
     const store = new FakeRanges();
     store.failNext = 1;
@@ -49,6 +58,8 @@ describe('IdAllocator (segment, double buffer)', () => {
     expect(await ids.next()).toBe(1);
     const dead = new FakeRanges();
     dead.failNext = 100;
-    await expect(new IdAllocator(dead, 'msg', 10).next()).rejects.toThrow(/could not reserve/);
+    const failure = new IdAllocator(dead, 'msg', 10).next();
+    await expect(failure).rejects.toThrow(/could not reserve/);
+    await expect(failure).rejects.toMatchObject({ code: 'OVERLOADED', retryAfterMs: 1000 }); // not INTERNAL
   });
 });

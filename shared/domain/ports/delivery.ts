@@ -3,18 +3,52 @@
  * same API served by a gateway task or the local emulator).
  *
  * Contract: `post` resolves 'ok' when the endpoint accepted the data, 'gone' when the
- * connection no longer exists (HTTP 410); it rejects on anything that may succeed later
- * (throttling, 5xx, network), so the caller can retry. `disconnect` closes a connection.
+ * connection no longer exists (HTTP 410). It rejects with
+ * - DeliveryRejectedError when the endpoint refused this data for good (a 4xx other than
+ *   410, 408 and 429: a malformed frame, a payload too large): retrying cannot help;
+ * - EndpointUnreachableError when the endpoint could not be reached at all (connection
+ *   refused, no route, no answer within the call timeout);
+ * - anything else for what may succeed later (throttling, 5xx, a dropped connection),
+ *   so the caller can retry.
+ * `disconnect` closes a connection.
  *
  * The gateway extensions (served by gateway tasks only, never by API Gateway):
  * `postBatch` delivers to many connections of one endpoint in one call, each item's data
  * queued in array order, and resolves the ids that are gone; `postRoom` hands one frame
  * to the endpoint, which delivers it to its own members of the room (but `except`).
- * Both reject on failure like `post`.
+ * Both reject like `post`.
  */
 export interface Delivery {
   post(endpoint: string, connectionId: string, data: string): Promise<'ok' | 'gone'>;
   disconnect(endpoint: string, connectionId: string): Promise<void>;
   postBatch?(endpoint: string, items: { connectionId: string; data: string }[]): Promise<{ gone: string[] }>;
   postRoom?(endpoint: string, rid: string, data: string, except?: string): Promise<void>;
+}
+
+/** The endpoint refused the data for good (HTTP `status`); the same call can never succeed. */
+export class DeliveryRejectedError extends Error {
+  override name = 'DeliveryRejectedError';
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The endpoint could not be reached: refused, no route, or silent past the call timeout.
+ * A gateway task in that state is dead (or cut off) and its connections with it: the
+ * job treats them like 410 Gone. API Gateway is never dead: there it is retried.
+ */
+export class EndpointUnreachableError extends Error {
+  override name = 'EndpointUnreachableError';
+  constructor(
+    readonly endpoint: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }

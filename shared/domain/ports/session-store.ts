@@ -4,22 +4,33 @@ import type { ConnectionRef, Session } from '../model.js';
  * Live connections, by connection, by user and by room.
  *
  * Contract:
- * - `put` makes the session visible to `get`, `byUser` (one item per connection);
- *   putting the same connection id again replaces it.
+ * - `put` makes the session visible to `get`, `byUser` (one item per connection), and
+ *   makes it a member of each room in `session.rooms` (a connection can join its first
+ *   room in the same write, as a goim Auth with `room_id` does); putting the same
+ *   connection id again replaces it.
  * - Every read ignores sessions whose `expiresAt` has passed (storage may keep them
  *   for hours: DynamoDB deletes expired items lazily).
  * - `remove` deletes the connection, its user routing item and its room memberships,
- *   and returns what it removed (undefined when nothing was there). Idempotent.
+ *   and returns what it removed (undefined when nothing was there). Idempotent. A caller
+ *   that holds the session (a gateway task) passes it as `known`: nothing is read first,
+ *   the items of `known` are deleted and `known` is returned.
  * - Rooms: a connection may be in several; `joinRoom` of a room already joined is a no-op.
  *   `joinRoom`/`leaveRoom` on an unknown connection return undefined.
+ * - Writes may be coalesced with other callers' (several connections per storage call),
+ *   but each call settles on its own outcome. A store that sheds load rejects with
+ *   OverloadedError (retryAfterMs), never with a bare internal error.
  */
 export interface SessionStore {
   put(session: Session): Promise<void>;
   get(connectionId: string, nowMs: number): Promise<Session | undefined>;
-  remove(connectionId: string): Promise<Session | undefined>;
+  remove(connectionId: string, known?: Session): Promise<Session | undefined>;
   byUser(uid: string, nowMs: number): Promise<ConnectionRef[]>;
-  /** Moves the expiry of a live session (gateway connections renew theirs). */
-  renew(connectionId: string, expiresAt: number): Promise<void>;
+  /**
+   * Moves the expiry of a live session to `session.expiresAt` by rewriting it (and its
+   * routing and room items) as given: only the holder of the connection, which knows
+   * the session, renews it (gateway connections renew theirs). No read first.
+   */
+  renew(session: Session): Promise<void>;
   joinRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined>;
   leaveRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined>;
   roomMembers(rid: string, nowMs: number): Promise<ConnectionRef[]>;

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { SqsError } from './fifo-queue.js';
+import { Journal } from './journal.js';
+import { SqsService } from './sqs-service.js';
+
+export interface SqsServerOptions {
+  port: number;
+  host?: string;
+  /** Keep the queues in `<dataDir>/sqs` (a journal) across restarts; in memory when absent. */
+  dataDir?: string;
+  /** FIFO's deduplication interval (default SQS's 5 minutes; tests shorten it). */
+  dedupWindowMs?: number;
+}
+
+export interface RunningSqsServer {
+  port: number;
+  /** `http://host:port`, the endpoint for the AWS SDK. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** SQS's FIFO deduplication interval. */
+export const SQS_DEDUP_WINDOW_MS = 5 * 60_000;
+/** Largest request read (a batch of ten 1 MiB messages is refused by SQS anyway). */
+const MAX_REQUEST_BYTES = 12 * 1024 * 1024;
+const JSON_TYPE = 'application/x-amz-json-1.0';
+
+/**
+ * A local SQS endpoint speaking the JSON protocol of the AWS SDK v3, serving FIFO queues
+ * (SqsService). With `dataDir`, every acknowledged change is in a journal before the
+ * answer goes out, and a restart replays it (compacted): what a SendMessage acknowledged
+ * survives `kill -9`. Messages in flight when the process died come back visible, with
+ * their receive counts.
+ */
+export async function startSqsServer(options: SqsServerOptions): Promise<RunningSqsServer> {
+  const host = options.host ?? '127.0.0.1';
+  const opened = options.dataDir ? Journal.open(join(options.dataDir, 'sqs')) : undefined;
+  const journal = opened?.journal;
+  const service = new SqsService({
+    dedupWindowMs: options.dedupWindowMs ?? SQS_DEDUP_WINDOW_MS,
+    accountId: '000000000000',
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    ...(journal ? { log: journal } : {}),
+  });
+  if (opened) {
+    service.replay(opened.records);
+    opened.journal.compact(service.snapshot());
+  }
+
+  let baseUrl = '';
+  const server = createServer((req, res) => void handle(service, baseUrl, req, res));
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  baseUrl = `http://${host}:${port}`;
+  return {
+    port,
+    url: baseUrl,
+    async close() {
+      service.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      journal?.close();
+    },
+  };
+}
+
+async function handle(service: SqsService, baseUrl: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
+  try {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const text = await readBody(req);
+    if (!target.startsWith('AmazonSQS.')) throw new SqsError('InvalidAction', 'The local SQS speaks the JSON protocol only (X-Amz-Target: AmazonSQS.<Action>).', 'InvalidAction');
+    let input: Record<string, unknown>;
+    try {
+      input = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      throw new SqsError('SerializationException', 'The request body is not valid JSON.', 'SerializationException');
+    }
+    const out = await service.handle(target.slice('AmazonSQS.'.length), input, baseUrl, closed);
+    reply(res, 200, out);
+  } catch (err) {
+    if (err instanceof SqsError) {
+      reply(res, err.status, { __type: `com.amazonaws.sqs#${err.type}`, message: err.message }, { 'x-amzn-query-error': `${err.queryCode};Sender` });
+    } else {
+      reply(res, 500, { __type: 'com.amazonaws.sqs#InternalError', message: String(err) });
+    }
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.writableEnded || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID(), ...headers }).end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_REQUEST_BYTES) {
+        reject(new SqsError('RequestTooLarge', 'The request is too large.', 'RequestTooLarge', 413));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

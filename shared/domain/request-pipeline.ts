@@ -1,0 +1,55 @@
+import { EdgeImError } from '../errors.js';
+import { FrameError, replyFrame, toErrorFrame, type ErrorFrame, type ReplyFrame, type Request } from '../protocol/frames.js';
+import type { Deps, UserCaller } from './deps.js';
+import { handleRequest } from './requests.js';
+
+/** Where the pipeline reports requests that failed with something other than an EdgeImError (a bug). */
+export interface PipelineLog {
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+/** What an edge gives the pipeline for one client request. */
+export interface ClientRequest {
+  /** The user on the connection (from the authorizer context or the gateway's Auth). */
+  caller: UserCaller;
+  /** Reads the request from its bytes (size, nesting, JSON, shape); throws FrameError. */
+  parse(): Request;
+  /** Spends the connection's request budget; throws RateLimitedError when it is gone. */
+  admit?(): void;
+  /** Answer a bad frame without a readable id with an `error` frame (WebSocket API) instead of a `reply`. */
+  errorFrameWithoutId?: boolean;
+  /** Names the request in the log line of an unexpected failure (no request content, no token). */
+  where: string;
+}
+
+/**
+ * The one request path of both client edges (the WebSocket API's `$default` and the
+ * gateway's JSON ops): parse, admit (rate limit: every frame, good or bad, spends the
+ * budget; parsing first lets a RATE_LIMITED reply echo the id), `handleRequest`, then the reply frame
+ * with the request id echoed (recovered from a bad frame where it could be read). Every
+ * failure becomes a reply with its stable code (shared/errors.ts); anything that is not
+ * an EdgeImError is a bug: INTERNAL to the client, and logged.
+ *
+ * Never rejects.
+ */
+export async function runClientRequest(deps: Deps, log: PipelineLog, req: ClientRequest): Promise<ReplyFrame | ErrorFrame> {
+  let id: string | undefined;
+  try {
+    let request: Request;
+    try {
+      request = req.parse();
+      id = request.id;
+    } catch (error) {
+      if (error instanceof FrameError) id = error.requestId;
+      req.admit?.(); // a bad frame spends the budget too
+      throw error;
+    }
+    req.admit?.(); // after parsing, so an over-budget reply still echoes the request id
+    return replyFrame(id, { data: await handleRequest(deps, req.caller, request) });
+  } catch (error) {
+    if (error instanceof FrameError) id = error.requestId;
+    else if (!(error instanceof EdgeImError)) log.error('request failed', { where: req.where, err: String(error) });
+    if (req.errorFrameWithoutId && id === undefined && error instanceof FrameError) return toErrorFrame(error);
+    return replyFrame(id, { error });
+  }
+}
