@@ -38,7 +38,7 @@ export const createDefaultHandler = (getApp: AppSource) => {
       parse: () => parseRequest(bodyText(event), config.EDGEIM_MAX_FRAME_BYTES),
       errorFrameWithoutId: true,
     });
-    return replyResult(frame);
+    return frame ? replyResult(frame) : { statusCode: 200 }; // no body: API Gateway sends nothing back
   };
 };
 

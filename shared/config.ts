@@ -45,6 +45,8 @@ export const configSchema = z
     EDGEIM_ROOM_SHARDS: int(4, 1),
     /** Ids fetched per DynamoDB call by the segment allocator. */
     EDGEIM_ID_STEP: int(1000, 1),
+    /** Message groups (conversations) of one job batch persisted at once; their records stay in order within a group. */
+    EDGEIM_JOB_GROUP_CONCURRENCY: int(10, 1),
     /** Parallel PostToConnection calls per job invocation. */
     EDGEIM_DELIVERY_CONCURRENCY: int(32, 1),
     /** Attempts per PostToConnection call (AWS SDK retry) before the job record fails. */

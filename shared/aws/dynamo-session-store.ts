@@ -1,6 +1,6 @@
 import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRef, Session } from '../domain/model.js';
-import type { LiveCounts, SessionStore } from '../domain/ports/session-store.js';
+import type { LiveCounts, ReadConsistency, SessionStore } from '../domain/ports/session-store.js';
 import { countAll, isConditionFailed, queryAll } from './dynamo-batch.js';
 import { DynamoBatchWriter, type WriteRequest } from './dynamo-batch-writer.js';
 import { SharedReads } from './shared-reads.js';
@@ -79,13 +79,13 @@ export class DynamoSessionStore implements SessionStore {
     return session;
   }
 
-  async byUser(uid: string, nowMs: number): Promise<ConnectionRef[]> {
+  async byUser(uid: string, nowMs: number, consistency: ReadConsistency = 'strong'): Promise<ConnectionRef[]> {
     const items = await queryAll(this.db, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ...notExpired,
       ExpressionAttributeValues: { ':pk': `user#${uid}`, ':now': Math.floor(nowMs / 1000) },
-      ConsistentRead: true,
+      ConsistentRead: consistency === 'strong',
     });
     return items.map(toRef);
   }

@@ -47,17 +47,19 @@ export async function sendMessage(deps: Deps, caller: Caller, input: SendInput):
     sentAt: deps.clock.now(),
     ...(caller.kind === 'backend' ? { backend: true as const } : {}),
   };
+  let repeat = false;
   if (!isRoom) {
     const first = await deps.timelines.recordSend(message, retentionExpiry(deps));
     if (first.id !== message.id && !sameSend(first, message)) {
       throw new ConflictError(`cmid ${JSON.stringify(message.cmid)} was already used for another message (to ${JSON.stringify(first.to)}); use a new cmid`);
     }
+    repeat = first.id !== message.id;
     message = first;
   }
 
   const origin = caller.kind === 'user' ? caller.connectionId : undefined;
   await deps.queue.enqueue(
-    { kind: isRoom ? 'room' : 'message', message, ...(origin ? { origin } : {}) },
+    { kind: isRoom ? 'room' : 'message', message, ...(origin ? { origin } : {}), ...(repeat ? { repeat: true as const } : {}) },
     { group: queueGroupId(message.conv), dedup: messageDedupId(message.from, message.cmid, Boolean(message.backend)) },
   );
   return { msgId: message.id };

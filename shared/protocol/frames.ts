@@ -38,6 +38,8 @@ const ackFields = {
   timeline: timelineSchema,
   seq: z.number().int().min(1),
   kind: z.enum(['delivered', 'read']),
+  /** `false`: answer nothing (not even an error); the client does not wait for this ack. */
+  reply: z.boolean().optional(),
 };
 const roomFields = { room: ridSchema };
 const membersField = z.array(uidSchema).max(1000);
@@ -177,6 +179,12 @@ export interface MessageFrame {
   timeline: TimelineName | `room:${string}`;
   seq: number;
   message: Message;
+  /**
+   * Inbox frames only, when the server knows it at no cost: the receiving user's own
+   * messages at the seqs right below `seq` (newest first). The connection that sent one
+   * was not pushed it, so it can close that gap without a `sync` (docs/PROTOCOL.md).
+   */
+  own?: { seq: number; id: string }[];
 }
 export interface NotifyFrame {
   type: 'notify';

@@ -1,6 +1,12 @@
 import type { ConnectionRef, Session } from '../model.js';
 
 /**
+ * How fresh a read must be: `strong` sees every write that finished before it; `eventual`
+ * (half the read cost on DynamoDB) may miss one made within about the last second.
+ */
+export type ReadConsistency = 'strong' | 'eventual';
+
+/**
  * Live connections, by connection, by user and by room.
  *
  * Contract:
@@ -24,7 +30,8 @@ export interface SessionStore {
   put(session: Session): Promise<void>;
   get(connectionId: string, nowMs: number): Promise<Session | undefined>;
   remove(connectionId: string, known?: Session): Promise<Session | undefined>;
-  byUser(uid: string, nowMs: number): Promise<ConnectionRef[]>;
+  /** A user's live connections; `eventual` may miss one made within about the last second (default `strong`). */
+  byUser(uid: string, nowMs: number, consistency?: ReadConsistency): Promise<ConnectionRef[]>;
   /**
    * Moves the expiry of a live session to `session.expiresAt` by rewriting it (and its
    * routing and room items) as given: only the holder of the connection, which knows
