@@ -49,7 +49,7 @@ export async function createApp(config: Config, overrides: Partial<App> = {}, op
     config,
     logger,
     clock: systemClock,
-    sessions: new DynamoSessionStore(db, config.EDGEIM_SESSIONS_TABLE, config.EDGEIM_ROOM_SHARDS),
+    sessions: new DynamoSessionStore(db, config.EDGEIM_SESSIONS_TABLE, config.EDGEIM_ROOM_SHARDS, undefined, config.EDGEIM_SESSION_SHARDS),
     timelines: new DynamoTimelineStore(db, config.EDGEIM_TIMELINES_TABLE),
     groups: new DynamoGroupStore(db, config.EDGEIM_GROUPS_TABLE),
     ids: new IdAllocator(new DynamoIdRangeStore(db, config.EDGEIM_IDS_TABLE), ID_NAMES.message, config.EDGEIM_ID_STEP),

@@ -41,6 +41,8 @@ export const configSchema = z
     EDGEIM_MAX_FRAME_BYTES: int(64 * 1024, 256),
     /** Merged server frames are split so none exceeds this (API Gateway bills per 32 KiB). */
     EDGEIM_MAX_PUSH_BYTES: int(32 * 1024, 1024),
+    /** Partitions the session items spread over (live totals and push-all read them with one Query each); change only with no session live. */
+    EDGEIM_SESSION_SHARDS: int(16, 1),
     /** Shards per room in the sessions table, so a large room is not one hot partition. */
     EDGEIM_ROOM_SHARDS: int(4, 1),
     /** Ids fetched per DynamoDB call by the segment allocator. */
