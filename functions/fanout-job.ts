@@ -1,4 +1,8 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { connectionsDelivery, dynamoClient, groupStore, jobQueue, offlineNotifier, sessionStore, timelineStore } from '../shared/app.js';
+import { JsonLogger, once } from '../shared/lambda-runtime.js';
+import { loadConfig } from '../shared/config.js';
+import { systemClock } from '../shared/domain/ports/clock.js';
 import { BatchLookups } from '../shared/domain/batch-lookups.js';
 import { DeliveryPlan } from '../shared/domain/delivery-plan.js';
 import type { Deps } from '../shared/domain/deps.js';
@@ -99,3 +103,22 @@ async function removeGone(app: JobApp, connectionIds: string[]): Promise<void> {
     ),
   );
 }
+
+export const handler = createFanoutJob(
+  once((): JobApp => {
+    const config = loadConfig();
+    const db = dynamoClient(config);
+    const logger = new JsonLogger();
+    return {
+      config,
+      clock: systemClock,
+      logger,
+      sessions: sessionStore(config, db),
+      timelines: timelineStore(config, db),
+      groups: groupStore(config, db),
+      queue: jobQueue(config),
+      delivery: connectionsDelivery(config),
+      offline: offlineNotifier(config, logger),
+    };
+  }),
+);

@@ -2,7 +2,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '.
 import { cmidProblem, MAX_IDEMPOTENCY_KEY_CHARS } from '../protocol/cmid.js';
 import { checkBodySize, type Message } from '../protocol/frames.js';
 import { conversationId, type Target } from '../protocol/identifiers.js';
-import { retentionExpiry, type Caller, type Deps } from './deps.js';
+import { retentionExpiry, type Caller, type RequestDeps } from './deps.js';
 import { messageDedupId, queueGroupId } from './queue-ids.js';
 
 export interface SendInput {
@@ -27,7 +27,7 @@ export const BACKEND_FROM = 'system';
  * and after that the job finds the message already stored and delivers nothing
  * (fanout.ts). Room messages are transient.
  */
-export async function sendMessage(deps: Deps, caller: Caller, input: SendInput): Promise<{ msgId: string }> {
+export async function sendMessage(deps: RequestDeps, caller: Caller, input: SendInput): Promise<{ msgId: string }> {
   checkBodySize(input.body, deps.config.EDGEIM_MAX_BODY_BYTES);
   const isRoom = 'room' in input.to;
   if (!isRoom && !input.cmid) throw new BadRequestError('cmid is required when sending to a user or a group');
@@ -99,7 +99,7 @@ function senderOf(caller: Caller, from: string | undefined): string {
  * Who may send where: a user to any user, to a group it is a member of, to a room its
  * connection joined; a backend to any user, any existing group and any room.
  */
-async function authorizeSend(deps: Deps, caller: Caller, to: Target): Promise<void> {
+async function authorizeSend(deps: RequestDeps, caller: Caller, to: Target): Promise<void> {
   if ('group' in to) {
     if (caller.kind === 'backend') {
       if (!(await deps.groups.get(to.group))) throw new NotFoundError(`group ${to.group} does not exist`);

@@ -1,6 +1,6 @@
 import { EdgeImError } from '../errors.js';
 import { FrameError, replyFrame, toErrorFrame, type ErrorFrame, type ReplyFrame, type Request } from '../protocol/frames.js';
-import type { Deps, UserCaller } from './deps.js';
+import type { RequestDeps, UserCaller } from './deps.js';
 import { handleRequest } from './requests.js';
 
 /** Where the pipeline reports requests that failed with something other than an EdgeImError (a bug). */
@@ -33,7 +33,7 @@ export interface ClientRequest {
  *
  * Never rejects.
  */
-export async function runClientRequest(deps: Deps, log: PipelineLog, req: ClientRequest): Promise<ReplyFrame | ErrorFrame | undefined> {
+export async function runClientRequest(deps: RequestDeps, log: PipelineLog, req: ClientRequest): Promise<ReplyFrame | ErrorFrame | undefined> {
   let id: string | undefined;
   let silent = false;
   try {

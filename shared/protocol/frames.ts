@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.js';
 import { EdgeImError, TooLargeError, toErrorBody, type ErrorBody, type ErrorCode } from '../errors.js';
 import { cmidSchema } from './cmid.js';
 import { gidSchema, ridSchema, timelineSchema, uidSchema, type Target, type TimelineName } from './identifiers.js';
@@ -17,7 +18,7 @@ export interface Message {
   backend?: true;
 }
 
-const requestId = z.string().max(64).optional();
+const requestId = z.optional(z.string().check(z.maxLength(64)));
 export const targetSchema = z.union([
   z.strictObject({ user: uidSchema }),
   z.strictObject({ group: gidSchema }),
@@ -26,23 +27,23 @@ export const targetSchema = z.union([
 
 const sendFields = {
   to: targetSchema,
-  cmid: cmidSchema.optional(),
-  body: z.unknown().refine((b) => b !== undefined, 'body is required'),
+  cmid: z.optional(cmidSchema),
+  body: z.unknown().check(z.refine((b) => b !== undefined, 'body is required')),
 };
 const syncFields = {
   timeline: timelineSchema,
-  after: z.number().int().min(0).default(0),
-  limit: z.number().int().min(1).max(200).default(100),
+  after: z._default(z.int().check(z.minimum(0)), 0),
+  limit: z._default(z.int().check(z.minimum(1), z.maximum(200)), 100),
 };
 const ackFields = {
   timeline: timelineSchema,
-  seq: z.number().int().min(1),
+  seq: z.int().check(z.minimum(1)),
   kind: z.enum(['delivered', 'read']),
   /** `false`: answer nothing (not even an error); the client does not wait for this ack. */
-  reply: z.boolean().optional(),
+  reply: z.optional(z.boolean()),
 };
 const roomFields = { room: ridSchema };
-const membersField = z.array(uidSchema).max(1000);
+const membersField = z.array(uidSchema).check(z.maxLength(1000));
 
 /** Client → server requests of the WebSocket API, routed by `action`. */
 export const requestSchema = z.discriminatedUnion('action', [
@@ -55,12 +56,12 @@ export const requestSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('createGroup'),
     id: requestId,
-    group: gidSchema.optional(),
-    name: z.string().max(200).optional(),
-    members: membersField.default([]),
+    group: z.optional(gidSchema),
+    name: z.optional(z.string().check(z.maxLength(200))),
+    members: z._default(membersField, []),
   }),
-  z.object({ action: z.literal('addMembers'), id: requestId, group: gidSchema, members: membersField.min(1) }),
-  z.object({ action: z.literal('removeMembers'), id: requestId, group: gidSchema, members: membersField.min(1) }),
+  z.object({ action: z.literal('addMembers'), id: requestId, group: gidSchema, members: membersField.check(z.minLength(1)) }),
+  z.object({ action: z.literal('removeMembers'), id: requestId, group: gidSchema, members: membersField.check(z.minLength(1)) }),
   z.object({ action: z.literal('deleteGroup'), id: requestId, group: gidSchema }),
   z.object({ action: z.literal('groups'), id: requestId }),
 ]);
@@ -69,7 +70,7 @@ export type Request = z.infer<typeof requestSchema>;
 export type SendRequest = Extract<Request, { action: 'send' }>;
 export type SyncRequest = Extract<Request, { action: 'sync' }>;
 export type AckRequest = Extract<Request, { action: 'ack' }>;
-export const ACTIONS = requestSchema.options.map((o) => o.shape.action.value);
+export const ACTIONS = requestSchema.def.options.map((o) => o.shape.action.def.values[0] as Request['action']);
 
 /** The same payloads without `action`, for transports that carry the action elsewhere (goim ops). */
 export const sendPayloadSchema = z.object({ id: requestId, ...sendFields });
@@ -100,7 +101,7 @@ function readId(value: unknown): string | undefined {
   return undefined;
 }
 
-function describe(issues: z.core.$ZodIssue[]): string {
+function describe(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .slice(0, 3)
     .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
@@ -108,8 +109,8 @@ function describe(issues: z.core.$ZodIssue[]): string {
 }
 
 /** Validates `value` against a schema, throwing FrameError (BAD_REQUEST) with a readable reason. */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
+export function parseWith<T>(schema: z.core.$ZodType<T>, value: unknown): T {
+  const parsed = z.safeParse(schema, value);
   if (!parsed.success) throw new FrameError(describe(parsed.error.issues), readId(value));
   return parsed.data;
 }

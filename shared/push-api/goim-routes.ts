@@ -34,8 +34,8 @@ const opParam = z.coerce.number().int();
 const positiveInt = z.coerce.number().int().min(0);
 
 /** Validates one query value, naming the parameter in the BAD_REQUEST (goim -400) it raises. */
-function param<T>(name: string, schema: z.ZodType<T>, value: string): T {
-  const parsed = schema.safeParse(value);
+function param<T>(name: string, schema: z.core.$ZodType<T>, value: string): T {
+  const parsed = z.safeParse(schema, value);
   if (!parsed.success) throw new BadRequestError(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(value.slice(0, 80))})`);
   return parsed.data;
 }
@@ -50,7 +50,7 @@ function required(c: Context, name: string): string {
 }
 
 /** A repeated parameter (`mids=a&mids=b`), every value checked with `schema`. */
-function list(c: Context, name: string, schema: z.ZodType<string> = z.string()): string[] {
+function list(c: Context, name: string, schema: z.core.$ZodType<string> = z.string()): string[] {
   const values = (c.req.queries(name) ?? []).filter((v) => v !== '');
   if (values.length === 0) throw new BadRequestError(`${name} is required (repeat it for several: ${name}=a&${name}=b)`);
   return values.map((v) => param(name, schema, v));

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { disconnectReason, type DisconnectReason } from '../../gateway/disconnect-codes.js';
 import type { LocalStack } from '../../local/stack.js';
 import { wsApiTransport, type Transport } from '../../sdk/index.js';
-import { createDocumentClient } from '../../shared/aws/clients.js';
+import { createDocumentClient } from '../../shared/aws/dynamo-client.js';
 import { startTestStack } from '../helpers/local-stack.js';
 import { NodeWebSocket, probe, sleep, texts, type Probe } from './sdk-helpers.js';
 
