@@ -1,11 +1,22 @@
 /**
  * What a message costs on AWS (`npm run bench -- cost`). Each scenario runs through the
- * real handlers on the local stack, with SDK clients (acks as the SDK sends them by
- * default) or goim clients; the meter counts every billable call (bench/cost/meter.ts)
- * and bench/cost/prices.ts prices them. Beside each figure, priced the same way: AppSync
- * Events (one publish + one operation per delivery) and the naive sample design (scan the
- * connections table, post to each). Large groups and rooms are measured at two smaller
- * sizes and scaled linearly to 10,000 (the fit is printed). Writes bench/results/cost.json.
+ * real handlers on the local stack, with SDK clients (default options, so acks and
+ * keep-alives as the SDK sends them) or goim clients; the meter counts every billable
+ * call (bench/cost/meter.ts) and bench/cost/prices.ts prices them. Beside each figure,
+ * priced the same way: AppSync Events (one publish + one operation per delivery) and the
+ * naive sample design (scan the connections table, post to each).
+ *
+ * Two paces per messaging scenario:
+ * - chat-paced: one message at a time, each settled (delivered, and every ack the SDK
+ *   sends for it sent) before the next: each message alone in its job batch and its ack
+ *   batch. The worst case per message.
+ * - at load: a backlog of messages (many conversations at once for 1:1, ten senders at
+ *   once in a group) that the job works through in batches of up to 10, and recipients'
+ *   acks covering several messages. What a busy system pays per message.
+ * Large groups and rooms are measured at two smaller sizes and scaled linearly to 10,000
+ * (the fit is printed). Lambda GB-s come from local wall time per invocation, inflated by
+ * the emulators sharing a loaded 2-core machine: an upper bound. Writes
+ * bench/results/cost.json.
  *
  *   npx tsx bench/cost.bench.ts
  */
@@ -23,15 +34,24 @@ import { appsyncPerMessage, GATEWAY_DELIVERIES_PER_TASK_SECOND, gatewayTaskSecon
 import { fmt, isMain } from './stats.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** The SDK's default ack interval, plus slack: chat-paced messages each get their own acks. */
-const ACK_SETTLE_MS = 1300;
+/**
+ * How long a chat-paced message is given to settle after delivery: longer than any SDK
+ * ack interval measured here (1 s before the cut, 3 s after), so its acks are counted with it.
+ */
+const SETTLE_MS = 3500;
 
-export interface ScenarioCost {
+/** The price of one scenario's calls at one pace. */
+export interface PacedCost {
   usdPerMillion: number;
-  appsyncUsdPerMillion: number;
-  naiveUsdPerMillion: number | null;
   calls: Calls;
   note?: string;
+}
+
+export interface ScenarioCost extends PacedCost {
+  appsyncUsdPerMillion: number;
+  naiveUsdPerMillion: number | null;
+  /** The same scenario at load (see the module comment), when measured. */
+  atLoad?: PacedCost;
 }
 export type CostBench = Record<string, ScenarioCost>;
 
@@ -72,18 +92,18 @@ async function close(r: Rig): Promise<void> {
 }
 
 /** An SDK client over the WebSocket API with default options, its WebSocket metered; resolves once connected. */
-async function device(r: Rig, uid: string, seen?: TimelineMessage[]): Promise<EdgeImClient> {
+async function device(r: Rig, uid: string, seen?: (m: TimelineMessage) => void): Promise<EdgeImClient> {
   const client = new EdgeImClient({
     transport: wsApiTransport({ url: r.stack.wsUrl, WebSocket: r.meter.webSocket() }),
     token: await signToken(uid, LOCAL_JWT_SECRET),
   });
-  if (seen) client.on('message', (m) => seen.push(m));
+  if (seen) client.on('message', seen);
   r.clients.push(client);
   await client.connect();
   return client;
 }
 
-async function until(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
+async function until(what: string, done: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`cost bench: timed out waiting for ${what}`);
@@ -100,66 +120,110 @@ async function pushApi(r: Rig, method: string, path: string, json: unknown): Pro
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
 }
 
-/** Measures `messages` sends of `send`, each settled (delivered, acked) before the next; per message. */
-async function measure(r: Rig, messages: number, send: (i: number) => Promise<void>): Promise<Calls> {
+/** Counts texts seen, for "every member saw it". */
+class Seen {
+  private readonly counts = new Map<string, number>();
+  readonly on = (m: TimelineMessage) => {
+    const t = (m.message.body as { text?: string }).text ?? '';
+    this.counts.set(t, (this.counts.get(t) ?? 0) + 1);
+  };
+  count(text: string): number {
+    return this.counts.get(text) ?? 0;
+  }
+}
+
+/** Chat-paced: `messages` sends, each settled (delivered, acks sent) before the next; per message. */
+async function chatPaced(r: Rig, messages: number, send: (i: number) => Promise<void>): Promise<Calls> {
   await r.stack.drain();
-  await sleep(ACK_SETTLE_MS);
+  await sleep(SETTLE_MS);
   r.meter.start();
   for (let i = 0; i < messages; i++) {
     await send(i);
     await r.stack.drain();
-    await sleep(ACK_SETTLE_MS);
+    await sleep(SETTLE_MS);
   }
   await r.stack.drain();
   return perUnit(r.meter.stop(), messages);
 }
 
-/** 1:1: the sender has one device, the recipient two. */
-async function oneToOne(messages: number): Promise<ScenarioCost> {
+/**
+ * At load: the job is paused while `messages` sends are accepted (a backlog), then works
+ * through them in batches; everything is counted until every ack went out. Per message.
+ */
+async function atLoad(r: Rig, messages: number, sendAll: () => Promise<void>, delivered: () => boolean): Promise<Calls> {
+  await r.stack.drain();
+  await sleep(SETTLE_MS);
+  r.meter.start();
+  r.stack.poller.pause();
+  await sendAll();
+  r.stack.poller.resume();
+  await until('every message delivered', delivered);
+  await r.stack.drain();
+  await sleep(SETTLE_MS);
+  return perUnit(r.meter.stop(), messages);
+}
+
+/** 1:1: the sender has one device, the recipient two. At load: `pairs` conversations, each sending `perPair` messages at once. */
+async function oneToOne(messages: number, pairs: number, perPair: number): Promise<{ chat: Calls; load: Calls }> {
   const r = await rig();
   try {
-    const got: TimelineMessage[] = [];
+    const seen = new Seen();
     const alice = await device(r, 'alice');
-    await device(r, 'bob', got);
-    await device(r, 'bob', got);
-    const calls = await measure(r, messages, async (i) => {
+    await device(r, 'bob', seen.on);
+    await device(r, 'bob', seen.on);
+    const chat = await chatPaced(r, messages, async (i) => {
       await alice.send({ user: 'bob' }, { text: `hello ${i}` });
-      await until('both of bob’s devices', () => got.filter((m) => (m.message.body as { text: string }).text === `hello ${i}`).length === 2);
+      await until('both of bob’s devices', () => seen.count(`hello ${i}`) === 2);
     });
-    return price(calls, 3, 3);
+    const senders: EdgeImClient[] = [];
+    for (let p = 0; p < pairs; p++) {
+      senders.push(await device(r, `s${p}`));
+      await device(r, `t${p}`, seen.on);
+      await device(r, `t${p}`, seen.on);
+    }
+    const texts = senders.flatMap((_, p) => Array.from({ length: perPair }, (__, k) => `load ${p}.${k}`));
+    const load = await atLoad(
+      r,
+      pairs * perPair,
+      () => Promise.all(senders.map(async (s, p) => { for (let k = 0; k < perPair; k++) await s.send({ user: `t${p}` }, { text: `load ${p}.${k}` }); })).then(() => undefined),
+      () => texts.every((t) => seen.count(t) === 2),
+    );
+    return { chat, load };
   } finally {
     await close(r);
   }
 }
 
-/** A group with `members` members of which `online` have one device connected; one member sends. */
-async function group(members: number, online: number, messages: number, env: Record<string, string> = {}): Promise<Calls> {
+/**
+ * A group with `members` members of which `online` have one device connected. Chat-paced:
+ * one member sends `messages` times. At load: `burst` online members send one message each at once.
+ */
+async function group(members: number, online: number, messages: number, burst: number, env: Record<string, string> = {}): Promise<{ chat: Calls; load: Calls }> {
   const r = await rig(env);
   try {
     const uids = Array.from({ length: members }, (_, i) => `m${i}`);
     const gid = `g${members}x${online}`;
     await pushApi(r, 'POST', '/v1/groups', { group: gid, owner: uids[0], members: uids });
-    const counts = new Map<string, number>();
+    const seen = new Seen();
     const devices: EdgeImClient[] = [];
     for (let i = 0; i < online; i += 50) {
-      devices.push(
-        ...(await Promise.all(
-          uids.slice(i, Math.min(online, i + 50)).map(async (uid) => {
-            const c = await device(r, uid);
-            c.on('message', (m) => {
-              const t = (m.message.body as { text?: string }).text ?? '';
-              counts.set(t, (counts.get(t) ?? 0) + 1);
-            });
-            return c;
-          }),
-        )),
-      );
+      devices.push(...(await Promise.all(uids.slice(i, Math.min(online, i + 50)).map((uid) => device(r, uid, seen.on)))));
     }
-    return await measure(r, messages, async (i) => {
+    // every member but the sending connection gets it (large groups: the sender too)
+    const reached = (text: string) => seen.count(text) >= online - 1;
+    const chat = await chatPaced(r, messages, async (i) => {
       const text = `to ${gid} ${i}`;
       await devices[0]!.send({ group: gid }, { text });
-      await until(`${online} members to see the message`, () => (counts.get(text) ?? 0) >= online, 60_000);
+      await until(`${online} members to see the message`, () => reached(text));
     });
+    const texts = devices.slice(0, burst).map((_, k) => `burst ${gid} ${k}`);
+    const load = await atLoad(
+      r,
+      burst,
+      () => Promise.all(devices.slice(0, burst).map((d, k) => d.send({ group: gid }, { text: texts[k] }))).then(() => undefined),
+      () => texts.every(reached),
+    );
+    return { chat, load };
   } finally {
     await close(r);
   }
@@ -174,7 +238,7 @@ async function gatewayRoom(members: number, messages: number): Promise<Calls> {
       r.goims.push(...(await Promise.all(Array.from({ length: Math.min(100, members - i) }, (_, k) => GoimClient.connect('tcp', ports, `r${i + k}`, { room_id: 'live://cost' })))));
     }
     const sender = r.goims[0]!;
-    return await measure(r, messages, async (i) => {
+    return await chatPaced(r, messages, async (i) => {
       const text = `room ${i}`;
       const mine = (p: { json?: any }) => p.json?.message?.body?.text === text;
       const received = Promise.all(r.goims.slice(1).map((c) => c.messages26(1, mine, 60_000)));
@@ -187,37 +251,41 @@ async function gatewayRoom(members: number, messages: number): Promise<Calls> {
   }
 }
 
-/** Heartbeats and 2-hourly reconnects of idle WebSocket-API connections, per connection-month. */
-async function idle(connections: number): Promise<{ perHeartbeat: Calls; perReconnect: Calls; heartbeatMs: number }> {
+/** Keep-alives and 2-hourly reconnects of idle WebSocket-API connections, per connection-month. */
+async function idle(connections: number): Promise<{ perKeepAlive: Calls; perReconnect: Calls; keepAliveMs: number }> {
   const r = await rig();
   try {
     const transport = wsApiTransport({ url: r.stack.wsUrl, WebSocket: r.meter.webSocket() });
-    const heartbeatMs = transport.defaultHeartbeatMs ?? 0;
+    const keepAliveMs = transport.defaultHeartbeatMs ?? 0;
     const token = (i: number) => signToken(`idle${i}`, LOCAL_JWT_SECRET);
     // A reconnect: connect (authorizer, $connect, the SDK's sync), then close ($disconnect).
     r.meter.start();
-    const clients = await Promise.all(Array.from({ length: connections }, async (_, i) => {
-      const c = new EdgeImClient({ transport, token: await token(i) });
-      await c.connect();
-      return c;
-    }));
+    const clients = await Promise.all(
+      Array.from({ length: connections }, async (_, i) => {
+        const c = new EdgeImClient({ transport, token: await token(i) });
+        await c.connect();
+        return c;
+      }),
+    );
     await r.stack.drain();
     await Promise.all(clients.map((c) => c.close()));
     await sleep(300);
     const perReconnect = perUnit(r.meter.stop(), connections);
-    // Heartbeats: the SDK's own, made frequent only so there are some to count.
-    const beating = await Promise.all(Array.from({ length: connections }, async (_, i) => {
-      const c = new EdgeImClient({ transport, token: await token(i), heartbeat: 200 });
-      await c.connect();
-      return c;
-    }));
+    // Keep-alives: the SDK's own, made frequent only so there are some to count.
+    const beating = await Promise.all(
+      Array.from({ length: connections }, async (_, i) => {
+        const c = new EdgeImClient({ transport, token: await token(i), heartbeat: 200 });
+        await c.connect();
+        return c;
+      }),
+    );
     r.clients.push(...beating);
     await sleep(500);
     r.meter.start();
     await sleep(2000);
     const calls = r.meter.stop();
     const beats = calls.apigwMessagesIn;
-    return { perHeartbeat: perUnit(calls, Math.max(1, beats)), perReconnect, heartbeatMs };
+    return { perKeepAlive: perUnit(calls, Math.max(1, beats)), perReconnect, keepAliveMs };
   } finally {
     await close(r);
   }
@@ -232,6 +300,8 @@ function price(calls: Calls, deliveries: number, naiveDeliveries: number | null,
     ...(note ? { note } : {}),
   };
 }
+
+const paced = (calls: Calls, note?: string): PacedCost => ({ usdPerMillion: usd(calls) * 1e6, calls, ...(note ? { note } : {}) });
 
 /** Fits cost(n) = fixed + n·perMember from two sizes and evaluates it at `target`. */
 function scale(small: { n: number; calls: Calls }, large: { n: number; calls: Calls }, target: number): Calls {
@@ -249,20 +319,30 @@ export async function run(options: { messages?: number; small?: number; large?: 
   const readFanout = { EDGEIM_WRITE_FANOUT_MAX: '50' }; // these sizes stand for groups above the write fan-out limit
   const out: CostBench = {};
 
-  out['1:1, recipient with 2 devices, sender 1'] = await oneToOne(messages);
-  out['group of 100, all online (write fan-out)'] = price(await group(100, 100, messages), 100, 100);
+  const direct = await oneToOne(messages, 30, 4);
+  out['1:1, recipient with 2 devices, sender 1'] = { ...price(direct.chat, 3, 3), atLoad: paced(direct.load, '30 conversations sending 4 messages each at once') };
+
+  const g100 = await group(100, 100, 4, 10);
+  out['group of 100, all online (write fan-out)'] = { ...price(g100.chat, 100, 100), atLoad: paced(g100.load, '10 members sending at once') };
 
   const allOnline = [
-    { n: small, calls: await group(small, small, 3, readFanout) },
-    { n: large, calls: await group(large, large, 3, readFanout) },
+    { n: small, ...(await group(small, small, 3, 10, readFanout)) },
+    { n: large, ...(await group(large, large, 3, 10, readFanout)) },
   ];
-  out['group of 10,000, all online'] = price(scale(allOnline[0]!, allOnline[1]!, 10_000), 10_000, 10_000, 10_000, `measured at ${small} and ${large} members above the write fan-out limit, scaled linearly`);
+  const fit = (list: { n: number; chat: Calls; load: Calls }[], pace: 'chat' | 'load') => scale({ n: list[0]!.n, calls: list[0]![pace] }, { n: list[1]!.n, calls: list[1]![pace] }, 10_000);
+  out['group of 10,000, all online'] = {
+    ...price(fit(allOnline, 'chat'), 10_000, 10_000, 10_000, `measured at ${small} and ${large} members above the write fan-out limit, scaled linearly`),
+    atLoad: paced(fit(allOnline, 'load'), '10 members sending at once, scaled the same way'),
+  };
 
   const tenth = [
-    { n: small, calls: await group(small, small / 10, 3, readFanout) },
-    { n: large, calls: await group(large, large / 10, 3, readFanout) },
+    { n: small, ...(await group(small, small / 10, 3, 10, readFanout)) },
+    { n: large, ...(await group(large, large / 10, 3, 10, readFanout)) },
   ];
-  out['group of 10,000, 10 % online'] = price(scale(tenth[0]!, tenth[1]!, 10_000), 1_000, 1_000, 1_000, `measured at ${small} and ${large} members (10 % online), scaled linearly`);
+  out['group of 10,000, 10 % online'] = {
+    ...price(fit(tenth, 'chat'), 1_000, 1_000, 1_000, `measured at ${small} and ${large} members (10 % online), scaled linearly`),
+    atLoad: paced(fit(tenth, 'load'), '10 members sending at once, scaled the same way'),
+  };
 
   const room = [
     { n: small, calls: await gatewayRoom(small, messages) },
@@ -272,9 +352,9 @@ export async function run(options: { messages?: number; small?: number; large?: 
 
   const idleRun = await idle(20);
   const minutes = 30 * 24 * 60;
-  const beatsPerMonth = idleRun.heartbeatMs > 0 ? (minutes * 60_000) / idleRun.heartbeatMs : 0;
+  const beatsPerMonth = idleRun.keepAliveMs > 0 ? (minutes * 60_000) / idleRun.keepAliveMs : 0;
   const reconnectsPerMonth = minutes / 120; // API Gateway closes every connection after 2 h
-  const perConnMonth = combine(combine(Meter.empty(), idleRun.perHeartbeat, beatsPerMonth), idleRun.perReconnect, reconnectsPerMonth);
+  const perConnMonth = combine(combine(Meter.empty(), idleRun.perKeepAlive, beatsPerMonth), idleRun.perReconnect, reconnectsPerMonth);
   const connMinutes = minutes * PRICES.apiGateway.connectionMinute;
   const N = 100_000;
   out['idle, 100,000 WebSocket-API connections, per month'] = {
@@ -282,7 +362,7 @@ export async function run(options: { messages?: number; small?: number; large?: 
     appsyncUsdPerMillion: minutes * PRICES.appsyncEvents.connectionMinute * N,
     naiveUsdPerMillion: connMinutes * N,
     calls: combine(Meter.empty(), perConnMonth, N),
-    note: `USD per month, not per million messages; heartbeat every ${idleRun.heartbeatMs / 1000} s (the SDK default), a reconnect every 2 h; the naive column is API Gateway's connection-minute charge alone`,
+    note: `USD per month, not per million messages; a keep-alive every ${idleRun.keepAliveMs / 1000} s (the SDK default), a reconnect every 2 h; the naive column is API Gateway's connection-minute charge alone`,
   };
 
   const file = join(dirname(fileURLToPath(import.meta.url)), 'results', 'cost.json');
@@ -291,20 +371,27 @@ export async function run(options: { messages?: number; small?: number; large?: 
   return out;
 }
 
+function callsLine(c: Calls): string {
+  const dyn = Object.entries(c.dynamoCalls).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
+  const fns = Object.entries(c.lambdaInvocations).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
+  return `API GW in ${fmt(c.apigwMessagesIn, 2)} out ${fmt(c.apigwMessagesOut, 2)}; Lambda ${fns || '0'} (${fmt(c.lambdaGbSeconds, 4)} GB-s); DynamoDB ${fmt(c.dynamoWru, 2)} WRU ${fmt(c.dynamoRru, 2)} RRU [${dyn}]; SQS ${fmt(c.sqsRequests, 2)}; gateway calls ${fmt(c.gatewayCalls, 2)} (${fmt(c.gatewayDeliveries, 0)} deliveries)`;
+}
+
 export function print(r: CostBench): void {
   console.log(`what a message costs on AWS (us-east-1 list prices of ${PRICES.date}; USD per million messages)`);
-  console.log(`  ${'scenario'.padEnd(52)} ${'edgeim'.padStart(10)} ${'AppSync Ev.'.padStart(12)} ${'naive'.padStart(10)} ${'÷ AppSync'.padStart(10)}`);
+  console.log(`  ${'scenario'.padEnd(52)} ${'chat-paced'.padStart(11)} ${'at load'.padStart(10)} ${'AppSync Ev.'.padStart(12)} ${'naive'.padStart(10)} ${'÷ AppSync'.padStart(16)}`);
   for (const [name, s] of Object.entries(r)) {
     const naive = s.naiveUsdPerMillion === null ? '—' : fmt(s.naiveUsdPerMillion, 1);
-    console.log(`  ${name.padEnd(52)} ${fmt(s.usdPerMillion, 1).padStart(10)} ${fmt(s.appsyncUsdPerMillion, 1).padStart(12)} ${naive.padStart(10)} ${fmt(s.usdPerMillion / s.appsyncUsdPerMillion, 2).padStart(10)}`);
+    const load = s.atLoad ? fmt(s.atLoad.usdPerMillion, 1) : '—';
+    const ratio = `${fmt(s.usdPerMillion / s.appsyncUsdPerMillion, 2)}${s.atLoad ? ` / ${fmt(s.atLoad.usdPerMillion / s.appsyncUsdPerMillion, 2)}` : ''}`;
+    console.log(`  ${name.padEnd(52)} ${fmt(s.usdPerMillion, 1).padStart(11)} ${load.padStart(10)} ${fmt(s.appsyncUsdPerMillion, 1).padStart(12)} ${naive.padStart(10)} ${ratio.padStart(16)}`);
     if (s.note) console.log(`    (${s.note})`);
+    if (s.atLoad?.note) console.log(`    (at load: ${s.atLoad.note})`);
   }
   console.log('  calls per message (per month for idle):');
   for (const [name, s] of Object.entries(r)) {
-    const c = s.calls;
-    const dyn = Object.entries(c.dynamoCalls).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
-    const fns = Object.entries(c.lambdaInvocations).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
-    console.log(`    ${name}: API GW in ${fmt(c.apigwMessagesIn, 2)} out ${fmt(c.apigwMessagesOut, 2)}; Lambda ${fns || '0'} (${fmt(c.lambdaGbSeconds, 4)} GB-s); DynamoDB ${fmt(c.dynamoWru, 2)} WRU ${fmt(c.dynamoRru, 2)} RRU [${dyn}]; SQS ${fmt(c.sqsRequests, 2)}; gateway calls ${fmt(c.gatewayCalls, 2)} (${fmt(c.gatewayDeliveries, 0)} deliveries)`);
+    console.log(`    ${name}: ${callsLine(s.calls)}`);
+    if (s.atLoad) console.log(`      at load: ${callsLine(s.atLoad.calls)}`);
   }
 }
 
