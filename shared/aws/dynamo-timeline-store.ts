@@ -37,6 +37,8 @@ const ALLOCATE =
 const NOT_ALLOCATED = `NOT (${Array.from({ length: REGISTER }, (_, i) => `${slot(i)} = :mid`).join(' OR ')})`;
 /** Register entries of messages the timeline's owner sent carry this prefix (message ids are decimal). */
 const OWN = 's';
+/** Pointers one store instance remembers (least recently acked go first). */
+const MAX_KNOWN_POINTERS = 10_000;
 /** How far a retry looks back for its message: items appended this long before the message was sent cannot be it (clock skew slack). */
 const CLOCK_SLACK_MS = 60_000;
 
@@ -78,6 +80,13 @@ function findIn(register: Record<string, unknown>, mid: string): { seq: number; 
  * names never hold `#`, and message ids are decimal, so every key reads one way only.
  */
 export class DynamoTimelineStore implements TimelineStore {
+  /**
+   * Pointer values this process knows are stored (a lower bound: pointers only move
+   * forward): an ack at or below one writes nothing. A user's devices ack the same
+   * pointer; the second ack through the same process costs no write.
+   */
+  private readonly knownPointers = new Map<string, number>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -157,6 +166,8 @@ export class DynamoTimelineStore implements TimelineStore {
   }
 
   async ack(uid: string, timeline: string, kind: AckKind, seq: number): Promise<void> {
+    const known = `${uid}#${timeline}#${kind}`;
+    if ((this.knownPointers.get(known) ?? 0) >= seq) return;
     try {
       await this.db.send(
         new UpdateCommand({
@@ -171,6 +182,9 @@ export class DynamoTimelineStore implements TimelineStore {
     } catch (err) {
       if (!isConditionFailed(err)) throw err; // pointer already at or past seq
     }
+    this.knownPointers.delete(known);
+    this.knownPointers.set(known, seq);
+    if (this.knownPointers.size > MAX_KNOWN_POINTERS) this.knownPointers.delete(this.knownPointers.keys().next().value as string);
   }
 
   /** The pointers; `delivered` is at least `read` (a read ack moves only `read`: one write). */

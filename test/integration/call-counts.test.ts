@@ -91,8 +91,12 @@ describe('calls per message', () => {
     expect(calls.apigwMessagesOut).toBe(3);
     expect(sent.filter((a) => a !== 'send' && a !== 'ack')).toEqual([]);
     expect(calls.lambdaInvocations).toEqual({ $default: 3, 'fanout-job': 1 });
-    // sender log; per inbox one write takes the seq, one stores the message (no read); one connection look-up per inbox; each ack one write
-    expect(calls.dynamoCalls).toEqual({ PutItem: 3, UpdateItem: 4, Query: 2 });
+    // sender log; per inbox one write takes the seq, one stores the message (no read); one connection look-up per inbox;
+    // each ack one write at most (bob's second device acks the same pointer: skipped when its process knows it is stored)
+    const { UpdateItem, ...rest } = calls.dynamoCalls;
+    expect(rest).toEqual({ PutItem: 3, Query: 2 });
+    expect(UpdateItem).toBeGreaterThanOrEqual(2 + 1);
+    expect(UpdateItem).toBeLessThanOrEqual(2 + 2);
     expect(calls.dynamoWru).toBeLessThanOrEqual(3 + 2 + 2);
     expect(calls.sqsRequests).toBe(3); // SendMessage, and the event source's receive and delete
 
