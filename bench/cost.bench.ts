@@ -303,13 +303,34 @@ function price(calls: Calls, deliveries: number, naiveDeliveries: number | null,
 
 const paced = (calls: Calls, note?: string): PacedCost => ({ usdPerMillion: usd(calls) * 1e6, calls, ...(note ? { note } : {}) });
 
-/** Fits cost(n) = fixed + n·perMember from two sizes and evaluates it at `target`. */
+/**
+ * Fits cost(n) = fixed + n·perMember from two sizes and evaluates it at `target`, field by
+ * field. A field that came out smaller at the larger size (noise: local Lambda time under
+ * a shared machine's load) is scaled in proportion from the larger size instead, an upper
+ * bound, so no extrapolation goes negative.
+ */
 function scale(small: { n: number; calls: Calls }, large: { n: number; calls: Calls }, target: number): Calls {
-  const perMember = combine(large.calls, small.calls, -1);
-  const k = 1 / (large.n - small.n);
-  const slope = combine(Meter.empty(), perMember, k);
-  const fixed = combine(small.calls, slope, -small.n);
-  return combine(fixed, slope, target);
+  const fit = (a: number, b: number) => {
+    const slope = (b - a) / (large.n - small.n);
+    return slope >= 0 ? a + slope * (target - small.n) : (b * target) / large.n;
+  };
+  const fitAll = (a: Record<string, number>, b: Record<string, number>) =>
+    Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, fit(a[k] ?? 0, b[k] ?? 0)]));
+  const s = small.calls;
+  const l = large.calls;
+  return {
+    apigwMessagesIn: fit(s.apigwMessagesIn, l.apigwMessagesIn),
+    apigwMessagesOut: fit(s.apigwMessagesOut, l.apigwMessagesOut),
+    lambdaInvocations: fitAll(s.lambdaInvocations, l.lambdaInvocations),
+    lambdaGbSeconds: fit(s.lambdaGbSeconds, l.lambdaGbSeconds),
+    dynamoRru: fit(s.dynamoRru, l.dynamoRru),
+    dynamoWru: fit(s.dynamoWru, l.dynamoWru),
+    dynamoCalls: fitAll(s.dynamoCalls, l.dynamoCalls),
+    sqsRequests: fit(s.sqsRequests, l.sqsRequests),
+    gatewayCalls: fit(s.gatewayCalls, l.gatewayCalls),
+    gatewayDeliveries: fit(s.gatewayDeliveries, l.gatewayDeliveries),
+    httpApiRequests: fit(s.httpApiRequests, l.httpApiRequests),
+  };
 }
 
 export async function run(options: { messages?: number; small?: number; large?: number } = {}): Promise<CostBench> {
