@@ -3,7 +3,8 @@
  * WebSocket API messages (32 KB units, counted at the clients, so route responses and
  * `@connections` posts are both seen), Lambda invocations and their duration (the stack's
  * `onInvoke` hook), DynamoDB request units (`ReturnConsumedCapacity` added to every call;
- * a failed conditional write still costs its write unit), SQS requests (64 KB units) and
+ * a failed conditional write still costs its write unit, a read request at least half a
+ * read unit), SQS requests (64 KB units) and
  * HTTP calls to gateway tasks.
  */
 import WebSocket from 'ws';
@@ -95,7 +96,10 @@ export class Meter {
     try {
       const out = await next(args);
       const consumed = out.output?.ConsumedCapacity;
-      const total = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce((n: number, c: { CapacityUnits?: number }) => n + (c.CapacityUnits ?? 0), 0);
+      let total = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce((n: number, c: { CapacityUnits?: number }) => n + (c.CapacityUnits ?? 0), 0);
+      // DynamoDB bills every read request at least one unit (half for an eventually consistent
+      // one), also when it finds nothing; dynalite reports 0 for a Query or Scan that read nothing.
+      if (read && command !== 'BatchGetItem') total = Math.max(total, args.input.ConsistentRead ? 1 : 0.5);
       if (read) this.calls.dynamoRru += total;
       else this.calls.dynamoWru += total;
       return out;
