@@ -107,7 +107,7 @@ async function openWsApi(options: WsApiTransportOptions, token: string, handlers
       resolve(conn);
     };
     ws.onmessage = (ev) => {
-      if (typeof ev.data !== 'string') return;
+      if (typeof ev.data !== 'string' || ev.data === '') return; // nothing to read (a route answered with no body)
       let frame: ServerFrame;
       try {
         frame = JSON.parse(ev.data) as ServerFrame;
