@@ -1,5 +1,9 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { appFromEnv } from '../shared/app.js';
+import { verifierFromConfig } from '../shared/aws/verifier-from-config.js';
+import { JsonLogger, once } from '../shared/lambda-runtime.js';
+import type { LogSink } from '../shared/lambda-runtime.js';
+import { loadConfig } from '../shared/config.js';
+import type { TokenVerifier } from '../shared/domain/auth.js';
 import type { AppSource } from './ws-events.js';
 
 /**
@@ -7,7 +11,7 @@ import type { AppSource } from './ws-events.js';
  * makes API Gateway answer the upgrade with 401; nothing is stored.
  */
 export const createAuthorizer =
-  (getApp: AppSource) =>
+  (getApp: AppSource<{ verifier: TokenVerifier; logger: Pick<LogSink, 'info'> }>) =>
   async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     const app = await getApp();
     const query = event.queryStringParameters ?? {};
@@ -25,4 +29,4 @@ export const createAuthorizer =
     };
   };
 
-export const handler = createAuthorizer(appFromEnv);
+export const handler = createAuthorizer(once(() => ({ verifier: verifierFromConfig(loadConfig()), logger: new JsonLogger() })));

@@ -1,5 +1,10 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { appFromEnv } from '../shared/app.js';
+import { dynamoClient, sessionStore } from '../shared/app.js';
+import { JsonLogger, once } from '../shared/lambda-runtime.js';
+import type { LogSink } from '../shared/lambda-runtime.js';
+import { loadConfig } from '../shared/config.js';
+import type { Deps } from '../shared/domain/deps.js';
+import { systemClock } from '../shared/domain/ports/clock.js';
 import { connect } from '../shared/domain/connections.js';
 import { OverloadedError } from '../shared/errors.js';
 import { callerOf, type AppSource, type WsEvent } from './ws-events.js';
@@ -11,7 +16,7 @@ import { callerOf, type AppSource, type WsEvent } from './ws-events.js';
  * reconnects with backoff.
  */
 export const createConnectHandler =
-  (getApp: AppSource) =>
+  (getApp: AppSource<Pick<Deps, 'sessions' | 'clock' | 'config'> & { logger: Pick<LogSink, 'warn'> }>) =>
   async (event: WsEvent): Promise<APIGatewayProxyResultV2> => {
     const app = await getApp();
     const { uid, connectionId } = callerOf(event);
@@ -33,4 +38,9 @@ export const createConnectHandler =
     return { statusCode: 200 };
   };
 
-export const handler = createConnectHandler(appFromEnv);
+export const handler = createConnectHandler(
+  once(() => {
+    const config = loadConfig();
+    return { config, clock: systemClock, logger: new JsonLogger(), sessions: sessionStore(config, dynamoClient(config)) };
+  }),
+);

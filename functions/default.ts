@@ -1,5 +1,10 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { appFromEnv } from '../shared/app.js';
+import { dynamoClient, groupStore, idAllocator, jobQueue, sessionStore, timelineStore } from '../shared/app.js';
+import { JsonLogger, once } from '../shared/lambda-runtime.js';
+import type { LogSink } from '../shared/lambda-runtime.js';
+import { loadConfig } from '../shared/config.js';
+import type { RequestDeps } from '../shared/domain/deps.js';
+import { systemClock } from '../shared/domain/ports/clock.js';
 import { runClientRequest } from '../shared/domain/request-pipeline.js';
 import { KeyedRateLimiter } from '../shared/domain/token-bucket.js';
 import { toErrorFrame, parseRequest } from '../shared/protocol/frames.js';
@@ -19,7 +24,26 @@ const MAX_TRACKED_CONNECTIONS = 10_000;
  * connection spread over several instances each see a budget of their own; the stage's
  * route throttling caps the whole API.
  */
-export const createDefaultHandler = (getApp: AppSource) => {
+/** What client requests need: the stores, ids, the queue, and a logger. */
+export type RequestApp = RequestDeps & { logger: Pick<LogSink, 'error'> };
+
+/** The parts of `$default` (and `heartbeat`), from the environment. */
+export const requestAppFromEnv = once((): RequestApp => {
+  const config = loadConfig();
+  const db = dynamoClient(config);
+  return {
+    config,
+    clock: systemClock,
+    logger: new JsonLogger(),
+    sessions: sessionStore(config, db),
+    timelines: timelineStore(config, db),
+    groups: groupStore(config, db),
+    ids: idAllocator(config, db),
+    queue: jobQueue(config),
+  };
+});
+
+export const createDefaultHandler = (getApp: AppSource<RequestApp>) => {
   let limiter: KeyedRateLimiter | undefined;
   return async (event: WsEvent): Promise<APIGatewayProxyResultV2> => {
     const app = await getApp();
@@ -38,8 +62,8 @@ export const createDefaultHandler = (getApp: AppSource) => {
       parse: () => parseRequest(bodyText(event), config.EDGEIM_MAX_FRAME_BYTES),
       errorFrameWithoutId: true,
     });
-    return replyResult(frame);
+    return frame ? replyResult(frame) : { statusCode: 200 }; // no body: API Gateway sends nothing back
   };
 };
 
-export const handler = createDefaultHandler(appFromEnv);
+export const handler = createDefaultHandler(requestAppFromEnv);

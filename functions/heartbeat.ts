@@ -1,5 +1,4 @@
-import { appFromEnv } from '../shared/app.js';
-import { createDefaultHandler } from './default.js';
+import { createDefaultHandler, requestAppFromEnv } from './default.js';
 
 /**
  * `heartbeat` route (`{"action":"heartbeat"}`): its own small Lambda so keep-alives stay
@@ -7,4 +6,4 @@ import { createDefaultHandler } from './default.js';
  */
 export const createHeartbeatHandler = createDefaultHandler;
 
-export const handler = createHeartbeatHandler(appFromEnv);
+export const handler = createHeartbeatHandler(requestAppFromEnv);

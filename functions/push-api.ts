@@ -1,11 +1,16 @@
 import { handle } from 'hono/aws-lambda';
-import { appFromEnv } from '../shared/app.js';
+import { createDeps } from '../shared/app.js';
+import { JsonLogger, once } from '../shared/lambda-runtime.js';
+import { loadConfig } from '../shared/config.js';
 import { createPushApi } from '../shared/push-api/app.js';
+
+const logger = new JsonLogger();
+const deps = once(() => createDeps(loadConfig(), logger));
 
 /** The push API behind an HTTP API (payload v2) or a function URL: the same Hono app as `npm start` serves. */
 export const api = createPushApi({
-  deps: appFromEnv,
-  onInternalError: (err) => void appFromEnv().then((app) => app.logger.error('push API request failed', { error: err as Error })),
+  deps,
+  onInternalError: (err) => logger.error('push API request failed', { error: err as Error }),
 });
 
 export const handler = handle(api);

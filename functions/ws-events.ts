@@ -1,5 +1,4 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import type { App } from '../shared/app.js';
 import { userCaller, type UserCaller } from '../shared/domain/deps.js';
 import { UnauthorizedError } from '../shared/errors.js';
 import type { ErrorFrame, ReplyFrame } from '../shared/protocol/frames.js';
@@ -19,8 +18,8 @@ export interface WsEvent {
   };
 }
 
-/** Lazily built app: each Lambda module builds it once per execution environment. */
-export type AppSource = () => Promise<App>;
+/** A handler's parts, built once per execution environment on first use (`once` in shared/app.ts). */
+export type AppSource<T> = () => Promise<T>;
 
 /**
  * The user the `$connect` authorizer put in the request context, on this connection.

@@ -200,7 +200,7 @@ async function jsonRequest(gw: Gateway, ch: Channel, caller: UserCaller, p: Pend
     admit: () => rejectLimited(p),
     parse: () => parse(parseJsonText(bodyText(p), 'body')),
   });
-  gw.send(ch, textPacket(replyOp, JSON.stringify(frame), p.ver, p.seq));
+  if (frame) gw.send(ch, textPacket(replyOp, JSON.stringify(frame), p.ver, p.seq)); // none for an ack with `reply: false`
 }
 
 function rejectLimited(p: PendingRequest): void {

@@ -1,5 +1,5 @@
 import type { ConnectionRef, Session } from '../shared/domain/model.js';
-import type { LiveCounts, SessionStore } from '../shared/domain/ports/session-store.js';
+import type { LiveCounts, ReadConsistency, SessionStore } from '../shared/domain/ports/session-store.js';
 import { ChannelState, type Channel } from './channel.js';
 import type { LocalRooms } from './rooms.js';
 
@@ -61,8 +61,8 @@ export class GatewaySessions implements SessionStore {
     if (cached) cached.value = Math.max(0, cached.value + delta);
   }
 
-  byUser(uid: string, nowMs: number): Promise<ConnectionRef[]> {
-    return this.inner.byUser(uid, nowMs);
+  byUser(uid: string, nowMs: number, consistency?: ReadConsistency): Promise<ConnectionRef[]> {
+    return this.inner.byUser(uid, nowMs, consistency);
   }
 
   renew(session: Session): Promise<void> {

@@ -22,7 +22,7 @@ export async function buildBundles(outdir: string, names: readonly HandlerName[]
   return Promise.all(
     names.map(async (name) => {
       const file = path.join(outdir, `${name}.mjs`);
-      await build({ ...options, mainFields: [...options.mainFields], entryPoints: [handlerEntry(name)], outfile: file, logLevel: 'error' });
+      await build({ ...options, mainFields: [...options.mainFields], external: [...options.external], entryPoints: [handlerEntry(name)], outfile: file, logLevel: 'error' });
       return { name, file, bytes: statSync(file).size };
     }),
   );

@@ -29,6 +29,23 @@ export const ESM_REQUIRE_BANNER =
   "import { createRequire as __edgeimCreateRequire } from 'node:module'; const require = __edgeimCreateRequire(import.meta.url);";
 
 /**
+ * AWS SDK credential providers the default chain loads only after the environment's
+ * credentials failed (`await import(…)`: SSO, shared ini files, credential processes, web
+ * identity tokens, console login) and the clients they use (STS, SSO, SSO OIDC). A
+ * Lambda always has its role's credentials in the environment, so these never load
+ * there; left out of the bundles (~80 KiB each), they would resolve to the Lambda
+ * runtime's own AWS SDK if ever reached.
+ */
+export const LAZY_SDK_EXTERNALS = [
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/token-providers',
+] as const;
+
+/**
  * The esbuild options of every Lambda bundle: `NodejsFunction` (infra) and the bundle
  * test / benchmark build with the same ones. The AWS SDK is bundled too, so the deployed
  * code runs the SDK versions the lock file pins, as the tests do.
@@ -44,4 +61,5 @@ export const BUNDLE_OPTIONS = {
   mainFields: ['module', 'main'],
   banner: { js: ESM_REQUIRE_BANNER },
   outExtension: { '.js': '.mjs' },
+  external: LAZY_SDK_EXTERNALS,
 } as const;

@@ -30,6 +30,10 @@ export interface SqsPollerOptions {
 export class SqsPoller {
   private running = false;
   private inFlight = 0;
+  /** Set while paused: receives wait for it (benchmarks build a backlog, as a busy queue has). */
+  private paused: { done: Promise<void>; resume: () => void } | undefined;
+  /** Receives waiting now (a pause cancels them, so nothing queued after it is handed out before the resume). */
+  private readonly receiving = new Set<AbortController>();
   private workers: Promise<void>[] = [];
   private abort = new AbortController();
 
@@ -50,8 +54,28 @@ export class SqsPoller {
   /** Stops polling; resolves once the invocations under way have finished. */
   async stop(): Promise<void> {
     this.running = false;
+    this.resume();
     this.abort.abort();
     await Promise.all(this.workers);
+  }
+
+  /**
+   * Receives nothing until `resume()` (a receive already waiting may still return):
+   * benchmarks queue a backlog and then let the job work through it in full batches, as
+   * Lambda does when messages arrive faster than it processes them.
+   */
+  pause(): void {
+    if (this.paused) return;
+    let resume!: () => void;
+    const done = new Promise<void>((r) => (resume = r));
+    this.paused = { done, resume };
+    for (const waiting of this.receiving) waiting.abort();
+  }
+
+  resume(): void {
+    const paused = this.paused;
+    this.paused = undefined;
+    paused?.resume();
   }
 
   /** Jobs waiting or in flight in the queue. */
@@ -78,6 +102,12 @@ export class SqsPoller {
 
   private async loop(): Promise<void> {
     while (this.running) {
+      if (this.paused) {
+        await this.paused.done;
+        continue;
+      }
+      const receive = new AbortController();
+      this.receiving.add(receive);
       try {
         const out = await this.sqs.send(
           new ReceiveMessageCommand({
@@ -89,11 +119,14 @@ export class SqsPoller {
             MessageAttributeNames: ['All'],
           }),
           // a long poll may be silent for its whole wait: the client's request timeout comes on top
-          { abortSignal: this.abort.signal, requestTimeout: ((this.options.waitTimeSeconds ?? 20) + 10) * 1000 },
+          { abortSignal: AbortSignal.any([this.abort.signal, receive.signal]), requestTimeout: ((this.options.waitTimeSeconds ?? 20) + 10) * 1000 },
         );
+        this.receiving.delete(receive);
         if (out.Messages?.length) await this.invoke(out.Messages);
       } catch (err) {
+        this.receiving.delete(receive);
         if (!this.running) return;
+        if (receive.signal.aborted) continue; // cancelled by pause()
         this.options.onError?.(err);
         await new Promise((r) => setTimeout(r, 200));
       }

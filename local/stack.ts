@@ -10,7 +10,8 @@ import { createDisconnectHandler } from '../functions/disconnect.js';
 import { createFanoutJob } from '../functions/fanout-job.js';
 import { createHeartbeatHandler } from '../functions/heartbeat.js';
 import { createApp, type App } from '../shared/app.js';
-import { createSqsClient, type ClientHook } from '../shared/aws/clients.js';
+import type { ClientHook } from '../shared/aws/clients.js';
+import { createSqsClient } from '../shared/aws/sqs-client.js';
 import { SqsJobQueue } from '../shared/aws/sqs-job-queue.js';
 import { LOCAL_API_KEY, LOCAL_JWT_SECRET, loadConfig, type Config } from '../shared/config.js';
 import { createPushApi } from '../shared/push-api/app.js';
@@ -56,6 +57,24 @@ export interface LocalStackOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Sees every AWS SDK client the handlers use (benchmarks count calls with it). */
   onClient?: ClientHook;
+  /** Called after every handler invocation (what would be one Lambda invocation), with its duration (benchmarks price them). */
+  onInvoke?: InvokeHook;
+}
+
+/** Sees one handler invocation: the function's name (`authorizer`, `$connect`, `$default`, `fanout-job`, …) and its wall time. */
+export type InvokeHook = (fn: string, ms: number) => void;
+
+/** Wraps a handler so `hook` sees each invocation (a no-op wrapper without a hook). */
+function metered<A extends unknown[], R>(fn: string, handler: (...args: A) => Promise<R>, hook?: InvokeHook): (...args: A) => Promise<R> {
+  if (!hook) return handler;
+  return async (...args: A) => {
+    const t0 = performance.now();
+    try {
+      return await handler(...args);
+    } finally {
+      hook(fn, performance.now() - t0);
+    }
+  };
 }
 
 export interface LocalStack {
@@ -228,18 +247,19 @@ async function startOnEmulators(options: LocalStackOptions, env: Record<string, 
   const pushServer = createAdaptorServer({ fetch: site }) as Server;
   const pushPort = await listen(pushServer, options.pushPort ?? config.EDGEIM_PUSH_API_PORT);
 
+  const hook = options.onInvoke;
   emulator.setRoutes({
-    authorizer: createAuthorizer(getApp),
+    authorizer: metered('authorizer', createAuthorizer(getApp), hook),
     routes: {
-      $connect: createConnectHandler(getApp),
-      $disconnect: createDisconnectHandler(getApp),
-      $default: createDefaultHandler(getApp),
-      heartbeat: createHeartbeatHandler(getApp),
+      $connect: metered('$connect', createConnectHandler(getApp), hook),
+      $disconnect: metered('$disconnect', createDisconnectHandler(getApp), hook),
+      $default: metered('$default', createDefaultHandler(getApp), hook),
+      heartbeat: metered('heartbeat', createHeartbeatHandler(getApp), hook),
     },
   });
 
   const attrs = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-  const poller = new SqsPoller(sqsClient, createFanoutJob(() => Promise.resolve(jobApp)), {
+  const poller = new SqsPoller(sqsClient, metered('fanout-job', createFanoutJob(() => Promise.resolve(jobApp)), hook), {
     queueUrl,
     queueArn: attrs.Attributes?.QueueArn ?? QUEUE_NAME,
     region: config.AWS_REGION,

@@ -1,7 +1,8 @@
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { clientOptions, createDocumentClient } from '../shared/aws/clients.js';
+import { clientOptions } from '../shared/aws/clients.js';
+import { createDocumentClient } from '../shared/aws/dynamo-client.js';
 import { batchWriteAll } from '../shared/aws/dynamo-batch.js';
 import { tableDefinitions } from '../shared/aws/tables.js';
 import type { Config } from '../shared/config.js';

@@ -45,9 +45,19 @@ interface Connection {
 const CONNECTIONS_PATH = /^(?:\/[^/]+)?\/@connections\/([^/?]+)$/;
 
 /**
+ * Routes API Gateway answers by itself (MOCK integrations, as the CDK stack configures
+ * them): no Lambda, no store. `ping` is the keep-alive: `{"type":"pong","time":<epoch ms>}`,
+ * the time the request arrived (infra/constructs/websocket-api.ts, PONG_TEMPLATE).
+ */
+export const MOCK_ROUTES: Record<string, (requestTimeEpoch: number) => string> = {
+  ping: (time) => `{"type":"pong","time":${time}}`,
+};
+
+/**
  * An API Gateway WebSocket API on one port: upgrades run the REQUEST authorizer and
- * `$connect`; messages are routed by `$request.body.action` to API-Gateway-shaped events;
- * route responses go back to the client; `POST/GET/DELETE /@connections/{id}` is served
+ * `$connect`; messages are routed by `$request.body.action` to API-Gateway-shaped events
+ * (or answered by a MOCK route: `ping`); route responses go back to the client (none when
+ * the handler's response has no body); `POST/GET/DELETE /@connections/{id}` is served
  * on the same port (410 + `x-amzn-errortype: GoneException` for unknown ids).
  */
 export class WsApiEmulator {
@@ -220,7 +230,12 @@ export class WsApiEmulator {
 
   private async message(connectionId: string, conn: Connection, body: string, isBinary: boolean): Promise<void> {
     const routes = this.routes?.routes ?? {};
-    const routeKey = routeKeyOf(body, routes);
+    const routeKey = routeKeyOf(body, { ...MOCK_ROUTES, ...routes });
+    const mock = Object.hasOwn(MOCK_ROUTES, routeKey) && !Object.hasOwn(routes, routeKey) ? MOCK_ROUTES[routeKey] : undefined;
+    if (mock) {
+      if (conn.socket.readyState === conn.socket.OPEN) conn.socket.send(mock(Date.now()));
+      return;
+    }
     const handler = routes[routeKey];
     if (!handler) return;
     try {

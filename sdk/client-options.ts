@@ -16,7 +16,11 @@ export interface EdgeImClientOptions {
   refreshToken?: (reason: 'expired' | 'rejected') => Promise<string | null | undefined> | string | null | undefined;
   /** Local cache of history and seq pointers (default: MemoryStorage). */
   storage?: ClientStorage;
-  /** A fixed interval in ms, `{adaptive: true}` (60–300 s, step 30 s), or false. Default: the transport's. */
+  /**
+   * Keep-alive interval: a fixed interval in ms, `{adaptive: true}` (60–300 s, step 30 s),
+   * or false. Default: the transport's (WebSocket API: a `ping` every 9 min; goim: the
+   * gateway's hint).
+   */
   heartbeat?: HeartbeatOption;
   /** Time a heartbeat may take before the connection counts as dead (default 10 s). */
   heartbeatTimeoutMs?: number;
@@ -32,10 +36,15 @@ export interface EdgeImClientOptions {
   syncPageSize?: number;
   /** How long a gap may wait for the missing pushes before the client re-pulls (default 250 ms). */
   gapGraceMs?: number;
-  /** Acks are batched and sent this often (default 1 s). */
+  /** Acks are batched and sent this often, one per timeline and kind (default 3 s). */
   ackIntervalMs?: number;
-  /** Ack every message as delivered (default true). */
-  autoAckDelivered?: boolean;
+  /**
+   * Which messages the client acks as delivered on its own: `'direct'` (default) the ones
+   * others sent you in 1:1 conversations (what a sender's "delivered" tick needs; the ack
+   * covers everything before it in the timeline), `true` every message, `false` none.
+   * Read acks are the app's (`markRead`).
+   */
+  autoAckDelivered?: boolean | 'direct';
   /** Large groups whose timelines to sync (their `notify` also adds them). */
   follow?: string[];
 }

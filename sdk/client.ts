@@ -9,7 +9,7 @@ import { MemoryStorage, type ClientStorage } from './storage.js';
 import { TimelineSync } from './timeline-sync.js';
 import { tokenSubject } from './token.js';
 import type { Action, Connection } from './transport.js';
-import type { GroupInfo, PushEvent, ServerFrame, Target, TimelineMessage, TimelineName } from './types.js';
+import { convOf, type GroupInfo, type PushEvent, type ServerFrame, type Target, type TimelineMessage, type TimelineName } from './types.js';
 
 export type { ConnectionState, EdgeImEvents, StateChange } from './client-events.js';
 export type { EdgeImClientOptions } from './client-options.js';
@@ -51,13 +51,17 @@ export class EdgeImClient extends Emitter<EdgeImEvents> {
     const emit: EmitEvent = (event, arg) => this.emit(event, arg);
     const connection = () => this.loop.conn;
     this.acks = new AckBatcher(options, connection);
-    this.timelines = new TimelineSync(options, this.storage, connection, this.acks, emit);
+    this.timelines = new TimelineSync(options, this.storage, connection, this.acks, emit, () => this.uid);
     this.outbox = new Outbox({
       max: options.maxQueuedSends ?? 100,
       requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
       maxRetries: options.maxSendRetries ?? 5,
       backoff: options.backoff,
       onTimeout: (err) => this.onSendTimeout(err),
+      onSent: ({ to, body, cmid, msgId }) => {
+        if ('room' in to) return; // rooms are not stored
+        this.timelines.sent({ id: msgId, conv: convOf(this.uid, to), from: this.uid, to, body, cmid, sentAt: Date.now() });
+      },
     });
     this.loop = new ConnectionLoop(options, {
       ready: () => this.timelines.load(),
@@ -113,7 +117,9 @@ export class EdgeImClient extends Emitter<EdgeImEvents> {
   }
 
   /**
-   * Sends a message. Resolves with the server's `msgId` once it is durable. While offline
+   * Sends a message. Resolves with the server's `msgId` once it is durable. The server does
+   * not push a message back to the connection that sent it (other devices get it): show
+   * your own from this result (it is in `history()` from then on). While offline
    * it waits in a bounded queue and goes out after the reconnect; a retry keeps the cmid,
    * so the server stores it once. RATE_LIMITED / OVERLOADED replies are waited out and
    * retried (same cmid); other refusals reject with the server's code — CONFLICT means

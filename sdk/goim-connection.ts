@@ -81,6 +81,19 @@ export class GoimConnection implements Connection {
     return reply;
   }
 
+  /** A request that gets no reply (an `ack` with `reply: false`): written, nothing awaited. */
+  post(action: Action, fields: Record<string, unknown>): void {
+    if (this.closed) throw new EdgeImError('DISCONNECTED', 'connection closed');
+    const ops = REQUEST_OPS[action];
+    if (!ops) throw new EdgeImError('UNSUPPORTED', `${action} is not available over goim`);
+    this.link.write(encodePacket(ops[0], ++this.seq, JSON.stringify(fields)));
+  }
+
+  /** goim's heartbeat (op 2): answered by the gateway itself. */
+  async keepAlive(timeoutMs: number): Promise<void> {
+    await this.request('heartbeat', {}, timeoutMs);
+  }
+
   close(): void {
     if (!this.closed) this.link.close();
   }

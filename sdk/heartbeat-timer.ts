@@ -4,7 +4,8 @@ import { AdaptiveHeartbeat, FixedHeartbeat, type HeartbeatPolicy } from './heart
 import type { Connection } from './transport.js';
 
 /**
- * Runs heartbeats on the current connection, spaced by the `heartbeat` option's policy
+ * Runs keep-alives on the current connection (the transport's cheapest: WebSocket API
+ * `ping`, goim heartbeat), spaced by the `heartbeat` option's policy
  * (made on the first connection and kept across reconnects, so an adaptive interval
  * keeps what it learned). An unanswered heartbeat reports the error and closes the
  * connection, which makes the client reconnect.
@@ -31,7 +32,9 @@ export class HeartbeatTimer {
       this.timer = setTimeout(async () => {
         if (!this.isCurrent(conn)) return;
         try {
-          await conn.request('heartbeat', {}, this.options.heartbeatTimeoutMs ?? 10_000);
+          const timeoutMs = this.options.heartbeatTimeoutMs ?? 10_000;
+          if (conn.keepAlive) await conn.keepAlive(timeoutMs);
+          else await conn.request('heartbeat', {}, timeoutMs);
           policy.succeeded();
           beat();
         } catch (err) {

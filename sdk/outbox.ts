@@ -35,6 +35,8 @@ export interface OutboxOptions {
   backoff?: BackoffOptions | undefined;
   /** An attempt got no reply in time (the client drops the connection; the send goes out again after the reconnect). */
   onTimeout(err: EdgeImError): void;
+  /** A send was confirmed (durable) with this message id. */
+  onSent?(sent: { to: Target; body: unknown; cmid: string; msgId: string }): void;
 }
 
 interface Item {
@@ -129,6 +131,7 @@ export class Outbox {
         try {
           const data = (await conn.request('send', { to: item.to, cmid: item.cmid, body: item.body }, this.options.requestTimeoutMs)) as { msgId: string };
           this.remove(item);
+          this.options.onSent?.({ to: item.to, body: item.body, cmid: item.cmid, msgId: data.msgId });
           this.settle(item, { msgId: data.msgId, cmid: item.cmid });
         } catch (err) {
           const e = err instanceof EdgeImError ? err : new EdgeImError('INTERNAL', String(err), { cause: err });

@@ -5,14 +5,23 @@ import { asError } from './errors.js';
 import type { ClientStorage } from './storage.js';
 import { TimelineTracker } from './timeline-tracker.js';
 import type { Connection } from './transport.js';
-import type { SyncPage, TimelineMessage, TimelineName } from './types.js';
+import type { Message, OwnSeq, SyncPage, TimelineMessage, TimelineName } from './types.js';
+
+/** Own sent messages remembered to close the gaps they leave (the server does not push them back). */
+const MAX_OWN = 1000;
 
 /**
  * Keeps the synced timelines (`inbox` and followed large groups) complete and in order:
  * pushed messages go through a TimelineTracker per timeline; a gap that outlives
  * `gapGraceMs` is re-pulled; `sync` pulls run one at a time per timeline, page by page
- * up to the head; messages are delivered once per id, stored, and acked as delivered.
- * The seq pointers persist in the client storage.
+ * up to the head; messages are delivered once per id, stored, and acked as delivered
+ * (`autoAckDelivered`). The seq pointers persist in the client storage.
+ *
+ * Own sends: the server pushes a message to every connection but the one that sent it,
+ * yet it takes a seq in the sender's inbox. The client remembers its confirmed sends
+ * (`sent`) and an inbox frame names the seqs just below it that hold the user's own
+ * messages (`own`): a gap made only of this client's sends is closed on the spot, with
+ * no `sync` (and no `message` event: the app has the message from `send()`).
  */
 export class TimelineSync {
   /** Large-group timelines (`group:<gid>`) synced after every (re)connect, besides `inbox`. */
@@ -21,6 +30,10 @@ export class TimelineSync {
   private readonly pulls = new Map<string, { again: boolean; done: Promise<void> }>();
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly seen = new Set<string>();
+  /** This client's confirmed sends, by message id. */
+  private readonly own = new Map<string, Message>();
+  /** Per timeline: seqs an `own` hint named whose message id is not (yet) known as one of ours → that id. */
+  private readonly hints = new Map<string, Map<number, string>>();
   private loaded: Promise<void> | undefined;
 
   constructor(
@@ -29,6 +42,7 @@ export class TimelineSync {
     private readonly connection: () => Connection | undefined,
     private readonly acks: AckBatcher,
     private readonly emit: EmitEvent,
+    private readonly me: () => string = () => '',
   ) {
     for (const gid of options.follow ?? []) this.followed.add(`group:${gid}`);
   }
@@ -40,13 +54,49 @@ export class TimelineSync {
   }
 
   /** A pushed message: delivered in order, or held back behind a gap that is re-pulled if it stays. */
-  onMessage(m: TimelineMessage): void {
+  onMessage(m: TimelineMessage & { own?: OwnSeq[] | undefined }): void {
     if (m.seq === 0 || m.timeline.startsWith('room:')) return this.deliver([{ timeline: m.timeline, seq: m.seq, message: m.message }]);
+    if (m.timeline.startsWith('group:')) this.followed.add(m.timeline); // a large group: sync it after reconnects
     const tracker = this.tracker(m.timeline);
     const before = tracker.last;
+    for (const hint of m.own ?? []) this.hint(m.timeline, hint);
     this.deliver(tracker.push({ timeline: m.timeline, seq: m.seq, message: m.message }));
     if (tracker.last !== before) void this.storage.savePointer(m.timeline, tracker.last);
     if (tracker.hasGap) this.scheduleGapPull(m.timeline);
+  }
+
+  /**
+   * A send of this client was confirmed: its message is stored in the history now (seq
+   * unknown: 0) and its inbox seq, once an `own` hint names it, closes that gap.
+   */
+  sent(message: Message): void {
+    this.own.set(message.id, message);
+    if (this.own.size > MAX_OWN) this.own.delete(this.own.keys().next().value as string);
+    this.markSeen(message.id);
+    void this.storage.saveMessages([{ timeline: 'inbox', seq: 0, message }]).catch((err: unknown) => this.emit('error', asError(err)));
+    for (const [timeline, hints] of this.hints) {
+      for (const [seq, id] of hints) if (id === message.id) this.fillOwn(timeline, seq, id);
+    }
+  }
+
+  /** An `own` hint: fills the seq now when the message is one of ours, else remembers it for when the send is confirmed. */
+  private hint(timeline: string, { seq, id }: OwnSeq): void {
+    if (seq <= this.tracker(timeline).last) return;
+    if (this.own.has(id)) return this.fillOwn(timeline, seq, id);
+    let hints = this.hints.get(timeline);
+    if (!hints) this.hints.set(timeline, (hints = new Map()));
+    hints.set(seq, id);
+    if (hints.size > MAX_OWN) hints.delete(hints.keys().next().value as number);
+  }
+
+  private fillOwn(timeline: string, seq: number, id: string): void {
+    this.hints.get(timeline)?.delete(seq);
+    const message = this.own.get(id);
+    const tracker = this.tracker(timeline);
+    if (!message || seq <= tracker.last) return;
+    const before = tracker.last;
+    this.deliver(tracker.push({ timeline: timeline as TimelineName, seq, message }));
+    if (tracker.last !== before) void this.storage.savePointer(timeline, tracker.last);
   }
 
   /** A large group's timeline moved: follow it, tell the app, pull it when behind. */
@@ -126,20 +176,31 @@ export class TimelineSync {
     }
   }
 
+  private markSeen(id: string): void {
+    this.seen.add(id);
+    if (this.seen.size > 20_000) this.seen.delete(this.seen.values().next().value as string);
+  }
+
   private deliver(list: TimelineMessage[]): void {
     const fresh: TimelineMessage[] = [];
     for (const m of list) {
       if (this.seen.has(m.message.id)) continue;
-      this.seen.add(m.message.id);
-      if (this.seen.size > 20_000) this.seen.delete(this.seen.values().next().value as string);
+      this.markSeen(m.message.id);
       fresh.push(m);
     }
     if (fresh.length === 0) return;
     void this.storage.saveMessages(fresh).catch((err: unknown) => this.emit('error', asError(err)));
     for (const m of fresh) {
       this.emit('message', m);
-      if (m.seq > 0 && this.options.autoAckDelivered !== false) this.acks.queue(m.timeline, 'delivered', m.seq);
+      if (m.seq > 0 && this.acksDelivered(m)) this.acks.queue(m.timeline, 'delivered', m.seq);
     }
+  }
+
+  /** Whether to ack this delivered message (`autoAckDelivered`; default: 1:1 messages others sent). */
+  private acksDelivered(m: TimelineMessage): boolean {
+    const policy = this.options.autoAckDelivered ?? 'direct';
+    if (policy !== 'direct') return policy;
+    return 'user' in m.message.to && (m.message.backend === true || m.message.from !== this.me());
   }
 
   private tracker(timeline: string): TimelineTracker {

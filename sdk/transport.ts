@@ -51,6 +51,17 @@ export type Action = 'send' | 'sync' | 'ack' | 'join' | 'leave' | 'heartbeat' | 
 /** One open, authenticated connection. */
 export interface Connection {
   request(action: Action, fields?: Record<string, unknown>, timeoutMs?: number): Promise<unknown>;
+  /**
+   * Sends a request that gets no reply (an `ack` with `reply: false`); fire and forget.
+   * Rejects only when the connection is closed.
+   */
+  post?(action: Action, fields: Record<string, unknown>): void;
+  /**
+   * The cheapest keep-alive the transport has: WebSocket API `ping` (answered by API
+   * Gateway itself, no Lambda), goim heartbeat (op 2). Resolves when answered; rejects
+   * with TIMEOUT after `timeoutMs`, DISCONNECTED when the connection closes first.
+   */
+  keepAlive?(timeoutMs: number): Promise<void>;
   /** Server's heartbeat hint in ms (goim AuthReply), if any. */
   readonly heartbeatHintMs?: number | undefined;
   close(): void;

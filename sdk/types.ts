@@ -39,11 +39,20 @@ export interface TimelineMessage {
   message: Message;
 }
 
+/**
+ * In an inbox `message` frame: one of the receiving user's own messages at a seq just
+ * below the frame's (the connection that sent it was not pushed it; docs/PROTOCOL.md).
+ */
+export interface OwnSeq {
+  seq: number;
+  id: string;
+}
+
 /** Server → client frames, as the SDK hands them around (goim packets are translated to these). */
 export type ServerFrame =
   | { type: 'reply'; id?: string; ok: true; data: unknown }
   | { type: 'reply'; id?: string; ok: false; error: { code: string; message: string } }
-  | ({ type: 'message' } & TimelineMessage)
+  | ({ type: 'message'; own?: OwnSeq[] } & TimelineMessage)
   | { type: 'notify'; timeline: TimelineName; seq: number }
   | { type: 'push'; op: number; body: unknown; encoding?: 'base64' }
   | { type: 'batch'; frames: ServerFrame[] }

@@ -24,9 +24,13 @@ export interface WsApiTransportOptions {
   WebSocket?: WebSocketLike;
 }
 
+/** Keep-alive interval on the WebSocket API: inside API Gateway's 10-minute idle close, with a minute to spare. */
+export const WS_API_KEEPALIVE_MS = 9 * 60_000;
+
 /**
  * The JSON WebSocket API (API Gateway, or its local emulator). Browser-safe.
- * Heartbeats default to 5 minutes, inside API Gateway's 10-minute idle close.
+ * Keep-alives are `{"action":"ping"}` every 9 minutes (inside API Gateway's 10-minute
+ * idle close), answered `{"type":"pong"}` by API Gateway itself: no Lambda, no DynamoDB.
  *
  * @example
  * const client = new EdgeImClient({
@@ -37,7 +41,7 @@ export interface WsApiTransportOptions {
 export function wsApiTransport(options: WsApiTransportOptions): Transport {
   return {
     kind: 'ws-api',
-    defaultHeartbeatMs: 5 * 60_000,
+    defaultHeartbeatMs: WS_API_KEEPALIVE_MS,
     connect: (token, handlers) => openWsApi(options, token, handlers),
   };
 }
@@ -54,6 +58,10 @@ async function openWsApi(options: WsApiTransportOptions, token: string, handlers
     let opened = false;
     let failure: unknown;
     const pending = new PendingRequests<string>();
+    /** Pings waiting for a pong: API Gateway's pong carries no id, so each pong answers the oldest. */
+    const pings = new PendingRequests<number>();
+    let nextPing = 0;
+    let answeredPings = 0;
     let nextId = 0;
     let closed = false;
     const conn: Connection = {
@@ -64,12 +72,27 @@ async function openWsApi(options: WsApiTransportOptions, token: string, handlers
         ws.send(JSON.stringify({ action, id, ...fields }));
         return reply;
       },
+      post(action: Action, fields: Record<string, unknown>) {
+        if (closed) throw new EdgeImError('DISCONNECTED', 'connection closed');
+        ws.send(JSON.stringify({ action, ...fields }));
+      },
+      async keepAlive(timeoutMs: number) {
+        if (closed) throw new EdgeImError('DISCONNECTED', 'connection closed');
+        const n = ++nextPing;
+        const pong = pings.add(n, timeoutMs, () => new EdgeImError('TIMEOUT', `ping got no pong within ${timeoutMs} ms`));
+        ws.send('{"action":"ping"}');
+        await pong;
+      },
       close() {
         if (!closed) ws.close(1000, 'client close');
       },
     };
-    const onFrame = (frame: ServerFrame) => {
-      if (frame.type === 'batch') {
+    const onFrame = (frame: ServerFrame | { type: 'pong' }) => {
+      if (frame.type === 'pong') {
+        while (answeredPings < nextPing && !pings.resolve(++answeredPings, undefined)) {
+          // that ping timed out already: this pong answers the next one
+        }
+      } else if (frame.type === 'batch') {
         for (const f of frame.frames) onFrame(f);
       } else if (frame.type === 'reply') {
         if (frame.id === undefined) return;
@@ -84,7 +107,7 @@ async function openWsApi(options: WsApiTransportOptions, token: string, handlers
       resolve(conn);
     };
     ws.onmessage = (ev) => {
-      if (typeof ev.data !== 'string') return;
+      if (typeof ev.data !== 'string' || ev.data === '') return; // nothing to read (a route answered with no body)
       let frame: ServerFrame;
       try {
         frame = JSON.parse(ev.data) as ServerFrame;
@@ -100,6 +123,7 @@ async function openWsApi(options: WsApiTransportOptions, token: string, handlers
     ws.onclose = (ev) => {
       closed = true;
       pending.rejectAll(() => new EdgeImError('DISCONNECTED', 'connection closed before the reply'));
+      pings.rejectAll(() => new EdgeImError('DISCONNECTED', 'connection closed before the pong'));
       if (!opened) {
         // Browsers hide the upgrade status; Node's `ws` says "Unexpected server response: 401".
         const text = String((failure as { message?: unknown })?.message ?? failure ?? '');

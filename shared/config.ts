@@ -1,39 +1,44 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './protocol/zod-locale.js';
 import { describeIssue } from './protocol/validation-message.js';
 
 /**
- * Every setting of edgeim, parsed once from the environment and validated.
+ * Every setting of edgeim, parsed once from the environment and validated (zod's
+ * tree-shakable `zod/mini` build: every Lambda parses its settings at cold start).
  * The README's configuration table lists each variable; keep the two in step.
  */
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const int = (def: number, min = 0) => z._default(z.coerce.number().check(z.int(), z.minimum(min)), def);
 const PORT_EXPECTED = 'expected a port number 0-65535 (0 picks a free one)';
 /** A TCP port setting: 0-65535 (0 picks a free one where the process binds it). */
-const port = (def: number) => z.coerce.number({ error: PORT_EXPECTED }).int({ error: PORT_EXPECTED }).min(0, { error: PORT_EXPECTED }).max(65535, { error: PORT_EXPECTED }).default(def);
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v));
-/** An optional http(s) URL (empty = unset). */
-const optionalUrl = optionalString.pipe(
-  z
-    .string()
-    .refine((v) => /^https?:$/.test(URL.parse(v)?.protocol ?? ''), { error: 'expected an http:// or https:// URL' })
-    .optional(),
+const port = (def: number) =>
+  z._default(z.coerce.number({ error: PORT_EXPECTED }).check(z.int({ error: PORT_EXPECTED }), z.minimum(0, { error: PORT_EXPECTED }), z.maximum(65535, { error: PORT_EXPECTED })), def);
+const optionalString = z.pipe(
+  z.optional(z.string()),
+  z.transform((v: string | undefined) => (v === undefined || v === '' ? undefined : v)),
 );
+/** An optional http(s) URL (empty = unset). */
+const optionalUrl = z.pipe(optionalString, z.optional(z.string().check(z.refine((v) => /^https?:$/.test(URL.parse(v)?.protocol ?? ''), { error: 'expected an http:// or https:// URL' }))));
+const str = (def: string) => z._default(z.string(), def);
+/** `true`, `false`, `1`, `0` or empty (false). */
+const flag = () =>
+  z.pipe(
+    z._default(z.union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])], { error: 'expected true or false (or 1 / 0)' }), false),
+    z.transform((v: boolean | '' | '0' | '1' | 'false' | 'true') => v === true || v === 'true' || v === '1'),
+  );
 
 export const configSchema = z
   .object({
-    AWS_REGION: z.string().default('us-east-1'),
+    AWS_REGION: str('us-east-1'),
     /** Send DynamoDB and SQS calls here instead of AWS (the local stack, LocalStack). */
     AWS_ENDPOINT_URL: optionalUrl,
     /** Per-service endpoints (AWS SDK names); each wins over AWS_ENDPOINT_URL for its service. */
     AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,
     AWS_ENDPOINT_URL_SQS: optionalUrl,
-    EDGEIM_SESSIONS_TABLE: z.string().default('edgeim-sessions'),
-    EDGEIM_TIMELINES_TABLE: z.string().default('edgeim-timelines'),
-    EDGEIM_GROUPS_TABLE: z.string().default('edgeim-groups'),
-    EDGEIM_IDS_TABLE: z.string().default('edgeim-ids'),
-    EDGEIM_QUEUE_URL: z.string().default(''),
+    EDGEIM_SESSIONS_TABLE: str('edgeim-sessions'),
+    EDGEIM_TIMELINES_TABLE: str('edgeim-timelines'),
+    EDGEIM_GROUPS_TABLE: str('edgeim-groups'),
+    EDGEIM_IDS_TABLE: str('edgeim-ids'),
+    EDGEIM_QUEUE_URL: str(''),
     /** HS256 secret. Local default only; the cloud stack passes a secret ARN or a JWKS URL. */
     EDGEIM_JWT_SECRET: optionalString,
     /** Secrets Manager ARN holding the HS256 secret (cloud). */
@@ -52,10 +57,14 @@ export const configSchema = z
     EDGEIM_MAX_FRAME_BYTES: int(64 * 1024, 256),
     /** Merged server frames are split so none exceeds this (API Gateway bills per 32 KiB). */
     EDGEIM_MAX_PUSH_BYTES: int(32 * 1024, 1024),
+    /** Partitions the session items spread over (live totals and push-all read them with one Query each); change only with no session live. */
+    EDGEIM_SESSION_SHARDS: int(16, 1),
     /** Shards per room in the sessions table, so a large room is not one hot partition. */
     EDGEIM_ROOM_SHARDS: int(4, 1),
     /** Ids fetched per DynamoDB call by the segment allocator. */
     EDGEIM_ID_STEP: int(1000, 1),
+    /** Message groups (conversations) of one job batch persisted at once; their records stay in order within a group. */
+    EDGEIM_JOB_GROUP_CONCURRENCY: int(10, 1),
     /** Parallel PostToConnection calls per job invocation. */
     EDGEIM_DELIVERY_CONCURRENCY: int(32, 1),
     /** Attempts per PostToConnection call (AWS SDK retry) before the job record fails. */
@@ -87,18 +96,15 @@ export const configSchema = z
     /** `npm start`: the embedded SQS's port (0 picks a free one). */
     EDGEIM_SQS_PORT: port(9324),
     /** `npm start`: receives of a job message before the local queue moves it to its dead-letter queue (the cloud stack's `job.maxReceiveCount`, 5). */
-    EDGEIM_QUEUE_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
+    EDGEIM_QUEUE_MAX_RECEIVE_COUNT: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 5),
     /** Push API: requests per second per API key (burst of the same size); 0 turns the limit off. Per process / Lambda instance. */
     EDGEIM_API_RATE_LIMIT: int(1000),
     /** Push API: largest request body in bytes (413 TOO_LARGE above it). */
     EDGEIM_API_BODY_LIMIT: int(64 * 1024, 256),
     /** Push API: serve `/goim/*` without an API key, as goim did. Only on a private network. */
-    EDGEIM_GOIM_ROUTES_OPEN: z
-      .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])], { error: 'expected true or false (or 1 / 0)' })
-      .default(false)
-      .transform((v) => v === true || v === 'true' || v === '1'),
+    EDGEIM_GOIM_ROUTES_OPEN: flag(),
     /** `/goim/nodes/*`: the gateway's public host name (the NLB's in the cloud). */
-    EDGEIM_NODES_DOMAIN: z.string().default('localhost'),
+    EDGEIM_NODES_DOMAIN: str('localhost'),
     /** `/goim/nodes/*`: the gateway's public goim TCP, WebSocket and WSS ports; 0 = not served (not advertised). */
     EDGEIM_NODES_TCP_PORT: port(3101),
     EDGEIM_NODES_WS_PORT: port(3102),
@@ -114,7 +120,7 @@ export const configSchema = z
     /** Gateway: internal HTTP port serving `@connections`, the batch/room extensions and `/healthz`. */
     EDGEIM_GATEWAY_HTTP_PORT: port(3180),
     /** Gateway: address the listeners bind to. */
-    EDGEIM_GATEWAY_HOST: z.string().default('0.0.0.0'),
+    EDGEIM_GATEWAY_HOST: str('0.0.0.0'),
     /** Gateway: `http://<task-ip>:<http port>` written in sessions; derived from the HTTP port when empty. */
     EDGEIM_GATEWAY_PUBLIC_ENDPOINT: optionalUrl,
     /** Gateway: largest goim packet body accepted from a client; bigger closes the connection. */
@@ -124,10 +130,7 @@ export const configSchema = z
     /** Gateway: a connection silent for this long (no heartbeat or other packet) is closed (goim: 4 min x 2). */
     EDGEIM_HEARTBEAT_TIMEOUT_MS: int(8 * 60_000, 1),
     /** Gateway, local only: accept goim's bare `{mid}` auth without a token. Never enable in the cloud. */
-    EDGEIM_GOIM_INSECURE_AUTH: z
-      .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])], { error: 'expected true or false (or 1 / 0)' })
-      .default(false)
-      .transform((v) => v === true || v === 'true' || v === '1'),
+    EDGEIM_GOIM_INSECURE_AUTH: flag(),
     /** Gateway: frames for one connection within this window (ms) go out as one write; 0 = end of the event-loop turn. */
     EDGEIM_GATEWAY_MERGE_WINDOW_MS: int(0),
     /** Gateway: a connection's merged write is flushed early once it holds this many packets. */
@@ -148,9 +151,9 @@ export const configSchema = z
     /** Gateway: CloudWatch namespace of the connection-count metric printed every minute (embedded metric format); off when empty. */
     EDGEIM_GATEWAY_METRICS_NAMESPACE: optionalString,
     /** Gateway: value of the metric's `Service` dimension (the stack sets its name). */
-    EDGEIM_GATEWAY_METRICS_SERVICE: z.string().default('edgeim'),
+    EDGEIM_GATEWAY_METRICS_SERVICE: str('edgeim'),
     /** Gateway internal API credential (>= 32 chars): the gateway verifies, the fan-out job and the push API sign. */
-    EDGEIM_GATEWAY_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    EDGEIM_GATEWAY_SECRET: z.pipe(optionalString, z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters')))),
     /** Secrets Manager ARN whose string value is the gateway internal API credential (cloud; cached 5 min). */
     EDGEIM_GATEWAY_SECRET_ARN: optionalString,
     /** Gateway: client requests one connection may have waiting (beyond: DisconnectReply RATE_LIMITED). */
@@ -172,22 +175,24 @@ export const configSchema = z
     /** Push API: failed API-key checks per minute per source address before 429 (the bucket size too); 0 = off. */
     EDGEIM_API_AUTH_FAILURE_LIMIT: int(30),
   })
-  .superRefine((c, ctx) => {
-    const sources = [c.EDGEIM_JWT_SECRET, c.EDGEIM_JWT_SECRET_ARN, c.EDGEIM_JWKS_URL].filter(Boolean);
-    if (sources.length > 1) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'set only one of EDGEIM_JWT_SECRET, EDGEIM_JWT_SECRET_ARN, EDGEIM_JWKS_URL',
-      });
-    }
-    if (c.EDGEIM_GATEWAY_SECRET && c.EDGEIM_GATEWAY_SECRET_ARN) {
-      ctx.addIssue({ code: 'custom', message: 'set only one of EDGEIM_GATEWAY_SECRET, EDGEIM_GATEWAY_SECRET_ARN' });
-    }
-    if (Boolean(c.EDGEIM_GATEWAY_TLS_CERT_FILE) !== Boolean(c.EDGEIM_GATEWAY_TLS_KEY_FILE)) {
-      const unset = c.EDGEIM_GATEWAY_TLS_CERT_FILE ? 'EDGEIM_GATEWAY_TLS_KEY_FILE' : 'EDGEIM_GATEWAY_TLS_CERT_FILE';
-      ctx.addIssue({ code: 'custom', path: [unset], message: 'required with the other TLS file: set both EDGEIM_GATEWAY_TLS_CERT_FILE and EDGEIM_GATEWAY_TLS_KEY_FILE, or neither' });
-    }
-  });
+  .check(
+    z.superRefine((c, ctx) => {
+      const sources = [c.EDGEIM_JWT_SECRET, c.EDGEIM_JWT_SECRET_ARN, c.EDGEIM_JWKS_URL].filter(Boolean);
+      if (sources.length > 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'set only one of EDGEIM_JWT_SECRET, EDGEIM_JWT_SECRET_ARN, EDGEIM_JWKS_URL',
+        });
+      }
+      if (c.EDGEIM_GATEWAY_SECRET && c.EDGEIM_GATEWAY_SECRET_ARN) {
+        ctx.addIssue({ code: 'custom', message: 'set only one of EDGEIM_GATEWAY_SECRET, EDGEIM_GATEWAY_SECRET_ARN' });
+      }
+      if (Boolean(c.EDGEIM_GATEWAY_TLS_CERT_FILE) !== Boolean(c.EDGEIM_GATEWAY_TLS_KEY_FILE)) {
+        const unset = c.EDGEIM_GATEWAY_TLS_CERT_FILE ? 'EDGEIM_GATEWAY_TLS_KEY_FILE' : 'EDGEIM_GATEWAY_TLS_CERT_FILE';
+        ctx.addIssue({ code: 'custom', path: [unset], message: 'required with the other TLS file: set both EDGEIM_GATEWAY_TLS_CERT_FILE and EDGEIM_GATEWAY_TLS_KEY_FILE, or neither' });
+      }
+    }),
+  );
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -216,7 +221,7 @@ const isSecret = (name: string) => /SECRET$|API_KEYS$/.test(name);
 
 /** Parses and validates the configuration; throws ConfigError naming every bad setting. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = configSchema.safeParse(env, { reportInput: true });
+  const parsed = z.safeParse(configSchema, env, { reportInput: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue): ConfigProblem => {
       const setting = issue.path.length ? String(issue.path[0]) : undefined;

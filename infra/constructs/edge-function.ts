@@ -36,7 +36,7 @@ export function bundlingOptions(): BundlingOptions {
     sourcesContent: BUNDLE_OPTIONS.sourcesContent,
     mainFields: [...BUNDLE_OPTIONS.mainFields],
     banner: BUNDLE_OPTIONS.banner.js,
-    externalModules: [],
+    externalModules: [...BUNDLE_OPTIONS.external],
     forceDockerBundling: false,
   };
 }

@@ -1,8 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config.js';
 import { asOverloaded } from './overload-errors.js';
@@ -83,19 +82,4 @@ interface MiddlewareStack {
     middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
     options: { step: 'initialize'; priority: 'high'; name: string; override: boolean },
   ): void;
-}
-
-/** The DynamoDB document client all stores use. */
-export function createDocumentClient(
-  config: Config,
-  client = new DynamoDBClient({ ...clientOptions(config, 'dynamodb'), requestHandler: requestHandler(config) }),
-): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(prepareClient(client), {
-    marshallOptions: { removeUndefinedValues: true },
-    unmarshallOptions: { wrapNumbers: false },
-  });
-}
-
-export function createSqsClient(config: Config): SQSClient {
-  return prepareClient(new SQSClient({ ...clientOptions(config, 'sqs'), requestHandler: requestHandler(config) }));
 }

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GroupInfo } from '../domain/model.js';
 import type { GroupStore } from '../domain/ports/group-store.js';
+import type { ReadConsistency } from '../domain/ports/session-store.js';
 import { mapLimit } from '../domain/pool.js';
 import { batchWriteAll, isConditionFailed, queryAll } from './dynamo-batch.js';
 
@@ -84,21 +85,21 @@ export class DynamoGroupStore implements GroupStore {
     return out.Item !== undefined;
   }
 
-  async members(gid: string): Promise<string[]> {
-    return this.listSk(groupPk(gid), 'member#');
+  async members(gid: string, consistency: ReadConsistency = 'strong'): Promise<string[]> {
+    return this.listSk(groupPk(gid), 'member#', consistency);
   }
 
   async groupsOf(uid: string): Promise<string[]> {
     return this.listSk(`user#${uid}`, 'group#');
   }
 
-  private async listSk(pk: string, prefix: string): Promise<string[]> {
+  private async listSk(pk: string, prefix: string, consistency: ReadConsistency = 'strong'): Promise<string[]> {
     const items = await queryAll(this.db, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
       ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
       ProjectionExpression: 'sk',
-      ConsistentRead: true,
+      ConsistentRead: consistency === 'strong',
     });
     return items.map((i) => (i.sk as string).slice(prefix.length));
   }

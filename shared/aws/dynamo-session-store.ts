@@ -1,11 +1,11 @@
-import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRef, Session } from '../domain/model.js';
-import type { LiveCounts, SessionStore } from '../domain/ports/session-store.js';
+import type { LiveCounts, ReadConsistency, SessionStore } from '../domain/ports/session-store.js';
 import { countAll, isConditionFailed, queryAll } from './dynamo-batch.js';
 import { DynamoBatchWriter, type WriteRequest } from './dynamo-batch-writer.js';
 import { SharedReads } from './shared-reads.js';
 
-const connKey = (id: string) => ({ pk: `conn#${id}`, sk: 'meta' });
+const sessionsPk = (shard: number) => `conns#${shard}`;
 const userKey = (uid: string, id: string) => ({ pk: `user#${uid}`, sk: `conn#${id}` });
 const roomPk = (rid: string, shard: number) => `room#${rid}#${shard}`;
 const fenceKey = (endpoint: string) => ({ pk: `fence#${endpoint}`, sk: 'meta' });
@@ -25,9 +25,15 @@ const toRef = (item: Record<string, unknown>): ConnectionRef => ({
   kind: item.kind as ConnectionRef['kind'],
 });
 
+/** Items of live totals and push-all pages read per Query call. */
+const SHARD_PAGE = 1000;
+
 /**
- * Sessions table (pk/sk strings): `conn#<id>`/`meta` holds the session; `user#<uid>`/`conn#<id>`
- * routes a user to connections; `room#<rid>#<shard>`/`conn#<id>` lists a room's members;
+ * Sessions table (pk/sk strings): `conns#<shard>`/`conn#<id>` holds the session, the
+ * shard a hash of the connection id (so a session is still one GetItem by id, and the live
+ * sessions are a few partitions: counted and paged with one Query per shard, never a
+ * Scan of the table); `user#<uid>`/`conn#<id>` routes a user to connections;
+ * `room#<rid>#<shard>`/`conn#<id>` lists a room's members.
  * `fence#<endpoint>`/`meta` (`fencedAt` ms, `expiresAt`) is a gateway task's fence.
  *
  * Whole-item writes (put, renew, remove, room membership items) from every caller go
@@ -44,7 +50,13 @@ export class DynamoSessionStore implements SessionStore {
     private readonly table: string,
     private readonly roomShards: number,
     readonly writer = new DynamoBatchWriter(db, table),
+    /** Partitions the session items spread over (EDGEIM_SESSION_SHARDS). */
+    private readonly sessionShards = 16,
   ) {}
+
+  private connKey(connectionId: string) {
+    return { pk: sessionsPk(shardOf(connectionId, this.sessionShards)), sk: `conn#${connectionId}` };
+  }
 
   /** One BatchWriteItem for the session, its routing item and its rooms (with the batch of other callers). */
   put(s: Session): Promise<void> {
@@ -55,14 +67,14 @@ export class DynamoSessionStore implements SessionStore {
   private items(s: Session): Record<string, unknown>[] {
     const ref = { uid: s.uid, endpoint: s.endpoint, kind: s.kind, expiresAt: s.expiresAt };
     return [
-      { ...connKey(s.connectionId), ...s },
+      { ...this.connKey(s.connectionId), ...s },
       { ...userKey(s.uid, s.connectionId), ...ref, device: s.device, platform: s.platform },
       ...s.rooms.map((rid) => ({ ...this.roomKey(rid, s.connectionId), ...ref })),
     ];
   }
 
   async get(connectionId: string, nowMs: number): Promise<Session | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: connKey(connectionId), ConsistentRead: true }));
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: this.connKey(connectionId), ConsistentRead: true }));
     const item = out.Item;
     if (!item || (item.expiresAt as number) * 1000 <= nowMs) return undefined;
     const { pk: _pk, sk: _sk, ...session } = item;
@@ -73,7 +85,7 @@ export class DynamoSessionStore implements SessionStore {
     const session = known ?? (await this.get(connectionId, 0));
     if (!session) return undefined;
     const deletes: WriteRequest[] = [
-      { DeleteRequest: { Key: connKey(connectionId) } },
+      { DeleteRequest: { Key: this.connKey(connectionId) } },
       { DeleteRequest: { Key: userKey(session.uid, connectionId) } },
       ...session.rooms.map((rid) => ({ DeleteRequest: { Key: this.roomKey(rid, connectionId) } })),
     ];
@@ -81,13 +93,13 @@ export class DynamoSessionStore implements SessionStore {
     return session;
   }
 
-  async byUser(uid: string, nowMs: number): Promise<ConnectionRef[]> {
+  async byUser(uid: string, nowMs: number, consistency: ReadConsistency = 'strong'): Promise<ConnectionRef[]> {
     const items = await queryAll(this.db, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ...notExpired,
       ExpressionAttributeValues: { ':pk': `user#${uid}`, ':now': Math.floor(nowMs / 1000) },
-      ConsistentRead: true,
+      ConsistentRead: consistency === 'strong',
     });
     return items.map(toRef);
   }
@@ -105,7 +117,7 @@ export class DynamoSessionStore implements SessionStore {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: connKey(connectionId),
+          Key: this.connKey(connectionId),
           UpdateExpression: 'SET rooms = list_append(rooms, :r)',
           ConditionExpression: `attribute_exists(pk) AND NOT contains(rooms, :rid)${capped ? ' AND size(rooms) < :max' : ''}`,
           ExpressionAttributeValues: { ':r': [rid], ':rid': rid, ...(capped ? { ':max': maxRooms } : {}) },
@@ -131,7 +143,7 @@ export class DynamoSessionStore implements SessionStore {
         await this.db.send(
           new UpdateCommand({
             TableName: this.table,
-            Key: connKey(connectionId),
+            Key: this.connKey(connectionId),
             UpdateExpression: `REMOVE rooms[${index}]`,
             ConditionExpression: `rooms[${index}] = :rid`,
             ExpressionAttributeValues: { ':rid': rid },
@@ -179,60 +191,58 @@ export class DynamoSessionStore implements SessionStore {
     return counts.reduce((a, b) => a + b, 0);
   }
 
+  /** One page of live sessions: the session shards in turn, each with Query pages (the cursor holds the shard and its key). */
   async scanLive(nowMs: number, page: { limit: number; cursor?: string | undefined }): Promise<{ refs: ConnectionRef[]; cursor?: string }> {
     const refs: ConnectionRef[] = [];
-    let start = page.cursor ? (JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined;
+    const at = page.cursor ? (JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8')) as { shard: number; key?: Record<string, unknown> }) : { shard: 0 };
+    let shard = at.shard;
+    let start = at.key;
     // Limit counts items read before the filter: ask for what is missing, so a page never overshoots.
-    while (refs.length < page.limit) {
+    while (refs.length < page.limit && shard < this.sessionShards) {
       const out = await this.db.send(
-        new ScanCommand({
+        new QueryCommand({
           TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: 'expiresAt > :now',
+          ProjectionExpression: 'sk, uid, endpoint, kind',
+          ExpressionAttributeValues: { ':pk': sessionsPk(shard), ':now': Math.floor(nowMs / 1000) },
           Limit: page.limit - refs.length,
-          FilterExpression: 'begins_with(pk, :conn) AND expiresAt > :now',
-          ProjectionExpression: 'pk, uid, endpoint, kind',
-          ExpressionAttributeValues: { ':conn': 'conn#', ':now': Math.floor(nowMs / 1000) },
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of out.Items ?? []) {
-        refs.push({ connectionId: (item.pk as string).slice('conn#'.length), uid: item.uid, endpoint: item.endpoint, kind: item.kind });
-      }
+      for (const item of out.Items ?? []) refs.push(toRef(item));
       start = out.LastEvaluatedKey;
-      if (!start) return { refs };
+      if (!start) shard++;
     }
-    return { refs, cursor: Buffer.from(JSON.stringify(start)).toString('base64url') };
+    if (shard >= this.sessionShards) return { refs };
+    return { refs, cursor: Buffer.from(JSON.stringify({ shard, ...(start ? { key: start } : {}) })).toString('base64url') };
   }
 
   liveCounts(nowMs: number): Promise<LiveCounts> {
-    return this.totals.read('', () => this.scanCounts(nowMs));
+    return this.totals.read('', () => this.countLive(nowMs));
   }
 
-  private async scanCounts(nowMs: number): Promise<LiveCounts> {
+  /** Reads the live sessions of every shard in parallel (uid and rooms only): connections, distinct users, connections per room. */
+  private async countLive(nowMs: number): Promise<LiveCounts> {
+    const shards = await Promise.all(
+      Array.from({ length: this.sessionShards }, (_, shard) =>
+        queryAll(this.db, {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: 'expiresAt > :now',
+          ProjectionExpression: 'uid, rooms',
+          ExpressionAttributeValues: { ':pk': sessionsPk(shard), ':now': Math.floor(nowMs / 1000) },
+          Limit: SHARD_PAGE,
+        }),
+      ),
+    );
     const counts: LiveCounts = { connections: 0, users: 0, rooms: new Map() };
     const users = new Set<string>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new ScanCommand({
-          TableName: this.table,
-          FilterExpression: 'expiresAt > :now AND (begins_with(pk, :conn) OR begins_with(pk, :room))',
-          ProjectionExpression: 'pk, uid',
-          ExpressionAttributeValues: { ':conn': 'conn#', ':room': 'room#', ':now': Math.floor(nowMs / 1000) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const pk = item.pk as string;
-        if (pk.startsWith('conn#')) {
-          counts.connections++;
-          users.add(item.uid as string);
-        } else {
-          const rid = pk.slice('room#'.length, pk.lastIndexOf('#'));
-          counts.rooms.set(rid, (counts.rooms.get(rid) ?? 0) + 1);
-        }
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for (const item of shards.flat()) {
+      counts.connections++;
+      users.add(item.uid as string);
+      for (const rid of (item.rooms as string[] | undefined) ?? []) counts.rooms.set(rid, (counts.rooms.get(rid) ?? 0) + 1);
+    }
     counts.users = users.size;
     return counts;
   }

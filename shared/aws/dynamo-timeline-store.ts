@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TimelineEntry } from '../domain/model.js';
-import type { AckKind, Appended, TimelineStore } from '../domain/ports/timeline-store.js';
+import type { AckKind, Appended, AppendOptions, OwnEntry, TimelineStore } from '../domain/ports/timeline-store.js';
 import type { Message } from '../protocol/frames.js';
 import { isUid } from '../protocol/identifiers.js';
 import { isConditionFailed } from './dynamo-batch.js';
@@ -35,61 +35,95 @@ const ALLOCATE =
   Array.from({ length: REGISTER - 1 }, (_, i) => `${slot(i + 1)} = if_not_exists(${slot(i)}, :none)`).join(', ');
 /** The allocation is refused when the register already holds this message id (a retry of an append that died). */
 const NOT_ALLOCATED = `NOT (${Array.from({ length: REGISTER }, (_, i) => `${slot(i)} = :mid`).join(' OR ')})`;
+/** Register entries of messages the timeline's owner sent carry this prefix (message ids are decimal). */
+const OWN = 's';
+/** Pointers one store instance remembers (least recently acked go first). */
+const MAX_KNOWN_POINTERS = 10_000;
+/** How far a retry looks back for its message: items appended this long before the message was sent cannot be it (clock skew slack). */
+const CLOCK_SLACK_MS = 60_000;
+
+/** What the register records for `message` in `owner`'s timeline: its id, marked when the owner sent it. */
+function registerValue(owner: string, message: Message): string {
+  return !message.backend && owner === `user:${message.from}` ? `${OWN}${message.id}` : message.id;
+}
+
+/** The owner's own sends in the register slots after `from` (older seqs), down to the first that is not one. */
+function ownRun(register: Record<string, unknown>, head: number, from: number): OwnEntry[] {
+  const own: OwnEntry[] = [];
+  for (let i = from; i < REGISTER; i++) {
+    const v = register[slot(i)];
+    if (typeof v !== 'string' || !v.startsWith(OWN)) break;
+    own.push({ seq: head - i, id: v.slice(OWN.length) });
+  }
+  return own;
+}
+
+/** `appended` with its `own` run, when there is one. */
+function withOwn(appended: Appended, own: OwnEntry[] | undefined): Appended {
+  return own && own.length > 0 ? { ...appended, own } : appended;
+}
+
+/** Where the register holds `mid`: the seq, and the owner's own sends just below it. */
+function findIn(register: Record<string, unknown>, mid: string): { seq: number; own: OwnEntry[] } | undefined {
+  const head = (register.head as number | undefined) ?? 0;
+  for (let i = 0; i < REGISTER; i++) if (register[slot(i)] === mid) return { seq: head - i, own: ownRun(register, head, i + 1) };
+  return undefined;
+}
 
 /**
  * Timelines table (pk string, sk number). `tl#<owner>` / 0 holds the head counter (and the
- * register of the latest allocations), `tl#<owner>` / seq the messages;
- * `claim#<owner>#<msgId>` / 0 records which seq a message took (idempotent append);
+ * register of the latest allocations), `tl#<owner>` / seq the messages (with the message
+ * id as `mid` and the append time as `at`, so a retry can find an earlier attempt's item);
  * `send#<uid>#<cmid>` / 0 the sender log; `ptr#<uid>#<timeline>` / 0 the delivered/read
- * pointers. Owners (`user:<uid>`, `group:<gid>`), uids and timeline names never hold
- * `#`, and message ids are decimal, so every key reads one way only.
+ * pointers. (`claim#<owner>#<msgId>` / 0 items are what earlier versions wrote per append;
+ * retries still honour them.) Owners (`user:<uid>`, `group:<gid>`), uids and timeline
+ * names never hold `#`, and message ids are decimal, so every key reads one way only.
  */
 export class DynamoTimelineStore implements TimelineStore {
+  /**
+   * Pointer values this process knows are stored (a lower bound: pointers only move
+   * forward): an ack at or below one writes nothing. A user's devices ack the same
+   * pointer; the second ack through the same process costs no write.
+   */
+  private readonly knownPointers = new Map<string, number>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
   /**
-   * Claim check, then one write that takes the seq and records the message id in the
-   * head's register, then the claim, then the message: 1 read + 3 writes. A retry finds
-   * the claim (reuses its seq) or, if the process died before writing it, the id in the
-   * register (reuses the seq taken then): no duplicate, no hole.
+   * First attempt: one conditional write takes the seq and records the message id in the
+   * head's register, one write stores the message: 2 write units, no read. A retry first
+   * looks for an earlier attempt: the head's register (a seq taken, maybe without its
+   * message: the message is written now), then the message items appended since the
+   * message was sent; only when neither holds it does it append as a first attempt
+   * would. The register condition also turns away a concurrent attempt that passed the
+   * look-up. No duplicate, and no hole while the register remembers the dead attempt.
    */
-  async append(owner: string, message: Message, expiresAt: number): Promise<Appended> {
-    const claimKey = { pk: `claim#${owner}#${message.id}`, sk: 0 };
-    const prior = await this.claimedSeq(claimKey);
-    if (prior !== undefined) {
-      await this.putMessage(owner, prior, message, expiresAt); // finish an append that died halfway
-      return { seq: prior, fresh: false };
+  async append(owner: string, message: Message, expiresAt: number, options: AppendOptions = {}): Promise<Appended> {
+    const mid = registerValue(owner, message);
+    if (!options.firstAttempt) {
+      const earlier = await this.earlierAttempt(owner, message, mid);
+      if (earlier) {
+        if (!earlier.stored) await this.putMessage(owner, earlier.seq, message, expiresAt);
+        return withOwn({ seq: earlier.seq, fresh: false }, earlier.own);
+      }
     }
-    let seq: number;
+    let taken: { seq: number; own: OwnEntry[] };
     let fresh = true;
     try {
-      seq = await this.allocate(owner, message.id);
+      taken = await this.allocate(owner, mid);
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
-      seq = await this.allocatedSeq(owner, message.id, err); // taken by an attempt that died (or runs) before claiming
+      // Taken by an attempt that died (or runs) after allocating.
+      const registered = await this.registered(owner, mid);
+      if (!registered) throw new Error(`allocation of ${message.id} on ${owner} refused but not in the register`, { cause: err });
+      taken = registered;
       fresh = false;
     }
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...claimKey, seq, expiresAt },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailed(err)) throw err;
-      // A concurrent attempt claimed first: its seq wins.
-      const winner = await this.claimedSeq(claimKey);
-      if (winner === undefined) throw new Error('claim vanished', { cause: err });
-      await this.putMessage(owner, winner, message, expiresAt);
-      return { seq: winner, fresh: false };
-    }
-    await this.putMessage(owner, seq, message, expiresAt);
-    return { seq, fresh };
+    await this.putMessage(owner, taken.seq, message, expiresAt);
+    return withOwn({ seq: taken.seq, fresh }, taken.own);
   }
 
   async read(owner: string, after: number, limit: number, nowMs: number): Promise<{ entries: TimelineEntry[]; head: number }> {
@@ -132,6 +166,8 @@ export class DynamoTimelineStore implements TimelineStore {
   }
 
   async ack(uid: string, timeline: string, kind: AckKind, seq: number): Promise<void> {
+    const known = `${uid}#${timeline}#${kind}`;
+    if ((this.knownPointers.get(known) ?? 0) >= seq) return;
     try {
       await this.db.send(
         new UpdateCommand({
@@ -146,42 +182,94 @@ export class DynamoTimelineStore implements TimelineStore {
     } catch (err) {
       if (!isConditionFailed(err)) throw err; // pointer already at or past seq
     }
+    this.knownPointers.delete(known);
+    this.knownPointers.set(known, seq);
+    if (this.knownPointers.size > MAX_KNOWN_POINTERS) this.knownPointers.delete(this.knownPointers.keys().next().value as string);
   }
 
+  /** The pointers; `delivered` is at least `read` (a read ack moves only `read`: one write). */
   async pointers(uid: string, timeline: string): Promise<{ delivered: number; read: number }> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `ptr#${uid}#${timeline}`, sk: 0 } }));
-    return { delivered: (out.Item?.delivered as number | undefined) ?? 0, read: (out.Item?.read as number | undefined) ?? 0 };
+    const read = (out.Item?.read as number | undefined) ?? 0;
+    return { delivered: Math.max(read, (out.Item?.delivered as number | undefined) ?? 0), read };
   }
 
-  private async claimedSeq(Key: { pk: string; sk: number }): Promise<number | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+  /** Where an earlier attempt of this append got to, if any: its seq, and whether its message item is known to be written. */
+  private async earlierAttempt(owner: string, message: Message, mid: string): Promise<{ seq: number; stored: boolean; own?: OwnEntry[] } | undefined> {
+    const [register, claim] = await Promise.all([this.register(owner), this.legacyClaim(owner, message.id)]);
+    const registered = findIn(register, mid);
+    if (registered) return { seq: registered.seq, stored: false, own: registered.own };
+    if (claim !== undefined) return { seq: claim, stored: false };
+    const seq = await this.findStored(owner, message, (register.head as number | undefined) ?? 0);
+    return seq === undefined ? undefined : { seq, stored: true };
+  }
+
+  /** The seq `mid` holds in the head's register, and the owner's own sends just below it. */
+  private async registered(owner: string, mid: string): Promise<{ seq: number; own: OwnEntry[] } | undefined> {
+    return findIn(await this.register(owner), mid);
+  }
+
+  /** The head item: the counter and the register (empty for a new timeline). */
+  private async register(owner: string): Promise<Record<string, unknown>> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: timelinePk(owner), sk: 0 }, ConsistentRead: true }));
+    return out.Item ?? {};
+  }
+
+  /** The seq an append of an earlier version recorded in its claim item. */
+  private async legacyClaim(owner: string, msgId: string): Promise<number | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `claim#${owner}#${msgId}`, sk: 0 }, ConsistentRead: true }));
     return out.Item?.seq as number | undefined;
   }
 
-  /** Takes the timeline's next seq for `msgId`; fails the condition when the register already holds it. */
-  private async allocate(owner: string, msgId: string): Promise<number> {
+  /**
+   * The seq of `message` among the items at or below `head`, newest first, looking no
+   * further back than items appended before the message was sent (they cannot be it).
+   */
+  private async findStored(owner: string, message: Message, head: number): Promise<number | undefined> {
+    if (head < 1) return undefined;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :one AND :head',
+          FilterExpression: 'mid = :id OR attribute_not_exists(#at) OR #at < :floor',
+          ProjectionExpression: 'sk, mid',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':pk': timelinePk(owner), ':one': 1, ':head': head, ':id': message.id, ':floor': message.sentAt - CLOCK_SLACK_MS },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: 100,
+          ExclusiveStartKey: start,
+        }),
+      );
+      const first = out.Items?.[0];
+      if (first) return first.mid === message.id ? (first.sk as number) : undefined; // else: an item older than the message
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return undefined;
+  }
+
+  /** Takes the timeline's next seq for `mid`; fails the condition when the register already holds it. */
+  private async allocate(owner: string, mid: string): Promise<{ seq: number; own: OwnEntry[] }> {
     const out = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: timelinePk(owner), sk: 0 },
         UpdateExpression: ALLOCATE,
         ConditionExpression: NOT_ALLOCATED,
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':mid': msgId, ':none': '-' },
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':mid': mid, ':none': '-' },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    return out.Attributes?.head as number;
-  }
-
-  /** The seq an earlier allocation took for `msgId`, read from the head's register. */
-  private async allocatedSeq(owner: string, msgId: string, cause: unknown): Promise<number> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: timelinePk(owner), sk: 0 }, ConsistentRead: true }));
-    const item = out.Item ?? {};
-    for (let i = 0; i < REGISTER; i++) if (item[slot(i)] === msgId) return (item.head as number) - i;
-    throw new Error(`allocation of ${msgId} on ${owner} refused but not in the register`, { cause });
+    const attrs = out.Attributes ?? {};
+    const seq = attrs.head as number;
+    return { seq, own: ownRun(attrs, seq, 1) };
   }
 
   private async putMessage(owner: string, seq: number, message: Message, expiresAt: number): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: timelinePk(owner), sk: seq, m: encode(message), expiresAt } }));
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { pk: timelinePk(owner), sk: seq, m: encode(message), mid: message.id, at: Date.now(), expiresAt } }),
+    );
   }
 }

@@ -29,6 +29,11 @@ const MAX_BATCH_REQUEST_BYTES = 1024 * 1024;
 export interface PlanResult {
   /** Earliest record with a frame that could not be delivered but may be later (retry from there), if any. */
   failedFrom?: number;
+  /**
+   * Every record with a frame that could not be delivered but may be later, or that was
+   * held back behind one on the same connection (set with `failedFrom`).
+   */
+  failed?: Set<number>;
   /** Connections that answered 410 Gone, or that an unreachable gateway task held. */
   gone: ConnectionRef[];
   /** Calls refused for good (a 4xx other than 410): skipped, not retried. */
@@ -44,7 +49,9 @@ export type FailureOutcome = 'retry' | 'skipped' | 'gone';
 /**
  * Frames bound for live connections during one job invocation. Frames for the same
  * connection go out merged into `batch` frames of at most `maxBytes` (API Gateway bills
- * per 32 KiB frame), in the order they were added, so per-connection order holds.
+ * per 32 KiB frame), in the order they were added, so per-connection order holds; stored
+ * messages of one timeline go out in seq order whatever order their records (planned in
+ * parallel for different conversations) added them.
  *
  * Connections held by gateway tasks are reached with the gateway's extensions when the
  * delivery offers them: one `@batch` call per task for all its connections, and one
@@ -52,8 +59,9 @@ export type FailureOutcome = 'retry' | 'skipped' | 'gone';
  *
  * Failures (Delivery contract): a call refused for good is skipped (later frames to the
  * same connection still go); a gateway task that cannot be reached loses its connections
- * (reported gone) and holds nothing up; anything else fails the call's earliest record so
- * the job retries from there, and nothing later to the same connection overtakes it.
+ * (reported gone) and holds nothing up; anything else fails the call's records, and every
+ * record of a frame held back behind it (nothing later to the same connection overtakes
+ * it), so the job retries them.
  */
 export class DeliveryPlan {
   private readonly outboxes = new Map<string, Outbox>();
@@ -77,6 +85,14 @@ export class DeliveryPlan {
         return;
       }
     }
+    if (frame.type === 'message' && frame.seq > 0) {
+      // Stored messages of one timeline in seq order: records of different conversations run in parallel.
+      const later = box.queued.findIndex((q) => q.frame.type === 'message' && q.frame.timeline === frame.timeline && q.frame.seq > frame.seq);
+      if (later >= 0) {
+        box.queued.splice(later, 0, { frame, record });
+        return;
+      }
+    }
     box.queued.push({ frame, record });
   }
 
@@ -92,9 +108,15 @@ export class DeliveryPlan {
     onError?: (err: unknown, ref: ConnectionRef, outcome: FailureOutcome) => void,
   ): Promise<PlanResult> {
     const result: PlanResult = { gone: [], rejected: 0, unreachable: [], posts: 0 };
-    const fail = (record: number) => (result.failedFrom = Math.min(result.failedFrom ?? Infinity, record));
-    /** Sorts one failed call: 'retry' (record fails), 'skipped' (rejected for good) or 'gone' (unreachable gateway task). */
-    const settle = (err: unknown, ref: ConnectionRef, record: number, held: ConnectionRef[]): FailureOutcome => {
+    const fail = (records: Iterable<number>) => {
+      result.failed ??= new Set();
+      for (const record of records) {
+        result.failed.add(record);
+        result.failedFrom = Math.min(result.failedFrom ?? Infinity, record);
+      }
+    };
+    /** Sorts one failed call: 'retry' (its records and those held back fail), 'skipped' (rejected for good) or 'gone' (unreachable gateway task). */
+    const settle = (err: unknown, ref: ConnectionRef, records: Iterable<number>, held: ConnectionRef[]): FailureOutcome => {
       let outcome: FailureOutcome = 'retry';
       if (err instanceof DeliveryRejectedError) outcome = 'skipped';
       else if (err instanceof EndpointUnreachableError && ref.kind === 'gateway') outcome = 'gone';
@@ -103,7 +125,7 @@ export class DeliveryPlan {
       else if (outcome === 'gone') {
         if (!result.unreachable.includes(ref.endpoint)) result.unreachable.push(ref.endpoint);
         result.gone.push(...held);
-      } else fail(record);
+      } else fail(records);
       return outcome;
     };
     const tasks: (() => Promise<void>)[] = [];
@@ -120,14 +142,14 @@ export class DeliveryPlan {
     for (const [endpoint, boxes] of perTask) tasks.push(() => this.deliverBatch(delivery, endpoint, boxes, maxBytes, result, settle));
     for (const [endpoint, list] of this.broadcasts) {
       tasks.push(async () => {
-        for (const b of list) {
+        for (const [i, b] of list.entries()) {
           const ref: ConnectionRef = { connectionId: `@rooms/${b.rid}`, uid: '', endpoint, kind: 'gateway' };
           try {
             result.posts++;
             if (!delivery.postRoom) throw new Error('this delivery cannot broadcast to a room');
             await delivery.postRoom(endpoint, b.rid, b.data, b.except);
           } catch (err) {
-            const outcome = settle(err, ref, b.record, b.members);
+            const outcome = settle(err, ref, list.slice(i).map((l) => l.record), b.members);
             // later broadcasts to this task must not overtake a failed one; a dead task gets none
             if (outcome !== 'skipped') return;
           }
@@ -139,7 +161,8 @@ export class DeliveryPlan {
   }
 
   private async deliverOne(delivery: Delivery, box: Outbox, maxBytes: number, result: PlanResult, settle: Settle): Promise<void> {
-    for (const chunk of chunkFrames(box.queued, maxBytes)) {
+    const chunks = chunkFrames(box.queued, maxBytes);
+    for (const [i, chunk] of chunks.entries()) {
       try {
         result.posts++;
         if ((await delivery.post(box.ref.endpoint, box.ref.connectionId, chunk.payload)) === 'gone') {
@@ -148,7 +171,7 @@ export class DeliveryPlan {
         }
       } catch (err) {
         // later chunks to this connection must not overtake one that will be retried
-        if (settle(err, box.ref, chunk.firstRecord, [box.ref]) !== 'skipped') return;
+        if (settle(err, box.ref, chunks.slice(i).flatMap((c) => c.records), [box.ref]) !== 'skipped') return;
       }
     }
   }
@@ -156,8 +179,8 @@ export class DeliveryPlan {
   /** One gateway task: every connection's chunks in `@batch` calls of bounded size, in order. */
   private async deliverBatch(delivery: Delivery, endpoint: string, boxes: Outbox[], maxBytes: number, result: PlanResult, settle: Settle): Promise<void> {
     const refs = new Map(boxes.map((b) => [b.ref.connectionId, b.ref]));
-    const items: { connectionId: string; data: string; record: number }[] = [];
-    for (const box of boxes) for (const c of chunkFrames(box.queued, maxBytes)) items.push({ connectionId: box.ref.connectionId, data: c.payload, record: c.firstRecord });
+    const items: { connectionId: string; data: string; records: number[] }[] = [];
+    for (const box of boxes) for (const c of chunkFrames(box.queued, maxBytes)) items.push({ connectionId: box.ref.connectionId, data: c.payload, records: c.records });
     let start = 0;
     while (start < items.length) {
       let end = start;
@@ -172,19 +195,19 @@ export class DeliveryPlan {
           if (ref) result.gone.push(ref);
         }
       } catch (err) {
-        const earliest = Math.min(...items.slice(start).map((i) => i.record));
-        if (settle(err, boxes[0]!.ref, earliest, [...refs.values()]) !== 'skipped') return;
+        if (settle(err, boxes[0]!.ref, items.slice(start).flatMap((i) => i.records), [...refs.values()]) !== 'skipped') return;
       }
       start = end;
     }
   }
 }
 
-type Settle = (err: unknown, ref: ConnectionRef, record: number, held: ConnectionRef[]) => FailureOutcome;
+type Settle = (err: unknown, ref: ConnectionRef, records: Iterable<number>, held: ConnectionRef[]) => FailureOutcome;
 
 interface Chunk {
   payload: string;
-  firstRecord: number;
+  /** The records of the frames in it. */
+  records: number[];
 }
 
 /** Packs frames, in order, into as few payloads of at most `maxBytes` as possible. */
@@ -192,12 +215,13 @@ export function chunkFrames(queued: Queued[], maxBytes: number): Chunk[] {
   const chunks: Chunk[] = [];
   let parts: string[] = [];
   let size = 0;
-  let firstRecord = 0;
+  let records: number[] = [];
   const flush = () => {
     if (parts.length === 0) return;
     const payload = parts.length === 1 ? (parts[0] as string) : `{"type":"batch","frames":[${parts.join(',')}]}`;
-    chunks.push({ payload, firstRecord });
+    chunks.push({ payload, records });
     parts = [];
+    records = [];
     size = 0;
   };
   const overhead = '{"type":"batch","frames":[]}'.length;
@@ -205,7 +229,7 @@ export function chunkFrames(queued: Queued[], maxBytes: number): Chunk[] {
     const json = JSON.stringify(q.frame);
     const bytes = Buffer.byteLength(json) + 1;
     if (parts.length > 0 && overhead + size + bytes > maxBytes) flush();
-    if (parts.length === 0) firstRecord = q.record;
+    if (!records.includes(q.record)) records.push(q.record);
     parts.push(json);
     size += bytes;
   }

@@ -25,6 +25,9 @@ export interface Deps {
   idempotency: IdempotencyStore;
 }
 
+/** What a client request needs (every action of the WebSocket API and the gateway): no delivery, no offline hook. */
+export type RequestDeps = Pick<Deps, 'config' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'ids' | 'queue'>;
+
 /**
  * A user authenticated by a token (the `$connect` authorizer or a gateway Auth), on one
  * connection when `connectionId` is set. A user has only the rights of its own uid: no

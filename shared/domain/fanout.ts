@@ -1,7 +1,8 @@
-import type { Message, PushableFrame } from '../protocol/frames.js';
+import type { Message, MessageFrame, PushableFrame } from '../protocol/frames.js';
+import type { BatchLookups } from './batch-lookups.js';
 import { retentionExpiry, type Deps } from './deps.js';
 import type { DeliveryPlan } from './delivery-plan.js';
-import type { ConnectionRef, Job } from './model.js';
+import type { Job } from './model.js';
 import { mapLimit } from './pool.js';
 import { planPush } from './push.js';
 import { planRoom } from './room-fanout.js';
@@ -22,77 +23,92 @@ export interface JobAttempt {
    * message already stored when its job first runs was stored by an earlier job with the
    * same message: a repeat send enqueued again after the queue's dedup window. Its
    * recipients got it then, so it is pushed only where it is new. A retried job (a
-   * delivery failed, or a process died) pushes to everyone again.
+   * delivery failed, or a process died) pushes to everyone again. A first run of a job
+   * that is not a repeat (`Job.repeat`) appends on the store's fast path: no read.
    */
   first: boolean;
 }
 
+/** Where one record's frames go, and what it shares with the other records of its batch. */
+export interface RecordContext {
+  plan: DeliveryPlan;
+  /** The record's index in its batch (a failed delivery maps back to it). */
+  record: number;
+  attempt: JobAttempt;
+  lookups: BatchLookups;
+  log?: FanoutLog;
+}
+
 /**
- * Persists one job's message where it belongs and queues its frames in `plan`
+ * Persists one job's message where it belongs and queues its frames in `ctx.plan`
  * (goim's job, plus storage). Idempotent: a retried job appends nothing twice.
  *
- * - 1:1 and groups up to EDGEIM_WRITE_FANOUT_MAX: append to every member's inbox
- *   (a user sender's too; never a backend's `from`), then a `message` frame to each of their live connections.
- * - larger groups: append once to `group:<gid>`, then a `notify` to members' connections.
+ * - 1:1 and groups up to EDGEIM_WRITE_FANOUT_MAX: append to every member's inbox (a user
+ *   sender's too; never a backend's `from`), then a `message` frame to each of their live
+ *   connections but the sending one (it has the send reply; its user's next inbox frame
+ *   names the seq it took: `own`).
+ * - larger groups: append once to `group:<gid>`, then the `message` itself to every
+ *   member's live connection (the sending one too: in a large group that is one delivery
+ *   among thousands, and it tells the sender the seq). A message too large for one push
+ *   frame goes as a `notify` instead (members pull it).
  * - rooms: not stored; a `message` frame (seq 0) to every connection in the room but the sender's.
  * - pushes (push API): not stored; a `push` frame to the target's connections (push.ts).
  *
  * On a job's first attempt, stored messages are pushed only where they were new (JobAttempt).
  */
-export async function planJob(deps: FanoutDeps, job: Job, plan: DeliveryPlan, record: number, log?: FanoutLog, attempt: JobAttempt = { first: false }): Promise<void> {
+export async function planJob(deps: FanoutDeps, job: Job, ctx: RecordContext): Promise<void> {
+  const { plan, record } = ctx;
   if (job.kind === 'push') return planPush(deps, job.push, plan, record);
   const { message } = job;
-  const now = deps.clock.now();
   if (job.kind === 'room') {
     const rid = (message.to as { room: string }).room;
     await planRoom(deps, rid, { type: 'message', timeline: `room:${rid}`, seq: 0, message }, plan, record, job.origin);
     return;
   }
+  const fast = ctx.attempt.first && !job.repeat;
   if ('user' in message.to) {
     // A backend's `from` is a label, not a user: its messages go to the recipient only.
-    await writeFanout(deps, message.backend ? [message.to.user] : [...new Set([message.from, message.to.user])], message, plan, record, attempt);
+    const uids = message.backend ? [message.to.user] : [...new Set([message.from, message.to.user])];
+    await writeFanout(deps, uids, message, ctx, fast, job.origin);
     return;
   }
   if (!('group' in message.to)) return;
   const gid = message.to.group;
-  const members = await deps.groups.members(gid);
+  const members = await ctx.lookups.membersOf(gid);
   // A user's message always reaches its own inbox (docs/PROTOCOL.md), also when the group
   // was deleted, or the sender left it, between the accepted send and this job.
   const sender = message.backend || members.includes(message.from) ? [] : [message.from];
   if (members.length === 0) {
-    log?.warn(`group has no members any more; message kept in ${sender.length ? 'the sender\'s inbox' : 'the sender log'} only`, { gid, msgId: message.id });
-    await writeFanout(deps, sender, message, plan, record, attempt);
+    ctx.log?.warn(`group has no members any more; message kept in ${sender.length ? "the sender's inbox" : 'the sender log'} only`, { gid, msgId: message.id });
+    if (sender.length) await writeFanout(deps, sender, message, ctx, fast, job.origin);
     return;
   }
   if (members.length <= deps.config.EDGEIM_WRITE_FANOUT_MAX) {
-    await writeFanout(deps, [...members, ...sender], message, plan, record, attempt);
+    await writeFanout(deps, [...members, ...sender], message, ctx, fast, job.origin);
     return;
   }
   const timeline = `group:${gid}` as const;
-  const { seq, fresh } = await deps.timelines.append(timeline, message, retentionExpiry(deps));
-  if (attempt.first && !fresh) return; // a repeat: members were told then
-  await forEachConnection(deps, members, now, (ref) => plan.add(ref, { type: 'notify', timeline, seq }, record));
-  await writeFanout(deps, sender, message, plan, record, attempt);
+  const { seq, fresh } = await deps.timelines.append(timeline, message, retentionExpiry(deps), { firstAttempt: fast });
+  if (ctx.attempt.first && !fresh) return; // a repeat: members were told then
+  let frame: PushableFrame = { type: 'message', timeline, seq, message };
+  if (Buffer.byteLength(JSON.stringify(frame)) > deps.config.EDGEIM_MAX_PUSH_BYTES) frame = { type: 'notify', timeline, seq };
+  const lists = await mapLimit(members, STORE_CONCURRENCY, (uid) => ctx.lookups.connectionsOf(uid));
+  for (const refs of lists) for (const ref of refs) plan.add(ref, frame, record);
+  if (sender.length) await writeFanout(deps, sender, message, ctx, fast, job.origin);
 }
 
-async function writeFanout(deps: FanoutDeps, uids: string[], message: Message, plan: DeliveryPlan, record: number, attempt: JobAttempt): Promise<void> {
+async function writeFanout(deps: FanoutDeps, uids: string[], message: Message, ctx: RecordContext, fast: boolean, origin: string | undefined): Promise<void> {
   const expiresAt = retentionExpiry(deps);
-  const now = deps.clock.now();
   const appended = await mapLimit(uids, STORE_CONCURRENCY, async (uid) => {
-    const [{ seq, fresh }, refs] = await Promise.all([deps.timelines.append(`user:${uid}`, message, expiresAt), deps.sessions.byUser(uid, now)]);
-    return { uid, seq, fresh, refs };
+    const [stored, refs] = await Promise.all([deps.timelines.append(`user:${uid}`, message, expiresAt, { firstAttempt: fast }), ctx.lookups.connectionsOf(uid)]);
+    return { uid, stored, refs };
   });
-  for (const { uid, seq, fresh, refs } of appended) {
-    if (attempt.first && !fresh) continue; // a repeat: this inbox had it, and its connections were sent it then
-    const frame: PushableFrame = { type: 'message', timeline: 'inbox', seq, message };
-    for (const ref of refs) plan.add(ref, frame, record);
+  for (const { uid, stored, refs } of appended) {
+    if (ctx.attempt.first && !stored.fresh) continue; // a repeat: this inbox had it, and its connections were sent it then
+    const frame: MessageFrame = { type: 'message', timeline: 'inbox', seq: stored.seq, message, ...(stored.own?.length ? { own: stored.own } : {}) };
+    for (const ref of refs) if (ref.connectionId !== origin) ctx.plan.add(ref, frame, ctx.record);
     if (refs.length === 0 && uid !== message.from) {
       deps.offline.offline(uid, message).catch(() => undefined);
     }
   }
-}
-
-async function forEachConnection(deps: FanoutDeps, uids: string[], now: number, fn: (ref: ConnectionRef) => void): Promise<void> {
-  const lists = await mapLimit(uids, STORE_CONCURRENCY, (uid) => deps.sessions.byUser(uid, now));
-  for (const refs of lists) refs.forEach(fn);
 }

@@ -42,7 +42,12 @@ export interface GroupInfo {
 
 /** Work for the fan-out job, carried by the FIFO queue. */
 export type Job =
-  | { kind: 'message'; message: Message; origin?: string }
+  /**
+   * A stored message. `origin`: the sending connection (it gets no copy of its own message:
+   * the send reply told it). `repeat`: enqueued again for a send that was already recorded
+   * (a client retry), so an earlier job may have stored it: the job looks before appending.
+   */
+  | { kind: 'message'; message: Message; origin?: string; repeat?: true }
   | { kind: 'room'; message: Message; origin?: string }
   | { kind: 'push'; push: PushJob };
 

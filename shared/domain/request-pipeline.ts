@@ -1,6 +1,6 @@
 import { EdgeImError } from '../errors.js';
 import { FrameError, replyFrame, toErrorFrame, type ErrorFrame, type ReplyFrame, type Request } from '../protocol/frames.js';
-import type { Deps, UserCaller } from './deps.js';
+import type { RequestDeps, UserCaller } from './deps.js';
 import { handleRequest } from './requests.js';
 
 /** Where the pipeline reports requests that failed with something other than an EdgeImError (a bug). */
@@ -28,28 +28,38 @@ export interface ClientRequest {
  * budget; parsing first lets a RATE_LIMITED reply echo the id), `handleRequest`, then the reply frame
  * with the request id echoed (recovered from a bad frame where it could be read). Every
  * failure becomes a reply with its stable code (shared/errors.ts); anything that is not
- * an EdgeImError is a bug: INTERNAL to the client, and logged.
+ * an EdgeImError is a bug: INTERNAL to the client, and logged. A request that asks for no
+ * reply (an `ack` with `reply: false`) resolves with undefined, whatever its outcome.
  *
  * Never rejects.
  */
-export async function runClientRequest(deps: Deps, log: PipelineLog, req: ClientRequest): Promise<ReplyFrame | ErrorFrame> {
+export async function runClientRequest(deps: RequestDeps, log: PipelineLog, req: ClientRequest): Promise<ReplyFrame | ErrorFrame | undefined> {
   let id: string | undefined;
+  let silent = false;
   try {
     let request: Request;
     try {
       request = req.parse();
       id = request.id;
+      silent = wantsNoReply(request);
     } catch (error) {
       if (error instanceof FrameError) id = error.requestId;
       req.admit?.(); // a bad frame spends the budget too
       throw error;
     }
     req.admit?.(); // after parsing, so an over-budget reply still echoes the request id
-    return replyFrame(id, { data: await handleRequest(deps, req.caller, request) });
+    const data = await handleRequest(deps, req.caller, request);
+    return silent ? undefined : replyFrame(id, { data });
   } catch (error) {
     if (error instanceof FrameError) id = error.requestId;
     else if (!(error instanceof EdgeImError)) log.error('request failed', { where: req.where, err: String(error) });
+    if (silent) return undefined;
     if (req.errorFrameWithoutId && id === undefined && error instanceof FrameError) return toErrorFrame(error);
     return replyFrame(id, { error });
   }
+}
+
+/** An ack the client sent with `reply: false`: it waits for no answer, so none is sent (an API Gateway message saved). */
+function wantsNoReply(request: Request): boolean {
+  return request.action === 'ack' && request.reply === false;
 }

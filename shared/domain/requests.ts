@@ -1,5 +1,5 @@
 import type { Request } from '../protocol/frames.js';
-import type { Deps, UserCaller } from './deps.js';
+import type { RequestDeps, UserCaller } from './deps.js';
 import { addMembers, createGroup, deleteGroup, listGroups, removeMembers } from './groups.js';
 import { sendMessage } from './messaging.js';
 import { heartbeat, joinRoom, leaveRoom } from './rooms.js';
@@ -10,7 +10,7 @@ import { ackTimeline, syncTimeline } from './timelines.js';
  * every transport (WebSocket API, goim TCP/WS); errors are EdgeImErrors for the caller's edge to map.
  * Client requests always come from a user on a connection; backends use the push API.
  */
-export async function handleRequest(deps: Deps, caller: UserCaller, req: Request): Promise<unknown> {
+export async function handleRequest(deps: RequestDeps, caller: UserCaller, req: Request): Promise<unknown> {
   switch (req.action) {
     case 'send':
       return sendMessage(deps, caller, req);

@@ -33,7 +33,10 @@ export async function syncTimeline(
   return { messages: entries, head };
 }
 
-/** Moves the caller's delivered/read pointer of a timeline forward (users only: pointers are a user's). */
+/**
+ * Moves the caller's delivered/read pointer of a timeline forward (users only: pointers
+ * are a user's). One write: a read pointer counts as delivered too (TimelineStore).
+ */
 export async function ackTimeline(
   deps: TimelineDeps,
   caller: Caller,
@@ -42,6 +45,5 @@ export async function ackTimeline(
   const user = requireUser(caller, 'ack');
   await ownerFor(deps, user, req.timeline);
   await deps.timelines.ack(user.uid, req.timeline, req.kind, req.seq);
-  if (req.kind === 'read') await deps.timelines.ack(user.uid, req.timeline, 'delivered', req.seq);
   return {};
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Client message ids (`cmid`): what a sender repeats to make a retried send idempotent.
@@ -29,7 +29,9 @@ export function cmidProblem(value: string, maxChars: number = MAX_CMID_CHARS): s
 }
 
 /** The `cmid` field of a client frame. */
-export const cmidSchema = z.string().superRefine((value, ctx) => {
-  const problem = cmidProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const cmidSchema = z.string().check(
+  z.superRefine((value, ctx) => {
+    const problem = cmidProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+);

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.js';
 import { EdgeImError, TooLargeError, toErrorBody, type ErrorBody, type ErrorCode } from '../errors.js';
 import { cmidSchema } from './cmid.js';
 import { gidSchema, ridSchema, timelineSchema, uidSchema, type Target, type TimelineName } from './identifiers.js';
@@ -18,28 +19,30 @@ export interface Message {
   backend?: true;
 }
 
-const requestId = z.string().max(64).optional();
+const requestId = z.optional(z.string().check(z.maxLength(64)));
 export const targetSchema = z.union([z.strictObject({ user: uidSchema }), z.strictObject({ group: gidSchema }), z.strictObject({ room: ridSchema })], {
   error: 'expected one of {"user": uid}, {"group": gid}, {"room": rid}',
 });
 
 const sendFields = {
   to: targetSchema,
-  cmid: cmidSchema.optional(),
-  body: z.unknown().refine((b) => b !== undefined, 'body is required'),
+  cmid: z.optional(cmidSchema),
+  body: z.unknown().check(z.refine((b) => b !== undefined, 'body is required')),
 };
 const syncFields = {
   timeline: timelineSchema,
-  after: z.number().int().min(0).default(0),
-  limit: z.number().int().min(1).max(200).default(100),
+  after: z._default(z.int().check(z.minimum(0)), 0),
+  limit: z._default(z.int().check(z.minimum(1), z.maximum(200)), 100),
 };
 const ackFields = {
   timeline: timelineSchema,
-  seq: z.number().int().min(1),
+  seq: z.int().check(z.minimum(1)),
   kind: z.enum(['delivered', 'read']),
+  /** `false`: answer nothing (not even an error); the client does not wait for this ack. */
+  reply: z.optional(z.boolean()),
 };
 const roomFields = { room: ridSchema };
-const membersField = z.array(uidSchema).max(1000);
+const membersField = z.array(uidSchema).check(z.maxLength(1000));
 
 /** Client → server requests of the WebSocket API, routed by `action`. */
 export const requestSchema = z.discriminatedUnion('action', [
@@ -52,12 +55,12 @@ export const requestSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('createGroup'),
     id: requestId,
-    group: gidSchema.optional(),
-    name: z.string().max(200).optional(),
-    members: membersField.default([]),
+    group: z.optional(gidSchema),
+    name: z.optional(z.string().check(z.maxLength(200))),
+    members: z._default(membersField, []),
   }),
-  z.object({ action: z.literal('addMembers'), id: requestId, group: gidSchema, members: membersField.min(1) }),
-  z.object({ action: z.literal('removeMembers'), id: requestId, group: gidSchema, members: membersField.min(1) }),
+  z.object({ action: z.literal('addMembers'), id: requestId, group: gidSchema, members: membersField.check(z.minLength(1)) }),
+  z.object({ action: z.literal('removeMembers'), id: requestId, group: gidSchema, members: membersField.check(z.minLength(1)) }),
   z.object({ action: z.literal('deleteGroup'), id: requestId, group: gidSchema }),
   z.object({ action: z.literal('groups'), id: requestId }),
 ]);
@@ -66,7 +69,7 @@ export type Request = z.infer<typeof requestSchema>;
 export type SendRequest = Extract<Request, { action: 'send' }>;
 export type SyncRequest = Extract<Request, { action: 'sync' }>;
 export type AckRequest = Extract<Request, { action: 'ack' }>;
-export const ACTIONS = requestSchema.options.map((o) => o.shape.action.value);
+export const ACTIONS = requestSchema.def.options.map((o) => o.shape.action.def.values[0] as Request['action']);
 
 /** The same payloads without `action`, for transports that carry the action elsewhere (goim ops). */
 export const sendPayloadSchema = z.object({ id: requestId, ...sendFields });
@@ -101,8 +104,8 @@ function readId(value: unknown): string | undefined {
  * Validates `value` against a schema, throwing FrameError (BAD_REQUEST) whose message
  * names each bad field and what was expected (validation-message.ts).
  */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value, { reportInput: true });
+export function parseWith<T>(schema: z.core.$ZodType<T>, value: unknown): T {
+  const parsed = z.safeParse(schema, value, { reportInput: true });
   if (!parsed.success) throw new FrameError(describeIssues(parsed.error.issues, { input: value }), readId(value));
   return parsed.data;
 }
@@ -172,6 +175,12 @@ export interface MessageFrame {
   timeline: TimelineName | `room:${string}`;
   seq: number;
   message: Message;
+  /**
+   * Inbox frames only, when the server knows it at no cost: the receiving user's own
+   * messages at the seqs right below `seq` (newest first). The connection that sent one
+   * was not pushed it, so it can close that gap without a `sync` (docs/PROTOCOL.md).
+   */
+  own?: { seq: number; id: string }[];
 }
 export interface NotifyFrame {
   type: 'notify';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * User and group ids: 1–64 chars of `[A-Za-z0-9_.@-]` (docs/PROTOCOL.md). No `:`, so an
@@ -11,9 +11,9 @@ export const ROOM_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,64}$/;
 /** Whether `value` is a valid user (or group) id: a string of the uid charset. */
 export const isUid = (value: unknown): value is string => typeof value === 'string' && UID_PATTERN.test(value);
 
-export const uidSchema = z.string().regex(UID_PATTERN, 'uid must be 1-64 chars of [A-Za-z0-9_.@-]');
-export const gidSchema = z.string().regex(UID_PATTERN, 'group id must be 1-64 chars of [A-Za-z0-9_.@-]');
-export const ridSchema = z.string().regex(ROOM_ID_PATTERN, 'room id must be 1-64 chars of [A-Za-z0-9_.:@-]');
+export const uidSchema = z.string().check(z.regex(UID_PATTERN, 'uid must be 1-64 chars of [A-Za-z0-9_.@-]'));
+export const gidSchema = z.string().check(z.regex(UID_PATTERN, 'group id must be 1-64 chars of [A-Za-z0-9_.@-]'));
+export const ridSchema = z.string().check(z.regex(ROOM_ID_PATTERN, 'room id must be 1-64 chars of [A-Za-z0-9_.:@-]'));
 
 /** Where a message goes. */
 export type Target = { user: string } | { group: string } | { room: string };
@@ -36,8 +36,8 @@ export type TimelineName = 'inbox' | `group:${string}`;
 
 export const timelineSchema = z.union([
   z.literal('inbox'),
-  z.string().regex(/^group:[A-Za-z0-9_.@-]{1,64}$/, 'timeline must be "inbox" or "group:<gid>"'),
-]) as z.ZodType<TimelineName>;
+  z.string().check(z.regex(/^group:[A-Za-z0-9_.@-]{1,64}$/, 'timeline must be "inbox" or "group:<gid>"')),
+]) as unknown as z.ZodMiniType<TimelineName>;
 
 /** The storage owner of a timeline: a user's inbox or a group's timeline. */
 export function timelineOwner(uid: string, timeline: TimelineName): string {

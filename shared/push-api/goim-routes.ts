@@ -52,8 +52,8 @@ const positiveInt = z.coerce.number().int().min(0).max(2 ** 31 - 1);
 const limitParam = z.coerce.number().int().min(1).max(2 ** 31 - 1);
 
 /** Validates one query value, naming the parameter in the BAD_REQUEST (goim -400) it raises. */
-function param<T>(name: string, schema: z.ZodType<T>, value: string): T {
-  const parsed = schema.safeParse(value, { reportInput: true });
+function param<T>(name: string, schema: z.core.$ZodType<T>, value: string): T {
+  const parsed = z.safeParse(schema, value, { reportInput: true });
   if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error.issues, { name, input: value, max: 1 }));
   return parsed.data;
 }
@@ -68,7 +68,7 @@ function required(c: Context, name: string): string {
 }
 
 /** A repeated parameter (`mids=a&mids=b`), every value checked with `schema`. */
-function list(c: Context, name: string, schema: z.ZodType<string> = z.string()): string[] {
+function list(c: Context, name: string, schema: z.core.$ZodType<string> = z.string()): string[] {
   const values = (c.req.queries(name) ?? []).filter((v) => v !== '');
   if (values.length === 0) throw new BadRequestError(`${name} is required (repeat it for several: ${name}=a&${name}=b)`);
   return values.map((v) => param(name, schema, v));

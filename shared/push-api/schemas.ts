@@ -52,7 +52,7 @@ export const pushResult = z
 
 export const messageRequest = z
   .object({
-    from: uidSchema.optional().meta({ description: 'The sender the message shows (default `system`). A label only: the message carries `"backend": true`, goes to the recipients only (never into this user\'s inbox) and grants nothing.' }),
+    from: z.optional(uidSchema).meta({ description: 'The sender the message shows (default `system`). A label only: the message carries `"backend": true`, goes to the recipients only (never into this user\'s inbox) and grants nothing.' }),
     to: z.union([z.strictObject({ user: uidSchema }), z.strictObject({ group: gidSchema })], { error: 'expected one of {"user": uid}, {"group": gid}' }),
     body,
   })
@@ -86,9 +86,9 @@ const membersField = z.array(uidSchema).max(1000);
 
 export const createGroupRequest = z
   .object({
-    group: gidSchema.optional().meta({ description: 'Group id; a random one when omitted.' }),
+    group: z.optional(gidSchema).meta({ description: 'Group id; a random one when omitted.' }),
     name: z.string().max(200).optional(),
-    owner: uidSchema.optional().meta({ description: 'Owning user (and member), who may then manage the group from a client; none by default (only backends manage the group).' }),
+    owner: z.optional(uidSchema).meta({ description: 'Owning user (and member), who may then manage the group from a client; none by default (only backends manage the group).' }),
     members: membersField.default([]),
   })
   .meta({ title: 'CreateGroupRequest' });

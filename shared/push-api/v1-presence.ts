@@ -80,7 +80,7 @@ export const presenceRoutes = [
     path: '/v1/online/total',
     tag: 'presence',
     summary: 'Live connections and users in total',
-    description: 'Scans the sessions table: meant for dashboards, not per-request paths.',
+    description: 'Counted from the live sessions (one Query per session partition, no table scan), exact at the time of the request.',
     response: { status: 200, description: 'Totals.', schema: onlineTotal },
     examples: { response: { connections: 3, users: 2 } },
     errors: [],

@@ -123,3 +123,46 @@ describe('DynamoTimelineStore after a crash inside append', () => {
     expect(page.entries.map((e) => e.seq)).not.toContain(1);
   });
 });
+
+describe('DynamoTimelineStore: own sends and the first-attempt fast path', () => {
+  let d: Awaited<ReturnType<typeof startDynalite>>;
+  let store: DynamoTimelineStore;
+  beforeAll(async () => {
+    d = await startDynalite();
+    store = new DynamoTimelineStore(d.db, d.config.EDGEIM_TIMELINES_TABLE);
+  });
+  afterAll(() => d.close());
+  const from = (id: string, sender: string, extra: Partial<Message> = {}): Message => ({ ...msg(id), from: sender, ...extra });
+
+  it("names the owner's own sends right below a seq, down to the first message someone else sent", async () => {
+    await store.append('user:o', from('1', 'p'), LATER, { firstAttempt: true });
+    await store.append('user:o', from('2', 'o'), LATER, { firstAttempt: true });
+    await store.append('user:o', from('3', 'o'), LATER, { firstAttempt: true });
+    expect(await store.append('user:o', from('4', 'p'), LATER, { firstAttempt: true })).toEqual({ seq: 4, fresh: true, own: [{ seq: 3, id: '3' }, { seq: 2, id: '2' }] });
+    expect(await store.append('user:o', from('5', 'p'), LATER, { firstAttempt: true })).toEqual({ seq: 5, fresh: true });
+    // a backend's message in the owner's name is not the owner's own send; nor is anything in a group timeline
+    await store.append('user:o', from('6', 'o', { backend: true }), LATER, { firstAttempt: true });
+    expect((await store.append('user:o', from('7', 'p'), LATER, { firstAttempt: true })).own).toBeUndefined();
+    await store.append('group:o', from('8', 'o'), LATER, { firstAttempt: true });
+    expect((await store.append('group:o', from('9', 'p'), LATER, { firstAttempt: true })).own).toBeUndefined();
+    // a retry learns the same run from the register
+    expect(await store.append('user:o', from('4', 'p'), LATER)).toEqual({ seq: 4, fresh: false, own: [{ seq: 3, id: '3' }, { seq: 2, id: '2' }] });
+  });
+
+  it('a first attempt wrongly claimed for a message stored already still gets its first seq (the register remembers it)', async () => {
+    await store.append('user:q', msg('1'), LATER, { firstAttempt: true });
+    await store.append('user:q', msg('2'), LATER);
+    expect(await store.append('user:q', msg('1'), LATER, { firstAttempt: true })).toEqual({ seq: 1, fresh: false });
+    expect((await store.read('user:q', 0, 10, NOW)).entries.map((e) => [e.seq, e.message.id])).toEqual([[1, '1'], [2, '2']]);
+  });
+
+  it('a retry past the register finds the message among the items appended since it was sent: no duplicate', async () => {
+    const sentAt = Date.now();
+    await store.append('user:r', { ...msg('old'), sentAt }, LATER, { firstAttempt: true });
+    for (let i = 0; i < 40; i++) await store.append('user:r', { ...msg(`x${i}`), sentAt }, LATER, { firstAttempt: true });
+    expect(await store.append('user:r', { ...msg('old'), sentAt }, LATER)).toEqual({ seq: 1, fresh: false });
+    const page = await store.read('user:r', 0, 100, NOW);
+    expect(page.head).toBe(41);
+    expect(page.entries.filter((e) => e.message.id === 'old').map((e) => e.seq)).toEqual([1]);
+  });
+});

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { createDocumentClient } from '../../shared/aws/clients.js';
+import { createDocumentClient } from '../../shared/aws/dynamo-client.js';
 import { tableDefinitions } from '../../shared/aws/tables.js';
 import { loadConfig, type Config } from '../../shared/config.js';
 

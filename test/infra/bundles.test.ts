@@ -14,7 +14,28 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
+/**
+ * Size budgets (KiB, minified): each handler bundles only the AWS clients it uses, zod's
+ * tree-shakable `zod/mini` and no logging library; the credential providers a Lambda
+ * never reaches are left out (infra/bundling.ts). A handler over its budget pulled in
+ * something it does not use. The push API keeps zod's full build for its OpenAPI document.
+ */
+const BUDGET_KIB: Record<HandlerName, number> = {
+  authorizer: 300,
+  connect: 300,
+  disconnect: 300,
+  default: 340,
+  heartbeat: 340,
+  'fanout-job': 420,
+  'push-api': 900,
+};
+
 describe('Lambda bundles', () => {
+  it.each(names)('%s stays within its size budget', (name) => {
+    const bundle = bundles.find((b) => b.name === name)!;
+    expect(bundle.bytes / 1024).toBeLessThanOrEqual(BUDGET_KIB[name]);
+  });
+
   it('every handler bundles into one ESM file with the require banner', () => {
     expect(bundles.map((b) => b.name).sort()).toEqual([...names].sort());
     for (const b of bundles) expect(b.bytes).toBeGreaterThan(1000);

@@ -70,7 +70,8 @@ describe('npm run smoke against the local stack', () => {
     ]);
     const failed = results.filter((r) => !r.ok && !(r.check === 'ping' && !servesPing));
     expect(failed, lines.join('\n')).toEqual([]);
-    // The ping check passes exactly when the API answers ping (the cloud's MOCK route; the emulator once it has one).
+    // The ping check passes exactly when the API answers ping (the cloud's MOCK route; the emulator serves the same route).
+    expect(servesPing).toBe(true);
     expect(results.find((r) => r.check === 'ping')!.ok).toBe(servesPing);
   }, 60_000);
 

@@ -12,24 +12,33 @@ describe('groups', () => {
     expect(await ben.call('groups')).toEqual({ groups: ['trio'] });
 
     const { msgId } = await ben.call('send', { to: { group: 'trio' }, cmid: 'g-1', body: 'hi all' });
-    for (const c of [ann, ben, cat]) {
+    for (const c of [ann, cat]) {
       const [frame] = await c.messages(1, (f) => f.message.id === msgId);
       expect(frame).toMatchObject({ timeline: 'inbox', message: { conv: 'g:trio', from: 'ben', to: { group: 'trio' } } });
     }
+    // the sending connection is not pushed its own message; its next inbox frame names the seq it took
+    const reply = await cat.call('send', { to: { group: 'trio' }, cmid: 'g-2', body: 'hi ben' });
+    const [next] = await ben.messages(1, (f) => f.message.id === reply.msgId);
+    const stored = (await ben.call('sync', { timeline: 'inbox' })).messages;
+    const mine = stored.find((m: any) => m.message.id === msgId);
+    expect(next).toMatchObject({ seq: mine.seq + 1, own: [{ seq: mine.seq, id: msgId }] });
+    await t.stack.drain();
+    expect(ben.pending('message').filter((f) => f.message.id === msgId)).toEqual([]);
   });
 
-  it('read fan-out: above EDGEIM_WRITE_FANOUT_MAX members get notify and pull with sync', async () => {
+  it('read fan-out: above EDGEIM_WRITE_FANOUT_MAX members get the message pushed (the sender too), stored once in the group timeline', async () => {
     const [ann, ben, cat, dan] = await Promise.all([connect('ann'), connect('ben'), connect('cat'), connect('dan')]);
     await ann.call('createGroup', { group: 'quad', members: ['ben', 'cat', 'dan'] });
     const { msgId } = await ann.call('send', { to: { group: 'quad' }, cmid: 'q-1', body: 'big news' });
     for (const c of [ann, ben, cat, dan]) {
-      const notify = await c.next((f) => f.type === 'notify');
-      expect(notify).toEqual({ type: 'notify', timeline: 'group:quad', seq: 1 });
+      const [frame] = await c.messages(1, (f) => f.message.id === msgId);
+      expect(frame).toMatchObject({ type: 'message', timeline: 'group:quad', seq: 1, message: { id: msgId, body: 'big news' } });
       const page = await c.call('sync', { timeline: 'group:quad', after: 0 });
       expect(page.messages).toEqual([{ seq: 1, message: expect.objectContaining({ id: msgId, body: 'big news' }) }]);
     }
     await t.stack.drain();
-    expect(dan.pending('message').filter((f) => f.message.id === msgId)).toEqual([]);
+    for (const c of [ann, ben, cat, dan]) expect(c.pending('notify')).toEqual([]);
+    expect((await dan.call('sync', { timeline: 'inbox' })).messages).toEqual([]); // not copied into inboxes
   });
 
   it("refuses a non-member's send and sync with FORBIDDEN, and a missing group with NOT_FOUND", async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveHeartbeat, backoffDelay, encodePacket, GoimOp, GoimStreamReader, TimelineTracker, type TimelineMessage } from '../../sdk/index.js';
+import { AckBatcher } from '../../sdk/ack-batcher.js';
+import { AdaptiveHeartbeat, backoffDelay, encodePacket, GoimOp, GoimStreamReader, MemoryStorage, TimelineTracker, type TimelineMessage } from '../../sdk/index.js';
+import { TimelineSync } from '../../sdk/timeline-sync.js';
 
 const tm = (seq: number): TimelineMessage => ({ timeline: 'inbox', seq, message: { id: String(100 + seq), conv: 'u:a:b', from: 'a', to: { user: 'b' }, body: seq, cmid: `c${seq}`, sentAt: 0 } });
 const seqs = (list: TimelineMessage[]) => list.map((m) => m.seq);
@@ -66,5 +68,69 @@ describe('SDK building blocks', () => {
     const bad = encodePacket(2, 1);
     new DataView(bad.buffer).setInt16(4, 20);
     expect(() => new GoimStreamReader().push(bad)).toThrow(/bad goim header/);
+  });
+});
+
+describe('own sends and acks (TimelineSync)', () => {
+  const msg = (id: string, from: string, to: { user: string } | { group: string } = { user: 'me' }) => ({ id, conv: 'x', from, to, body: id, cmid: id, sentAt: 0 });
+  /** `stored`: what the server's timeline holds (a `sync` returns what is after `after`). */
+  function sync(options: { autoAckDelivered?: boolean | 'direct' } = {}, stored: TimelineMessage[] = []) {
+    const posted: Record<string, unknown>[] = [];
+    const requests: string[] = [];
+    const conn = {
+      request: async (action: string, fields: { after?: number } = {}) => {
+        requests.push(action);
+        return { messages: stored.filter((m) => m.seq > (fields.after ?? 0)), head: stored.at(-1)?.seq ?? 0 };
+      },
+      post: (_action: string, fields: Record<string, unknown>) => void posted.push(fields),
+      close() {},
+    };
+    const acks = new AckBatcher({ ackIntervalMs: 60_000 }, () => conn as never);
+    const events: string[] = [];
+    const s = new TimelineSync({ gapGraceMs: 10, ...options }, new MemoryStorage(), () => conn as never, acks, (event, arg) => {
+      if (event === 'message') events.push((arg as TimelineMessage).message.id);
+    }, () => 'me');
+    return { s, acks, posted, requests, events };
+  }
+
+  it('closes the gap its own sends left from the `own` hint, whichever comes first: the hint or the send reply', async () => {
+    const { s, requests, events } = sync();
+    s.sent(msg('10', 'me', { user: 'you' }));
+    s.onMessage({ timeline: 'inbox', seq: 2, message: msg('11', 'you'), own: [{ seq: 1, id: '10' }] });
+    expect(events).toEqual(['11']); // no event for its own message
+    // the hint first, the reply after it
+    s.onMessage({ timeline: 'inbox', seq: 4, message: msg('13', 'you'), own: [{ seq: 3, id: '12' }] });
+    expect(events).toEqual(['11']); // held behind seq 3
+    s.sent(msg('12', 'me', { user: 'you' }));
+    expect(events).toEqual(['11', '13']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(requests).toEqual([]); // no sync
+  });
+
+  it('an `own` seq it did not send (another device’s) stays a gap until pushed or pulled', async () => {
+    const stored = [
+      { timeline: 'inbox' as const, seq: 1, message: msg('20', 'me', { user: 'you' }) },
+      { timeline: 'inbox' as const, seq: 2, message: msg('21', 'you') },
+    ];
+    const { s, requests, events } = sync({}, stored);
+    s.onMessage({ timeline: 'inbox', seq: 2, message: msg('21', 'you'), own: [{ seq: 1, id: '20' }] });
+    expect(events).toEqual([]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(requests).toEqual(['sync']);
+    expect(events).toEqual(['20', '21']);
+  });
+
+  it('acks delivered 1:1 messages others sent, batched, with no reply asked; not group messages or its own', () => {
+    const { s, acks, posted } = sync();
+    s.onMessage({ timeline: 'inbox', seq: 1, message: msg('30', 'you') });
+    s.onMessage({ timeline: 'inbox', seq: 2, message: msg('31', 'you') });
+    s.onMessage({ timeline: 'inbox', seq: 3, message: msg('32', 'you', { group: 'g' }) });
+    s.onMessage({ timeline: 'inbox', seq: 4, message: msg('33', 'me', { user: 'you' }) });
+    acks.flush();
+    expect(posted).toEqual([{ timeline: 'inbox', seq: 2, kind: 'delivered', reply: false }]);
+    const every = sync({ autoAckDelivered: true });
+    every.s.onMessage({ timeline: 'inbox', seq: 1, message: msg('40', 'you', { group: 'g' }) });
+    every.acks.flush();
+    expect(every.posted).toEqual([{ timeline: 'inbox', seq: 1, kind: 'delivered', reply: false }]);
   });
 });

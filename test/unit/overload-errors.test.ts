@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/aws/clients.js';
+import { createDocumentClient } from '../../shared/aws/dynamo-client.js';
 import { asOverloaded, isOverload } from '../../shared/aws/overload-errors.js';
 import { loadConfig } from '../../shared/config.js';
 import { OverloadedError, toErrorBody } from '../../shared/errors.js';

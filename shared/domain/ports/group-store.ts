@@ -1,4 +1,5 @@
 import type { GroupInfo } from '../model.js';
+import type { ReadConsistency } from './session-store.js';
 
 /**
  * Groups and their members.
@@ -16,6 +17,7 @@ export interface GroupStore {
   addMembers(gid: string, uids: string[], nowMs: number): Promise<void>;
   removeMembers(gid: string, uids: string[]): Promise<void>;
   isMember(gid: string, uid: string): Promise<boolean>;
-  members(gid: string): Promise<string[]>;
+  /** Every member; `eventual` may miss a change made within about the last second (default `strong`). */
+  members(gid: string, consistency?: ReadConsistency): Promise<string[]>;
   groupsOf(uid: string): Promise<string[]>;
 }

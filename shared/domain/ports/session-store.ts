@@ -1,6 +1,12 @@
 import type { ConnectionRef, Session } from '../model.js';
 
 /**
+ * How fresh a read must be: `strong` sees every write that finished before it; `eventual`
+ * (half the read cost on DynamoDB) may miss one made within about the last second.
+ */
+export type ReadConsistency = 'strong' | 'eventual';
+
+/**
  * Live connections, by connection, by user and by room.
  *
  * Contract:
@@ -26,7 +32,8 @@ export interface SessionStore {
   put(session: Session): Promise<void>;
   get(connectionId: string, nowMs: number): Promise<Session | undefined>;
   remove(connectionId: string, known?: Session): Promise<Session | undefined>;
-  byUser(uid: string, nowMs: number): Promise<ConnectionRef[]>;
+  /** A user's live connections; `eventual` may miss one made within about the last second (default `strong`). */
+  byUser(uid: string, nowMs: number, consistency?: ReadConsistency): Promise<ConnectionRef[]>;
   /**
    * Moves the expiry of a live session to `session.expiresAt` by rewriting it (and its
    * routing and room items) as given: only the holder of the connection, which knows
@@ -41,15 +48,15 @@ export interface SessionStore {
    * One page of every live connection (push-all). Pass the returned `cursor` to get the
    * next page; no cursor means the end. A page holds at most `limit` connections (maybe
    * fewer, even zero, before the end). Order is the storage's, stable across pages.
-   * Cost: a paged Scan of the whole sessions table (DynamoDB reads every item, live or not,
-   * routing and room items included: about 3 items per connection), so it is for rare
-   * broadcasts, not per-message paths.
+   * Cost (DynamoDB): Query pages over the session partitions (one small item per
+   * connection); never a Scan of the table.
    */
   scanLive(nowMs: number, page: { limit: number; cursor?: string | undefined }): Promise<{ refs: ConnectionRef[]; cursor?: string }>;
   /**
-   * Live totals: connections, distinct users, and connections per room.
-   * Cost: one full Scan of the sessions table per call (see `scanLive`); callers should
-   * cache or rate-limit it. A counter item would make it O(1) but caps near 1 000 writes/s.
+   * Live totals: connections, distinct users, and connections per room, exact at the time
+   * of the read. Cost (DynamoDB): one Query per session partition, in parallel, reading one
+   * small item per live connection (no routing or room items, no Scan); concurrent callers
+   * share a read.
    */
   liveCounts(nowMs: number): Promise<LiveCounts>;
   /**
