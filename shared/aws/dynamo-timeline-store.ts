@@ -75,8 +75,8 @@ function findIn(register: Record<string, unknown>, mid: string): { seq: number; 
  * register of the latest allocations), `tl#<owner>` / seq the messages (with the message
  * id as `mid` and the append time as `at`, so a retry can find an earlier attempt's item);
  * `send#<uid>#<cmid>` / 0 the sender log; `ptr#<uid>#<timeline>` / 0 the delivered/read
- * pointers. (`claim#<owner>#<msgId>` / 0 items are what earlier versions wrote per append;
- * retries still honour them.) Owners (`user:<uid>`, `group:<gid>`), uids and timeline
+ * pointers; `claim#<owner>#<msgId>` / 0 the seq a retried append settled on (retries
+ * only: a first attempt writes none). Owners (`user:<uid>`, `group:<gid>`), uids and timeline
  * names never hold `#`, and message ids are decimal, so every key reads one way only.
  */
 export class DynamoTimelineStore implements TimelineStore {
@@ -98,16 +98,18 @@ export class DynamoTimelineStore implements TimelineStore {
    * looks for an earlier attempt: the head's register (a seq taken, maybe without its
    * message: the message is written now), then the message items appended since the
    * message was sent; only when neither holds it does it append as a first attempt
-   * would. The register condition also turns away a concurrent attempt that passed the
-   * look-up. No duplicate, and no hole while the register remembers the dead attempt.
+   * would. Every retry then claims its seq (`claim#…`, one conditional write): retries
+   * racing each other all settle on the first claim, however many other appends pass
+   * meanwhile. No duplicate, and no hole while the register remembers the dead attempt.
    */
   async append(owner: string, message: Message, expiresAt: number, options: AppendOptions = {}): Promise<Appended> {
     const mid = registerValue(owner, message);
     if (!options.firstAttempt) {
       const earlier = await this.earlierAttempt(owner, message, mid);
       if (earlier) {
-        if (!earlier.stored) await this.putMessage(owner, earlier.seq, message, expiresAt);
-        return withOwn({ seq: earlier.seq, fresh: false }, earlier.own);
+        const seq = await this.claim(owner, message.id, earlier.seq, expiresAt);
+        if (!earlier.stored || seq !== earlier.seq) await this.putMessage(owner, seq, message, expiresAt);
+        return withOwn({ seq, fresh: false }, seq === earlier.seq ? earlier.own : undefined);
       }
     }
     let taken: { seq: number; own: OwnEntry[] };
@@ -121,6 +123,16 @@ export class DynamoTimelineStore implements TimelineStore {
       if (!registered) throw new Error(`allocation of ${message.id} on ${owner} refused but not in the register`, { cause: err });
       taken = registered;
       fresh = false;
+    }
+    if (!options.firstAttempt) {
+      // A retry may race another attempt of the same message; the claim decides whose seq
+      // holds (the loser's allocation stays a hole). A first attempt needs none: nothing
+      // came before it, and FIFO's group lock keeps a second one from running beside it.
+      const seq = await this.claim(owner, message.id, taken.seq, expiresAt);
+      if (seq !== taken.seq) {
+        taken = { seq, own: [] };
+        fresh = false;
+      }
     }
     await this.putMessage(owner, taken.seq, message, expiresAt);
     return withOwn({ seq: taken.seq, fresh }, taken.own);
@@ -196,10 +208,10 @@ export class DynamoTimelineStore implements TimelineStore {
 
   /** Where an earlier attempt of this append got to, if any: its seq, and whether its message item is known to be written. */
   private async earlierAttempt(owner: string, message: Message, mid: string): Promise<{ seq: number; stored: boolean; own?: OwnEntry[] } | undefined> {
-    const [register, claim] = await Promise.all([this.register(owner), this.legacyClaim(owner, message.id)]);
+    const [register, claim] = await Promise.all([this.register(owner), this.claimedSeq(owner, message.id)]);
+    if (claim !== undefined) return { seq: claim, stored: false }; // a claim decides, wherever the register points
     const registered = findIn(register, mid);
     if (registered) return { seq: registered.seq, stored: false, own: registered.own };
-    if (claim !== undefined) return { seq: claim, stored: false };
     const seq = await this.findStored(owner, message, (register.head as number | undefined) ?? 0);
     return seq === undefined ? undefined : { seq, stored: true };
   }
@@ -215,8 +227,25 @@ export class DynamoTimelineStore implements TimelineStore {
     return out.Item ?? {};
   }
 
-  /** The seq an append of an earlier version recorded in its claim item. */
-  private async legacyClaim(owner: string, msgId: string): Promise<number | undefined> {
+  /**
+   * Claims `seq` for (owner, message): the first claim wins and every attempt gets the
+   * winning seq (one conditional write; a read only when another attempt claimed first).
+   */
+  private async claim(owner: string, msgId: string, seq: number, expiresAt: number): Promise<number> {
+    const Key = { pk: `claim#${owner}#${msgId}`, sk: 0 };
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...Key, seq, expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return seq;
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+      const winner = await this.claimedSeq(owner, msgId);
+      if (winner === undefined) throw new Error(`claim of ${msgId} on ${owner} refused but not found`, { cause: err });
+      return winner;
+    }
+  }
+
+  /** The seq an attempt recorded in its claim item (retries, and appends of earlier versions). */
+  private async claimedSeq(owner: string, msgId: string): Promise<number | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `claim#${owner}#${msgId}`, sk: 0 }, ConsistentRead: true }));
     return out.Item?.seq as number | undefined;
   }

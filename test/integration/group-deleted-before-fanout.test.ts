@@ -30,8 +30,8 @@ describe('a group that changes between an accepted send and its fan-out', () => 
     expect(bob.pending('message')).toEqual([]);
   });
 
-  it('left by the sender: the members and the sender get it', async () => {
-    const [carol, dave] = await Promise.all([t.connect('gd-carol'), t.connect('gd-dave')]);
+  it('left by the sender: the members and the sender get it (its other devices live; the sending one has the reply)', async () => {
+    const [carol, dave, dave2] = await Promise.all([t.connect('gd-carol'), t.connect('gd-dave', { device: 'd1' }), t.connect('gd-dave', { device: 'd2' })]);
     await carol.call('createGroup', { group: 'gd-crew', members: ['gd-dave'] });
     await t.stack.poller.stop();
     let msgId: string;
@@ -42,8 +42,9 @@ describe('a group that changes between an accepted send and its fan-out', () => 
       t.stack.poller.start();
     }
     await carol.next((f) => f.type === 'message' && f.message.id === msgId);
-    await dave.next((f) => f.type === 'message' && f.message.id === msgId);
+    await dave2.next((f) => f.type === 'message' && f.message.id === msgId);
     expect(await t.stack.drain()).toBe(true);
+    expect(dave.pending('message')).toEqual([]); // no echo to the sending connection
     expect(await inbox('gd-carol')).toEqual([msgId]);
     expect(await inbox('gd-dave')).toEqual([msgId]);
   });
