@@ -18,6 +18,7 @@
  *   (or STORM_CLIENTS, STORM_LOADERS, STORM_SPREAD_MS with `npm run bench -- storm`)
  */
 import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_API_KEY, LOCAL_JWT_SECRET } from '../shared/config.js';
 import { Child } from './gateway-harness.js';
@@ -163,7 +164,8 @@ export async function run(options: { clients?: number; loaders?: number; spreadM
   if (only.includes('gateway')) {
     const loaders = await loadersFor();
     const dynamo = await forkStorm('dynamo');
-    const server = await forkStorm('gateway', { AWS_ENDPOINT_URL_DYNAMODB: dynamo.ready.endpoint, EDGEIM_JWT_SECRET: LOCAL_JWT_SECRET });
+    // The internal API refuses to run without its credential; nothing calls it in this bench.
+    const server = await forkStorm('gateway', { AWS_ENDPOINT_URL_DYNAMODB: dynamo.ready.endpoint, EDGEIM_JWT_SECRET: LOCAL_JWT_SECRET, EDGEIM_GATEWAY_SECRET: randomBytes(32).toString('base64url') });
     const before = await ask(server, true);
     const unwatch = watch(server);
     const reports = await storm(loaders, (s) => ({ tcp: { port: server.ready.ports.tcp, prefix: 'g', room: 'test://1', ...s } }), n, spreadMs, deadlineMs);
