@@ -6,6 +6,11 @@ import { isUid } from '../protocol/identifiers.js';
 import { isConditionFailed } from './dynamo-batch.js';
 
 const timelinePk = (owner: string) => `tl#${owner}`;
+
+/** An append lost a race it cannot settle on its own (a retry of the job settles it); nothing is stored twice. */
+export class AppendRaceError extends Error {
+  override readonly name = 'AppendRaceError';
+}
 /** Messages are kept as JSON text: exact round trip of any JSON body (DynamoDB numbers cap at 38 digits). */
 const encode = (m: Message) => JSON.stringify(m);
 const decode = (text: unknown) => JSON.parse(text as string) as Message;
@@ -112,18 +117,7 @@ export class DynamoTimelineStore implements TimelineStore {
         return withOwn({ seq, fresh: false }, seq === earlier.seq ? earlier.own : undefined);
       }
     }
-    let taken: { seq: number; own: OwnEntry[] };
-    let fresh = true;
-    try {
-      taken = await this.allocate(owner, mid);
-    } catch (err) {
-      if (!isConditionFailed(err)) throw err;
-      // Taken by an attempt that died (or runs) after allocating.
-      const registered = await this.registered(owner, mid);
-      if (!registered) throw new Error(`allocation of ${message.id} on ${owner} refused but not in the register`, { cause: err });
-      taken = registered;
-      fresh = false;
-    }
+    let { taken, fresh } = await this.takeSeq(owner, message, mid, options);
     if (!options.firstAttempt) {
       // A retry may race another attempt of the same message; the claim decides whose seq
       // holds (the loser's allocation stays a hole). A first attempt needs none: nothing
@@ -206,6 +200,27 @@ export class DynamoTimelineStore implements TimelineStore {
     return { delivered: Math.max(read, (out.Item?.delivered as number | undefined) ?? 0), read };
   }
 
+  /**
+   * Allocates a seq for `mid`, or finds the one an earlier attempt allocated (the
+   * register refused the allocation). When the register has moved past that attempt
+   * meanwhile (more than 32 appends between the refusal and the look-up: attempts of
+   * one message racing each other on a busy timeline), a retry allocates a seq of its
+   * own and leaves it to the claim which seq holds; a first attempt has no claim to
+   * settle it, and fails with `AppendRaceError` (the job retries it).
+   */
+  private async takeSeq(owner: string, message: Message, mid: string, options: AppendOptions): Promise<{ taken: { seq: number; own: OwnEntry[] }; fresh: boolean }> {
+    for (let tries = 0; ; tries++) {
+      try {
+        return { taken: await this.allocate(owner, mid), fresh: true };
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+        const registered = await this.registered(owner, mid);
+        if (registered) return { taken: registered, fresh: false };
+        if (options.firstAttempt || tries >= 3) throw new AppendRaceError(`allocation of ${message.id} on ${owner} refused but not in the register`, { cause: err });
+      }
+    }
+  }
+
   /** Where an earlier attempt of this append got to, if any: its seq, and whether its message item is known to be written. */
   private async earlierAttempt(owner: string, message: Message, mid: string): Promise<{ seq: number; stored: boolean; own?: OwnEntry[] } | undefined> {
     const [register, claim] = await Promise.all([this.register(owner), this.claimedSeq(owner, message.id)]);
@@ -239,7 +254,7 @@ export class DynamoTimelineStore implements TimelineStore {
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
       const winner = await this.claimedSeq(owner, msgId);
-      if (winner === undefined) throw new Error(`claim of ${msgId} on ${owner} refused but not found`, { cause: err });
+      if (winner === undefined) throw new AppendRaceError(`claim of ${msgId} on ${owner} refused but not found`, { cause: err });
       return winner;
     }
   }
