@@ -9,6 +9,8 @@ import type { Message, OwnSeq, SyncPage, TimelineMessage, TimelineName } from '.
 
 /** Own sent messages remembered to close the gaps they leave (the server does not push them back). */
 const MAX_OWN = 1000;
+/** The longest wait between re-pulls of a gap that does not move. */
+const MAX_GAP_PULL_MS = 4000;
 
 /**
  * Keeps the synced timelines (`inbox` and followed large groups) complete and in order:
@@ -29,6 +31,8 @@ export class TimelineSync {
   private readonly trackers = new Map<string, TimelineTracker>();
   private readonly pulls = new Map<string, { again: boolean; done: Promise<void> }>();
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Per timeline: the pointer at the last gap re-pull, and how many re-pulls in a row left it there. */
+  private readonly gapRepulls = new Map<string, { last: number; repeats: number }>();
   private readonly seen = new Set<string>();
   /** This client's confirmed sends, by message id. */
   private readonly own = new Map<string, Message>();
@@ -143,14 +147,25 @@ export class TimelineSync {
     return state.done;
   }
 
+  /**
+   * Re-pulls a gap after `gapGraceMs`; while re-pulls leave the pointer where it was (the
+   * server holds a page back below a seq whose write may still be in flight), each waits
+   * twice as long as the one before, up to MAX_GAP_PULL_MS.
+   */
   private scheduleGapPull(timeline: string): void {
     if (this.gapTimers.has(timeline)) return;
+    const last = this.tracker(timeline).last;
+    const previous = this.gapRepulls.get(timeline);
+    const repeats = previous && previous.last === last ? previous.repeats + 1 : 0;
+    this.gapRepulls.set(timeline, { last, repeats });
+    const delay = Math.min((this.options.gapGraceMs ?? 250) * 2 ** repeats, MAX_GAP_PULL_MS);
     this.gapTimers.set(
       timeline,
       setTimeout(() => {
         this.gapTimers.delete(timeline);
         if (this.tracker(timeline).hasGap) void this.pull(timeline);
-      }, this.options.gapGraceMs ?? 250),
+        else this.gapRepulls.delete(timeline);
+      }, delay),
     );
   }
 

@@ -47,6 +47,29 @@ const MAX_KNOWN_POINTERS = 10_000;
 /** How far a retry looks back for its message: items appended this long before the message was sent cannot be it (clock skew slack). */
 const CLOCK_SLACK_MS = 60_000;
 
+/**
+ * How long a missing seq below a written one may still be an append in flight (its seq
+ * taken, its message not yet written: one DynamoDB call, with the SDK's retries) rather
+ * than a hole. `read` does not pass such a gap: a reader that moved past it would never
+ * be sent the message when it lands.
+ */
+export const SETTLE_MS = 15_000;
+
+/**
+ * The index of the first item in `items` (ascending seqs after `after`) that sits above
+ * a missing seq and was written less than SETTLE_MS before `nowMs`, if any. Items of an
+ * older version carry no write time: they count as settled.
+ */
+function unsettledGap(items: readonly Record<string, unknown>[], after: number, nowMs: number): number | undefined {
+  let expected = after + 1;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (item.sk !== expected && typeof item.at === 'number' && item.at > nowMs - SETTLE_MS) return i;
+    expected = (item.sk as number) + 1;
+  }
+  return undefined;
+}
+
 /** What the register records for `message` in `owner`'s timeline: its id, marked when the owner sent it. */
 function registerValue(owner: string, message: Message): string {
   return !message.backend && owner === `user:${message.from}` ? `${OWN}${message.id}` : message.id;
@@ -146,8 +169,11 @@ export class DynamoTimelineStore implements TimelineStore {
       ),
       this.head(owner),
     ]);
-    const entries = (out.Items ?? []).map((item) => ({ seq: item.sk as number, message: decode(item.m) }));
-    return { entries, head };
+    const items = out.Items ?? [];
+    const gap = unsettledGap(items, after, nowMs);
+    const entries = items.slice(0, gap ?? items.length).map((item) => ({ seq: item.sk as number, message: decode(item.m) }));
+    // A gap that may still fill: the page ends before it and the head is the seq below it.
+    return { entries, head: gap === undefined ? head : Math.min(head, gap === 0 ? after : (items[gap - 1]!.sk as number)) };
   }
 
   async head(owner: string): Promise<number> {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AckBatcher } from '../../sdk/ack-batcher.js';
 import { AdaptiveHeartbeat, backoffDelay, encodePacket, GoimOp, GoimStreamReader, MemoryStorage, TimelineTracker, type TimelineMessage } from '../../sdk/index.js';
 import { TimelineSync } from '../../sdk/timeline-sync.js';
@@ -118,6 +118,31 @@ describe('own sends and acks (TimelineSync)', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(requests).toEqual(['sync']);
     expect(events).toEqual(['20', '21']);
+  });
+
+  it('re-pulls a gap the server holds back less and less often, and delivers it once it lands', async () => {
+    vi.useFakeTimers();
+    try {
+      // the server holds the page below seq 1 (its write is in flight): nothing, head 0
+      const stored: TimelineMessage[] = [];
+      const { s, requests, events } = sync({}, stored);
+      s.onMessage({ timeline: 'inbox', seq: 2, message: msg('51', 'you') });
+      const pullsBy = async (ms: number) => {
+        await vi.advanceTimersByTimeAsync(ms);
+        return requests.length;
+      };
+      // waits 10, 20, 40, 80, 160 ms … (gapGraceMs 10 here), not 10 ms each
+      expect(await pullsBy(10)).toBe(1);
+      expect(await pullsBy(20)).toBe(2);
+      expect(await pullsBy(30)).toBe(2);
+      expect(await pullsBy(10)).toBe(3);
+      expect(await pullsBy(1000)).toBeLessThanOrEqual(7);
+      stored.push({ timeline: 'inbox', seq: 1, message: msg('50', 'you') }, { timeline: 'inbox', seq: 2, message: msg('51', 'you') });
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(events).toEqual(['50', '51']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('acks delivered 1:1 messages others sent, batched, with no reply asked; not group messages or its own', () => {

@@ -48,7 +48,10 @@ export interface AppendOptions {
  *   Cost (DynamoDB): a first attempt is two writes of one unit each for a message under
  *   1 KB (the seq, the message) and no read; a retry reads first.
  * - `read` returns entries with seq > after, ascending, at most `limit`, skipping expired
- *   ones, and the owner's head (highest seq allocated, 0 when empty).
+ *   ones, and the owner's head (highest seq allocated, 0 when empty). A missing seq below
+ *   an entry written within the last few seconds may be an append still in flight: the
+ *   page ends before it and `head` is then the seq below it, so a reader never moves past
+ *   a message that is about to land (DynamoDB: 15 s, then the gap counts as a hole).
  * - `recordSend` stores a sender's message under (sender, cmid) once: the first call wins
  *   and every call returns the first message, so a retried send keeps its id. Any cmid
  *   string works (the key is unambiguous whatever characters it holds).
