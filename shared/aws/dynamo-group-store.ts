@@ -40,8 +40,8 @@ export class DynamoGroupStore implements GroupStore {
   async get(gid: string): Promise<GroupInfo | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: groupPk(gid), sk: META }, ConsistentRead: true }));
     if (!out.Item) return undefined;
-    const { gid: id, name, owner, createdAt, memberCount } = out.Item as GroupInfo;
-    return { gid: id, name, owner, createdAt, memberCount };
+    const { gid: id, name, owner, createdAt, memberCount, timelineBase } = out.Item as GroupInfo;
+    return { gid: id, name, owner, createdAt, memberCount, ...(timelineBase ? { timelineBase } : {}) };
   }
 
   async delete(gid: string): Promise<void> {

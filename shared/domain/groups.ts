@@ -5,6 +5,11 @@ import type { GroupInfo } from './model.js';
 
 type GroupDeps = Pick<Deps, 'groups' | 'clock'>;
 
+/** A group as replies show it (without the internal `timelineBase`). */
+function shown({ timelineBase: _, ...group }: GroupInfo): GroupInfo {
+  return group;
+}
+
 /**
  * Who may do what to a group (docs/PROTOCOL.md):
  *
@@ -23,7 +28,7 @@ const mayManage = (caller: Caller, group: GroupInfo) => caller.kind === 'backend
  * (who becomes a member) or none, and then only backends manage the group.
  */
 export async function createGroup(
-  deps: GroupDeps,
+  deps: GroupDeps & Pick<Deps, 'timelines'>,
   caller: Caller,
   req: { group?: string | undefined; name?: string | undefined; members: string[]; owner?: string | undefined },
 ): Promise<GroupInfo> {
@@ -31,7 +36,9 @@ export async function createGroup(
   const owner = caller.kind === 'user' ? caller.uid : req.owner;
   const members = [...new Set([...(owner !== undefined ? [owner] : []), ...req.members])];
   const info = { gid, name: req.name ?? gid, ...(owner !== undefined ? { owner } : {}), createdAt: deps.clock.now() };
-  if (!(await deps.groups.create(info, members))) throw new BadRequestError(`group ${gid} already exists`);
+  // The id may have been a deleted group's: its shared timeline starts after what that group left there.
+  const timelineBase = await deps.timelines.head(`group:${gid}`);
+  if (!(await deps.groups.create({ ...info, ...(timelineBase ? { timelineBase } : {}) }, members))) throw new BadRequestError(`group ${gid} already exists`);
   return { ...info, memberCount: members.length };
 }
 
@@ -46,7 +53,7 @@ export async function addMembers(deps: GroupDeps, caller: Caller, gid: string, u
   const group = await requireGroup(deps, gid);
   if (!mayManage(caller, group)) throw new ForbiddenError('only the group owner adds members');
   await deps.groups.addMembers(gid, uids, deps.clock.now());
-  return requireGroup(deps, gid);
+  return shown(await requireGroup(deps, gid));
 }
 
 /** The owner (or a backend) removes anyone; a member may remove only itself (leave the group). */
@@ -55,7 +62,7 @@ export async function removeMembers(deps: GroupDeps, caller: Caller, gid: string
   const self = caller.kind === 'user' && uids.length === 1 && uids[0] === caller.uid;
   if (!mayManage(caller, group) && !self) throw new ForbiddenError('only the group owner removes other members');
   await deps.groups.removeMembers(gid, uids);
-  return requireGroup(deps, gid);
+  return shown(await requireGroup(deps, gid));
 }
 
 /** Deletes a group and every membership: its owner, or a backend. Stored messages stay until they expire. */
@@ -71,7 +78,7 @@ export async function groupDetail(deps: Pick<Deps, 'groups'>, caller: Caller, gi
   if (caller.kind !== 'backend') throw new ForbiddenError('reading a group is for backends');
   const [group, members] = await Promise.all([deps.groups.get(gid), deps.groups.members(gid)]);
   if (!group) throw new NotFoundError(`group ${gid} does not exist`);
-  return { ...group, members };
+  return { ...shown(group), members };
 }
 
 /** Groups a user belongs to: a user's own, or (backend) the user named by `uid`. */

@@ -38,6 +38,13 @@ export interface GroupInfo {
   owner?: string;
   createdAt: number;
   memberCount: number;
+  /**
+   * The head of `group:<gid>` when this group was created: its shared timeline is served
+   * after this seq only. A deleted group's id may be taken again, and the messages stored
+   * under it (kept until they expire) belong to the group that had it before. Internal:
+   * not part of any reply.
+   */
+  timelineBase?: number;
 }
 
 /** Work for the fan-out job, carried by the FIFO queue. */

@@ -20,6 +20,16 @@ async function ownerFor(deps: TimelineDeps, caller: Caller, timeline: TimelineNa
 }
 
 /**
+ * The seq a timeline starts after: 0, but for a group's the head its timeline had when
+ * the group was created (`timelineBase`): what a deleted group of the same id left there
+ * is not the new group's.
+ */
+async function baseOf(deps: TimelineDeps, timeline: TimelineName): Promise<number> {
+  if (timeline === 'inbox') return 0;
+  return (await deps.groups.get(timeline.slice('group:'.length)))?.timelineBase ?? 0;
+}
+
+/**
  * Messages of a timeline after `after`, ascending, with the timeline's head. `uid`
  * names the inbox's user for a backend caller; a user reads its own.
  */
@@ -28,8 +38,8 @@ export async function syncTimeline(
   caller: Caller,
   req: { timeline: TimelineName; after: number; limit: number; uid?: string | undefined },
 ): Promise<{ messages: { seq: number; message: Message }[]; head: number }> {
-  const owner = await ownerFor(deps, caller, req.timeline, req.uid);
-  const { entries, head } = await deps.timelines.read(owner, req.after, req.limit, deps.clock.now());
+  const [owner, base] = await Promise.all([ownerFor(deps, caller, req.timeline, req.uid), baseOf(deps, req.timeline)]);
+  const { entries, head } = await deps.timelines.read(owner, Math.max(req.after, base), req.limit, deps.clock.now());
   return { messages: entries, head };
 }
 

@@ -4,18 +4,14 @@ import { useTestStack } from '../helpers/local-stack.js';
 /**
  * Group ids are chosen by whoever creates the group. Once a group is deleted its id is
  * free again, but what was stored under it (a large group's shared timeline, kept for the
- * retention period) must not pass to whoever takes the id next.
+ * retention period) must not pass to whoever takes the id next: a group's timeline starts
+ * at the head it had when the group was created.
  */
 describe('a deleted group\'s id taken by someone else', () => {
   // Groups above EDGEIM_WRITE_FANOUT_MAX (here 2) keep one shared timeline, `group:<gid>`.
   const t = useTestStack({ env: { EDGEIM_WRITE_FANOUT_MAX: '2' } });
 
-  // Defect, not fixed here: `group:<gid>` outlives the group (messages stay until they
-  // expire, 7 days by default), and sync checks only current membership. Anyone may create
-  // a group with a freed id and read its predecessor's history from seq 1. Fix: tie the
-  // shared timeline to the group's incarnation, e.g. store the timeline's head in the group
-  // item at creation and serve `sync` only after it (or key the timeline by gid + createdAt).
-  it.fails('does not let the new owner read the old group\'s messages', async () => {
+  it('does not let the new owner read the old group\'s messages, and serves the new group\'s', async () => {
     const owner = await t.connect('reuse-owner');
     await owner.call('createGroup', { group: 'board', members: ['reuse-b', 'reuse-c'] });
     await owner.call('send', { to: { group: 'board' }, cmid: 'plan', body: { text: 'the secret plan' } });
@@ -23,8 +19,14 @@ describe('a deleted group\'s id taken by someone else', () => {
     await owner.call('deleteGroup', { group: 'board' });
 
     const mallory = await t.connect('reuse-mallory');
-    await mallory.call('createGroup', { group: 'board', members: [] });
+    const created = await mallory.call('createGroup', { group: 'board', members: ['reuse-x', 'reuse-y'] });
+    expect(Object.keys(created).sort()).toEqual(['createdAt', 'gid', 'memberCount', 'name', 'owner']); // nothing internal in the reply
     const page = await mallory.call('sync', { timeline: 'group:board' });
-    expect(page.messages.map((m: { message: { body: unknown } }) => m.message.body)).toEqual([]);
+    expect(page.messages).toEqual([]);
+
+    await mallory.call('send', { to: { group: 'board' }, cmid: 'hello', body: { text: 'new board' } });
+    await t.stack.drain();
+    const next = await mallory.call('sync', { timeline: 'group:board', after: 0 });
+    expect(next.messages.map((m: { message: { body: { text: string } } }) => m.message.body.text)).toEqual(['new board']);
   });
 });
