@@ -57,7 +57,7 @@ export function dynamoClient(config: Config, hook?: ClientHook): DynamoDBDocumen
 
 export const sessionStore = (config: Config, db: DynamoDBDocumentClient): SessionStore =>
   new DynamoSessionStore(db, config.EDGEIM_SESSIONS_TABLE, config.EDGEIM_ROOM_SHARDS, undefined, config.EDGEIM_SESSION_SHARDS);
-export const timelineStore = (config: Config, db: DynamoDBDocumentClient): TimelineStore => new DynamoTimelineStore(db, config.EDGEIM_TIMELINES_TABLE);
+export const timelineStore = (config: Config, db: DynamoDBDocumentClient): TimelineStore => new DynamoTimelineStore(db, config.EDGEIM_TIMELINES_TABLE, config.EDGEIM_TIMELINE_SETTLE_MS);
 export const groupStore = (config: Config, db: DynamoDBDocumentClient): GroupStore => new DynamoGroupStore(db, config.EDGEIM_GROUPS_TABLE);
 export const idempotencyStore = (config: Config, db: DynamoDBDocumentClient): IdempotencyStore => new DynamoIdempotencyStore(db, config.EDGEIM_TIMELINES_TABLE);
 export const idAllocator = (config: Config, db: DynamoDBDocumentClient): IdAllocator =>

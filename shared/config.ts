@@ -69,6 +69,8 @@ export const configSchema = z
     EDGEIM_DELIVERY_CONCURRENCY: int(32, 1),
     /** Attempts per PostToConnection call (AWS SDK retry) before the job record fails. */
     EDGEIM_DELIVERY_MAX_ATTEMPTS: int(3, 1),
+    /** How long a missing seq below a newer message counts as an append still in flight, not a hole: `sync` pages stop below it meanwhile. */
+    EDGEIM_TIMELINE_SETTLE_MS: int(15_000, 0),
     /** Longest one `@connections` / `@batch` / `@rooms` call may take; a gateway task silent past it counts as dead. */
     EDGEIM_DELIVERY_TIMEOUT_MS: int(3000, 100),
     /** Keep-alive sockets per DynamoDB / SQS client; requests beyond them wait for one. */

@@ -48,23 +48,23 @@ const MAX_KNOWN_POINTERS = 10_000;
 const CLOCK_SLACK_MS = 60_000;
 
 /**
- * How long a missing seq below a written one may still be an append in flight (its seq
- * taken, its message not yet written: one DynamoDB call, with the SDK's retries) rather
- * than a hole. `read` does not pass such a gap: a reader that moved past it would never
- * be sent the message when it lands.
+ * How long, by default, a missing seq below a written one may still be an append in
+ * flight (its seq taken, its message not yet written: one DynamoDB call, with the SDK's
+ * retries) rather than a hole. `read` does not pass such a gap: a reader that moved past
+ * it would never be sent the message when it lands (EDGEIM_TIMELINE_SETTLE_MS).
  */
 export const SETTLE_MS = 15_000;
 
 /**
  * The index of the first item in `items` (ascending seqs after `after`) that sits above
- * a missing seq and was written less than SETTLE_MS before `nowMs`, if any. Items of an
+ * a missing seq and was written less than `settleMs` before `nowMs`, if any. Items of an
  * older version carry no write time: they count as settled.
  */
-function unsettledGap(items: readonly Record<string, unknown>[], after: number, nowMs: number): number | undefined {
+function unsettledGap(items: readonly Record<string, unknown>[], after: number, nowMs: number, settleMs: number): number | undefined {
   let expected = after + 1;
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    if (item.sk !== expected && typeof item.at === 'number' && item.at > nowMs - SETTLE_MS) return i;
+    if (item.sk !== expected && typeof item.at === 'number' && item.at > nowMs - settleMs) return i;
     expected = (item.sk as number) + 1;
   }
   return undefined;
@@ -118,6 +118,7 @@ export class DynamoTimelineStore implements TimelineStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly settleMs = SETTLE_MS,
   ) {}
 
   /**
@@ -170,7 +171,7 @@ export class DynamoTimelineStore implements TimelineStore {
       this.head(owner),
     ]);
     const items = out.Items ?? [];
-    const gap = unsettledGap(items, after, nowMs);
+    const gap = unsettledGap(items, after, nowMs, this.settleMs);
     const entries = items.slice(0, gap ?? items.length).map((item) => ({ seq: item.sk as number, message: decode(item.m) }));
     // A gap that may still fill: the page ends before it and the head is the seq below it.
     return { entries, head: gap === undefined ? head : Math.min(head, gap === 0 ? after : (items[gap - 1]!.sk as number)) };

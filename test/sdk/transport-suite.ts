@@ -63,7 +63,8 @@ export function transportSuite(tc: TransportCase): void {
     const p = (tag: string) => `${tc.name.replace(/[^a-z]/g, '')}-${tag}`;
 
     beforeAll(async () => {
-      stack = await startTestStack();
+      // A hole (below) counts as one after 300 ms here, not 15 s.
+      stack = await startTestStack({ env: { EDGEIM_TIMELINE_SETTLE_MS: '300' } });
       transport = tc.make(stack);
     });
     afterEach(() => {
