@@ -1,31 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoGroupStore } from '../../shared/aws/dynamo-group-store.js';
 import type { GroupStore } from '../../shared/domain/ports/group-store.js';
 import { MemoryGroupStore } from '../../shared/memory/memory-group-store.js';
-import { startDynalite } from '../helpers/dynalite.js';
+import { memoryAndDynamo, useImplementation } from './implementations.js';
 
-interface Implementation {
-  name: string;
-  make(): Promise<{ store: GroupStore; close(): Promise<void> }>;
-}
-
-const implementations: Implementation[] = [
-  { name: 'memory', make: async () => ({ store: new MemoryGroupStore(), close: async () => undefined }) },
-  {
-    name: 'DynamoDB (dynalite)',
-    make: async () => {
-      const d = await startDynalite();
-      return { store: new DynamoGroupStore(d.db, d.config.EDGEIM_GROUPS_TABLE), close: d.close };
-    },
-  },
-];
+const implementations = memoryAndDynamo<GroupStore>(
+  () => new MemoryGroupStore(),
+  (d) => new DynamoGroupStore(d.db, d.config.EDGEIM_GROUPS_TABLE),
+);
 
 /** The GroupStore contract (shared/domain/ports/group-store.ts), run against every implementation. */
-describe.each(implementations)('GroupStore contract: $name', ({ make }) => {
+describe.each(implementations)('GroupStore contract: $name', (impl) => {
   let store: GroupStore;
-  let close: () => Promise<void>;
-  beforeAll(async () => ({ store, close } = await make()));
-  afterAll(() => close());
+  useImplementation(impl, (o) => (store = o.store));
 
   it('creates once, with members and an exact count', async () => {
     expect(await store.create({ gid: 'g1', name: 'G', owner: 'o', createdAt: 1 }, ['o', 'a', 'a'])).toBe(true);

@@ -1,31 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoIdRangeStore } from '../../shared/aws/dynamo-id-range-store.js';
 import type { IdRangeStore } from '../../shared/domain/ports/id-range-store.js';
 import { MemoryIdRangeStore } from '../../shared/memory/memory-id-range-store.js';
-import { startDynalite } from '../helpers/dynalite.js';
+import { memoryAndDynamo, useImplementation } from './implementations.js';
 
-interface Implementation {
-  name: string;
-  make(): Promise<{ store: IdRangeStore; close(): Promise<void> }>;
-}
-
-const implementations: Implementation[] = [
-  { name: 'memory', make: async () => ({ store: new MemoryIdRangeStore(), close: async () => undefined }) },
-  {
-    name: 'DynamoDB (dynalite)',
-    make: async () => {
-      const d = await startDynalite();
-      return { store: new DynamoIdRangeStore(d.db, d.config.EDGEIM_IDS_TABLE), close: d.close };
-    },
-  },
-];
+const implementations = memoryAndDynamo<IdRangeStore>(
+  () => new MemoryIdRangeStore(),
+  (d) => new DynamoIdRangeStore(d.db, d.config.EDGEIM_IDS_TABLE),
+);
 
 /** The IdRangeStore contract (shared/domain/ports/id-range-store.ts), run against every implementation. */
-describe.each(implementations)('IdRangeStore contract: $name', ({ make }) => {
+describe.each(implementations)('IdRangeStore contract: $name', (impl) => {
   let store: IdRangeStore;
-  let close: () => Promise<void>;
-  beforeAll(async () => ({ store, close } = await make()));
-  afterAll(() => close());
+  useImplementation(impl, (o) => (store = o.store));
 
   it('hands out disjoint, increasing ranges, also under concurrency', async () => {
     const ranges = await Promise.all(Array.from({ length: 20 }, () => store.reserve('msg', 100)));

@@ -1,35 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoIdempotencyStore } from '../../shared/aws/dynamo-idempotency-store.js';
 import type { IdempotencyStore, IdempotentRecord } from '../../shared/domain/ports/idempotency-store.js';
 import { MemoryIdempotencyStore } from '../../shared/memory/memory-idempotency-store.js';
-import { startDynalite } from '../helpers/dynalite.js';
+import { memoryAndDynamo, useImplementation } from './implementations.js';
 
 const NOW_S = 1_800_000_000;
 const LATER = NOW_S + 3600;
 const rec = (hash: string, result: unknown = { pushId: hash }, at = NOW_S * 1000): IdempotentRecord => ({ hash, result, at });
 
-interface Implementation {
-  name: string;
-  make(): Promise<{ store: IdempotencyStore; close(): Promise<void> }>;
-}
-
-const implementations: Implementation[] = [
-  { name: 'memory', make: async () => ({ store: new MemoryIdempotencyStore(() => NOW_S), close: async () => undefined }) },
-  {
-    name: 'DynamoDB (dynalite)',
-    make: async () => {
-      const d = await startDynalite();
-      return { store: new DynamoIdempotencyStore(d.db, d.config.EDGEIM_TIMELINES_TABLE, () => NOW_S), close: d.close };
-    },
-  },
-];
+const implementations = memoryAndDynamo<IdempotencyStore>(
+  () => new MemoryIdempotencyStore(() => NOW_S),
+  (d) => new DynamoIdempotencyStore(d.db, d.config.EDGEIM_TIMELINES_TABLE, () => NOW_S),
+);
 
 /** The IdempotencyStore contract (shared/domain/ports/idempotency-store.ts), run against every implementation. */
-describe.each(implementations)('IdempotencyStore contract: $name', ({ make }) => {
+describe.each(implementations)('IdempotencyStore contract: $name', (impl) => {
   let store: IdempotencyStore;
-  let close: () => Promise<void>;
-  beforeAll(async () => ({ store, close } = await make()));
-  afterAll(() => close());
+  useImplementation(impl, (o) => (store = o.store));
 
   it('the first claim records; later claims change nothing and get the first record back, whatever they hold', async () => {
     expect(await store.claim('push#k1', rec('h1', { pushId: 'k1', connections: 3 }), LATER)).toBeUndefined();

@@ -1,11 +1,12 @@
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSqsServer } from '../../local/sqs/sqs-server.js';
 import { SqsJobQueue } from '../../shared/aws/sqs-job-queue.js';
 import type { Job } from '../../shared/domain/model.js';
 import type { JobQueue } from '../../shared/domain/ports/job-queue.js';
 import { ManualClock } from '../../shared/memory/manual-clock.js';
 import { MemoryJobQueue } from '../../shared/memory/memory-job-queue.js';
+import { useImplementation, type Implementation, type Opened } from './implementations.js';
 
 /** A job as a consumer gets it, with its group. */
 interface Received {
@@ -13,23 +14,20 @@ interface Received {
   group: string;
 }
 
-interface Implementation {
-  name: string;
-  /** The queue, and `receive`: every job a consumer can take now, in the order it gets them (each taken and finished). */
-  make(): Promise<{ queue: JobQueue; receive(): Promise<Received[]>; close(): Promise<void> }>;
-}
+/** The queue, and `receive`: every job a consumer can take now, in the order it gets them (each taken and finished). */
+type OpenedQueue = Opened<JobQueue> & { receive(): Promise<Received[]> };
 
-const implementations: Implementation[] = [
+const implementations: Implementation<JobQueue, OpenedQueue>[] = [
   {
     name: 'memory',
-    make: async () => {
+    open: async () => {
       const queue = new MemoryJobQueue(new ManualClock());
-      return { queue, receive: async () => queue.drain().map(({ job, group }) => ({ job, group })), close: async () => undefined };
+      return { store: queue, receive: async () => queue.drain().map(({ job, group }) => ({ job, group })), close: async () => undefined };
     },
   },
   {
     name: 'SQS FIFO (the local SQS)',
-    make: async () => {
+    open: async () => {
       const server = await startSqsServer({ port: 0 });
       const sqs = new SQSClient({ region: 'us-east-1', endpoint: server.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
       const { QueueUrl } = await sqs.send(
@@ -48,7 +46,7 @@ const implementations: Implementation[] = [
         }
       };
       return {
-        queue: new SqsJobQueue(sqs, QueueUrl!),
+        store: new SqsJobQueue(sqs, QueueUrl!),
         receive,
         close: async () => {
           sqs.destroy();
@@ -63,12 +61,10 @@ const push = (id: string, body: unknown = id): Job => ({ kind: 'push', push: { i
 const idOf = (r: Received) => (r.job.kind === 'push' ? r.job.push.id : r.job.message.id);
 
 /** The JobQueue contract (shared/domain/ports/job-queue.ts), run against every implementation. */
-describe.each(implementations)('JobQueue contract: $name', ({ make }) => {
+describe.each(implementations)('JobQueue contract: $name', (impl) => {
   let queue: JobQueue;
   let receive: () => Promise<Received[]>;
-  let close: () => Promise<void>;
-  beforeAll(async () => ({ queue, receive, close } = await make()));
-  afterAll(() => close());
+  useImplementation(impl, (o) => ({ store: queue, receive } = o));
 
   it('hands jobs out in enqueue order within a group, each with its group', async () => {
     for (const id of ['a1', 'a2', 'a3']) await queue.enqueue(push(id), { group: 'g-a', dedup: `d-${id}` });

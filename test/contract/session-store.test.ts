@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoSessionStore } from '../../shared/aws/dynamo-session-store.js';
 import type { Session } from '../../shared/domain/model.js';
 import type { SessionStore } from '../../shared/domain/ports/session-store.js';
 import { MemorySessionStore } from '../../shared/memory/memory-session-store.js';
 import { startDynalite } from '../helpers/dynalite.js';
 import { gatewaySessionLayer } from './gateway-session-layer.js';
+import { memoryAndDynamo, useImplementation, type Implementation, type Opened } from './implementations.js';
 
 const NOW = 1_800_000_000_000;
 /** Where the sessions of the suite running now are held (a gateway task's layer holds only its own). */
@@ -26,22 +27,17 @@ const EXPIRED_JOIN = 'joinRoom and leaveRoom treat an expired session as unknown
 const PUT_REPLACES = 'putting the same connection id again replaces the session: its old rooms and user no longer list it';
 const JOIN_RETURNS_SESSION = 'joinRoom and leaveRoom return the session as get reads it';
 
-interface Implementation {
-  name: string;
-  /** `heldBy`: the endpoint and kind of the connections the store is given (default: API Gateway's). */
-  make(): Promise<{ store: SessionStore; close(): Promise<void>; heldBy?: Pick<Session, 'endpoint' | 'kind'> }>;
-  /** Contract cases this implementation is known to break (each named in a comment where listed). */
-  breaks?: string[];
-}
+/** `heldBy`: the endpoint and kind of the connections given to the store (a gateway task's layer holds only its own); API Gateway's when absent. */
+type OpenedSessions = Opened<SessionStore> & { heldBy?: Pick<Session, 'endpoint' | 'kind'> };
 
-const implementations: Implementation[] = [
-  { name: 'memory', make: async () => ({ store: new MemorySessionStore(), close: async () => undefined }) },
+const [memory, dynamo] = memoryAndDynamo<SessionStore>(
+  () => new MemorySessionStore(),
+  (d) => new DynamoSessionStore(d.db, d.config.EDGEIM_SESSIONS_TABLE, 3),
+);
+const implementations: Implementation<SessionStore, OpenedSessions>[] = [
+  memory!,
   {
-    name: 'DynamoDB (dynalite)',
-    make: async () => {
-      const d = await startDynalite();
-      return { store: new DynamoSessionStore(d.db, d.config.EDGEIM_SESSIONS_TABLE, 3), close: d.close };
-    },
+    ...dynamo!,
     breaks: [
       // Defect: joinRoom's conditional update checks only that the item exists, not its
       // expiresAt, so it joins an expired session and returns it (leaveRoom reads first and is right).
@@ -55,7 +51,7 @@ const implementations: Implementation[] = [
   },
   {
     name: "the gateway's session layer over memory",
-    make: async () => ({ ...gatewaySessionLayer(new MemorySessionStore()), close: async () => undefined }),
+    open: async () => ({ ...gatewaySessionLayer(new MemorySessionStore()), close: async () => undefined }),
     breaks: [
       // Defect: GatewaySessions.get answers a connection the task holds from the channel
       // without checking its expiresAt, so a held connection whose session expired (its
@@ -67,17 +63,12 @@ const implementations: Implementation[] = [
 ];
 
 /** The SessionStore contract (ports/session-store.ts), run against every implementation. */
-describe.each(implementations)('SessionStore contract: $name', ({ make, breaks = [] }) => {
-  /** A case the implementation breaks runs as `it.fails` (it must keep failing until the defect is fixed). */
-  const contract = (title: string, body: () => Promise<void>) => (breaks.includes(title) ? it.fails : it)(title, body);
+describe.each(implementations)('SessionStore contract: $name', (impl) => {
   let store: SessionStore;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    const made = await make();
-    ({ store, close } = made);
-    heldBy = made.heldBy ?? { endpoint: 'http://endpoint', kind: 'apigw' };
+  const contract = useImplementation(impl, (o) => {
+    store = o.store;
+    heldBy = o.heldBy ?? { endpoint: 'http://endpoint', kind: 'apigw' };
   });
-  afterAll(() => close());
 
   contract('put makes a session visible by connection and by user', async () => {
     await store.put(session('c1', 'u1'));

@@ -5,33 +5,21 @@ import type { TimelineStore } from '../../shared/domain/ports/timeline-store.js'
 import type { Message } from '../../shared/protocol/frames.js';
 import { MemoryTimelineStore } from '../../shared/memory/memory-timeline-store.js';
 import { startDynalite } from '../helpers/dynalite.js';
+import { memoryAndDynamo, useImplementation } from './implementations.js';
 
 const NOW = 1_800_000_000_000;
 const LATER = NOW / 1000 + 3600;
 const msg = (id: string, body: unknown = id): Message => ({ id, conv: 'u:a:b', from: 'a', to: { user: 'b' }, body, cmid: `c-${id}`, sentAt: NOW });
 
-interface Implementation {
-  name: string;
-  make(): Promise<{ store: TimelineStore; close(): Promise<void> }>;
-}
-
-const implementations: Implementation[] = [
-  { name: 'memory', make: async () => ({ store: new MemoryTimelineStore(), close: async () => undefined }) },
-  {
-    name: 'DynamoDB (dynalite)',
-    make: async () => {
-      const d = await startDynalite();
-      return { store: new DynamoTimelineStore(d.db, d.config.EDGEIM_TIMELINES_TABLE), close: d.close };
-    },
-  },
-];
+const implementations = memoryAndDynamo<TimelineStore>(
+  () => new MemoryTimelineStore(),
+  (d) => new DynamoTimelineStore(d.db, d.config.EDGEIM_TIMELINES_TABLE),
+);
 
 /** The TimelineStore contract (shared/domain/ports/timeline-store.ts), run against every implementation. */
-describe.each(implementations)('TimelineStore contract: $name', ({ make }) => {
+describe.each(implementations)('TimelineStore contract: $name', (impl) => {
   let store: TimelineStore;
-  let close: () => Promise<void>;
-  beforeAll(async () => ({ store, close } = await make()));
-  afterAll(() => close());
+  useImplementation(impl, (o) => (store = o.store));
 
   it('appends at dense seqs and reads after a seq, paged, with the head', async () => {
     for (const id of ['1', '2', '3']) await store.append('user:b', msg(id), LATER);

@@ -66,14 +66,12 @@ describe('WebhookOfflineNotifier', () => {
 
 describe('SnsOfflineNotifier', () => {
   const topic = 'arn:aws:sns:us-east-1:123456789012:edgeim-offline';
+  /** An SNS endpoint (query protocol) giving every call this status and XML. */
+  const snsAnswering = (status: number, xml: string) => endpoint((_req, _body, res) => res.writeHead(status, { 'content-type': 'text/xml' }).end(xml));
   const sns = (url: string) => new SNSClient({ region: 'us-east-1', endpoint: url, maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 
   it('publishes {uid, message} to the topic', async () => {
-    const api = await endpoint((_req, _body, res) =>
-      res
-        .writeHead(200, { 'content-type': 'text/xml' })
-        .end('<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>'),
-    );
+    const api = await snsAnswering(200, '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>');
     const log = warnings();
     await new SnsOfflineNotifier(sns(api.url), topic, log.warn).offline('b', message);
     const form = new URLSearchParams(api.bodies[0]);
@@ -84,11 +82,7 @@ describe('SnsOfflineNotifier', () => {
   });
 
   it('a refused or unreachable publish is a warning, never a rejection', async () => {
-    const api = await endpoint((_req, _body, res) =>
-      res
-        .writeHead(403, { 'content-type': 'text/xml' })
-        .end('<ErrorResponse><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>not allowed</Message></Error><RequestId>r-2</RequestId></ErrorResponse>'),
-    );
+    const api = await snsAnswering(403, '<ErrorResponse><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>not allowed</Message></Error><RequestId>r-2</RequestId></ErrorResponse>');
     const log = warnings();
     await expect(new SnsOfflineNotifier(sns(api.url), topic, log.warn).offline('b', message)).resolves.toBeUndefined();
     await expect(new SnsOfflineNotifier(sns(`http://127.0.0.1:${await closedPort()}`), topic, log.warn).offline('c', message)).resolves.toBeUndefined();
