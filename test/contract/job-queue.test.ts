@@ -5,7 +5,7 @@ import { SqsJobQueue } from '../../shared/aws/sqs-job-queue.js';
 import type { Job } from '../../shared/domain/model.js';
 import type { JobQueue } from '../../shared/domain/ports/job-queue.js';
 import { ManualClock } from '../../shared/memory/manual-clock.js';
-import { MemoryJobQueue } from '../../shared/memory/memory-job-queue.js';
+import { DEDUP_WINDOW_MS, MemoryJobQueue } from '../../shared/memory/memory-job-queue.js';
 import { useImplementation, type Implementation, type Opened } from './implementations.js';
 
 /** A job as a consumer gets it, with its group. */
@@ -15,20 +15,33 @@ interface Received {
 }
 
 /** The queue, and `receive`: every job a consumer can take now, in the order it gets them (each taken and finished). */
-type OpenedQueue = Opened<JobQueue> & { receive(): Promise<Received[]> };
+type OpenedQueue = Opened<JobQueue> & {
+  receive(): Promise<Received[]>;
+  /** Lets the queue's dedup window pass. */
+  passWindow(): Promise<void>;
+};
+
+/** The local SQS's dedup window here (SQS's is 5 minutes): short, so the suite can let it pass. */
+const SQS_WINDOW_MS = 2000;
 
 const implementations: Implementation<JobQueue, OpenedQueue>[] = [
   {
     name: 'memory',
     open: async () => {
-      const queue = new MemoryJobQueue(new ManualClock());
-      return { store: queue, receive: async () => queue.drain().map(({ job, group }) => ({ job, group })), close: async () => undefined };
+      const clock = new ManualClock();
+      const queue = new MemoryJobQueue(clock);
+      return {
+        store: queue,
+        receive: async () => queue.drain().map(({ job, group }) => ({ job, group })),
+        passWindow: async () => clock.advance(DEDUP_WINDOW_MS),
+        close: async () => undefined,
+      };
     },
   },
   {
     name: 'SQS FIFO (the local SQS)',
     open: async () => {
-      const server = await startSqsServer({ port: 0 });
+      const server = await startSqsServer({ port: 0, dedupWindowMs: SQS_WINDOW_MS });
       const sqs = new SQSClient({ region: 'us-east-1', endpoint: server.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
       const { QueueUrl } = await sqs.send(
         new CreateQueueCommand({ QueueName: 'jobs.fifo', Attributes: { FifoQueue: 'true', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' } }),
@@ -48,6 +61,7 @@ const implementations: Implementation<JobQueue, OpenedQueue>[] = [
       return {
         store: new SqsJobQueue(sqs, QueueUrl!),
         receive,
+        passWindow: () => new Promise((resolve) => setTimeout(resolve, SQS_WINDOW_MS + 100)),
         close: async () => {
           sqs.destroy();
           await server.close();
@@ -64,7 +78,8 @@ const idOf = (r: Received) => (r.job.kind === 'push' ? r.job.push.id : r.job.mes
 describe.each(implementations)('JobQueue contract: $name', (impl) => {
   let queue: JobQueue;
   let receive: () => Promise<Received[]>;
-  useImplementation(impl, (o) => ({ store: queue, receive } = o));
+  let passWindow: () => Promise<void>;
+  useImplementation(impl, (o) => ({ store: queue, receive, passWindow } = o));
 
   it('hands jobs out in enqueue order within a group, each with its group', async () => {
     for (const id of ['a1', 'a2', 'a3']) await queue.enqueue(push(id), { group: 'g-a', dedup: `d-${id}` });
@@ -81,6 +96,13 @@ describe.each(implementations)('JobQueue contract: $name', (impl) => {
     await queue.enqueue(push('x3'), { group: 'g-x', dedup: 'same' }); // x1 ran already: still a duplicate
     await queue.enqueue(push('y1'), { group: 'g-y', dedup: 'same' });
     expect((await receive()).map(idOf)).toEqual(['y1']);
+  });
+
+  it('after the dedup window the same pair is a new job', async () => {
+    await queue.enqueue(push('w1'), { group: 'g-w', dedup: 'again' });
+    await passWindow();
+    await queue.enqueue(push('w2'), { group: 'g-w', dedup: 'again' });
+    expect((await receive()).map(idOf)).toEqual(['w1', 'w2']);
   });
 
   it('carries any job exactly (characters SQS refuses in a body included)', async () => {
