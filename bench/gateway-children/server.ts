@@ -27,8 +27,8 @@ if (mode === 'gateway') {
   const { createApp } = await import('../../shared/app.js');
   const { startGateway } = await import('../../gateway/server.js');
   const { Logger } = await import('@aws-lambda-powertools/logger');
-  const { MemorySessionStore } = await import('./memory-sessions.js');
-  // Sessions in memory unless the bench asks for the configured DynamoDB (see memory-sessions.ts).
+  const { MemorySessionStore } = await import('../../shared/memory/memory-session-store.js');
+  // Sessions in memory (so the figures measure the gateway, not the DynamoDB emulator) unless the bench asks for the configured DynamoDB.
   const sessions = process.argv[3] === 'dynamo' ? {} : { sessions: new MemorySessionStore() };
   const app = await createApp(loadConfig(), { logger: new Logger({ serviceName: 'edgeim', logLevel: 'ERROR' }), ...sessions });
   const gw = await startGateway(app, {

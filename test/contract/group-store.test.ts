@@ -1,50 +1,48 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoGroupStore } from '../../shared/aws/dynamo-group-store.js';
 import type { GroupStore } from '../../shared/domain/ports/group-store.js';
-import { startDynalite } from '../helpers/dynalite.js';
+import { MemoryGroupStore } from '../../shared/memory/memory-group-store.js';
+import { memoryAndDynamo, useImplementation } from './implementations.js';
 
-function groupStoreContract(name: string, make: () => Promise<{ store: GroupStore; close(): Promise<void> }>) {
-  describe(`GroupStore contract: ${name}`, () => {
-    let store: GroupStore;
-    let close: () => Promise<void>;
-    beforeAll(async () => ({ store, close } = await make()));
-    afterAll(() => close());
+const implementations = memoryAndDynamo<GroupStore>(
+  () => new MemoryGroupStore(),
+  (d) => new DynamoGroupStore(d.db, d.config.EDGEIM_GROUPS_TABLE),
+);
 
-    it('creates once, with members and an exact count', async () => {
-      expect(await store.create({ gid: 'g1', name: 'G', owner: 'o', createdAt: 1 }, ['o', 'a', 'a'])).toBe(true);
-      expect(await store.create({ gid: 'g1', name: 'G2', owner: 'x', createdAt: 2 }, [])).toBe(false);
-      expect(await store.get('g1')).toEqual({ gid: 'g1', name: 'G', owner: 'o', createdAt: 1, memberCount: 2 });
-      expect((await store.members('g1')).sort()).toEqual(['a', 'o']);
-      expect(await store.groupsOf('a')).toEqual(['g1']);
-      expect(await store.get('missing')).toBeUndefined();
-    });
+/** The GroupStore contract (shared/domain/ports/group-store.ts), run against every implementation. */
+describe.each(implementations)('GroupStore contract: $name', (impl) => {
+  let store: GroupStore;
+  useImplementation(impl, (o) => (store = o.store));
 
-    it('adds and removes members idempotently', async () => {
-      await store.addMembers('g1', ['b', 'b', 'a'], 3);
-      await store.removeMembers('g1', ['a', 'a', 'zz']);
-      expect((await store.get('g1'))?.memberCount).toBe(2);
-      expect(await store.isMember('g1', 'a')).toBe(false);
-      expect(await store.isMember('g1', 'b')).toBe(true);
-      expect(await store.groupsOf('a')).toEqual([]);
-    });
-
-    it('lists and counts a 120-member group', async () => {
-      const many = Array.from({ length: 120 }, (_, i) => `m${i}`);
-      await store.create({ gid: 'big', name: 'big', owner: 'm0', createdAt: 1 }, many);
-      expect((await store.members('big')).length).toBe(120);
-      expect((await store.get('big'))?.memberCount).toBe(120);
-    });
-
-    it('delete removes the group, members and links', async () => {
-      await store.delete('g1');
-      expect(await store.get('g1')).toBeUndefined();
-      expect(await store.members('g1')).toEqual([]);
-      expect(await store.groupsOf('b')).toEqual([]);
-    });
+  it('creates once, with members and an exact count', async () => {
+    expect(await store.create({ gid: 'g1', name: 'G', owner: 'o', createdAt: 1 }, ['o', 'a', 'a'])).toBe(true);
+    expect(await store.create({ gid: 'g1', name: 'G2', owner: 'x', createdAt: 2 }, [])).toBe(false);
+    expect(await store.get('g1')).toEqual({ gid: 'g1', name: 'G', owner: 'o', createdAt: 1, memberCount: 2 });
+    expect((await store.members('g1')).sort()).toEqual(['a', 'o']);
+    expect(await store.groupsOf('a')).toEqual(['g1']);
+    expect(await store.get('missing')).toBeUndefined();
   });
-}
 
-groupStoreContract('DynamoDB (dynalite)', async () => {
-  const d = await startDynalite();
-  return { store: new DynamoGroupStore(d.db, d.config.EDGEIM_GROUPS_TABLE), close: d.close };
+  it('adds and removes members idempotently', async () => {
+    await store.addMembers('g1', ['b', 'b', 'a'], 3);
+    await store.removeMembers('g1', ['a', 'a', 'zz']);
+    expect((await store.get('g1'))?.memberCount).toBe(2);
+    expect(await store.isMember('g1', 'a')).toBe(false);
+    expect(await store.isMember('g1', 'b')).toBe(true);
+    expect(await store.groupsOf('a')).toEqual([]);
+  });
+
+  it('lists and counts a 120-member group', async () => {
+    const many = Array.from({ length: 120 }, (_, i) => `m${i}`);
+    await store.create({ gid: 'big', name: 'big', owner: 'm0', createdAt: 1 }, many);
+    expect((await store.members('big')).length).toBe(120);
+    expect((await store.get('big'))?.memberCount).toBe(120);
+  });
+
+  it('delete removes the group, members and links', async () => {
+    await store.delete('g1');
+    expect(await store.get('g1')).toBeUndefined();
+    expect(await store.members('g1')).toEqual([]);
+    expect(await store.groupsOf('b')).toEqual([]);
+  });
 });
