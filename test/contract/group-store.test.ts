@@ -23,6 +23,11 @@ describe.each(implementations)('GroupStore contract: $name', (impl) => {
     expect(await store.get('missing')).toBeUndefined();
   });
 
+  it('keeps the timeline base a group was created with', async () => {
+    await store.create({ gid: 'again', name: 'again', createdAt: 5, timelineBase: 7 }, []);
+    expect(await store.get('again')).toEqual({ gid: 'again', name: 'again', createdAt: 5, memberCount: 0, timelineBase: 7 });
+  });
+
   it('adds and removes members idempotently', async () => {
     await store.addMembers('g1', ['b', 'b', 'a'], 3);
     await store.removeMembers('g1', ['a', 'a', 'zz']);
