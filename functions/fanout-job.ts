@@ -4,6 +4,7 @@ import { JsonLogger, once } from '../shared/lambda-runtime.js';
 import { loadConfig } from '../shared/config.js';
 import { systemClock } from '../shared/domain/ports/clock.js';
 import { BatchLookups } from '../shared/domain/batch-lookups.js';
+import { deliver } from '../shared/domain/deliver.js';
 import { DeliveryPlan } from '../shared/domain/delivery-plan.js';
 import type { Deps } from '../shared/domain/deps.js';
 import { fenceUnreachable } from '../shared/domain/endpoint-fence.js';
@@ -59,12 +60,10 @@ export const createFanoutJob =
         }
       }
     });
-    const delivered = await plan.deliver(
-      app.delivery,
-      app.config.EDGEIM_DELIVERY_CONCURRENCY,
-      app.config.EDGEIM_MAX_PUSH_BYTES,
-      (err, ref, outcome) => app.logger.warn(FAILURE_LOG[outcome], { connectionId: ref.connectionId, endpoint: ref.endpoint, err: String(err) }),
-    );
+    const delivered = await deliver(app.delivery, plan.lanes(app.config.EDGEIM_MAX_PUSH_BYTES), {
+      concurrency: app.config.EDGEIM_DELIVERY_CONCURRENCY,
+      onError: (err, ref, outcome) => app.logger.warn(FAILURE_LOG[outcome], { connectionId: ref.connectionId, endpoint: ref.endpoint, err: String(err) }),
+    });
     for (const i of delivered.failed ?? []) {
       const indices = groups.get(groupOf(records[i]!))!;
       for (const later of indices.slice(indices.indexOf(i))) failed.add(later);

@@ -12,7 +12,8 @@
  *   so the caller can retry.
  * `disconnect` closes a connection.
  *
- * The gateway extensions (served by gateway tasks only, never by API Gateway):
+ * The gateway extensions (served by gateway tasks only, never by API Gateway; the
+ * delivery plan uses them for gateway connections only):
  * `postBatch` delivers to many connections of one endpoint in one call, each item's data
  * queued in array order, and resolves the ids that are gone; `postRoom` hands one frame
  * to the endpoint, which delivers it to its own members of the room (but `except`).
@@ -21,8 +22,8 @@
 export interface Delivery {
   post(endpoint: string, connectionId: string, data: string): Promise<'ok' | 'gone'>;
   disconnect(endpoint: string, connectionId: string): Promise<void>;
-  postBatch?(endpoint: string, items: { connectionId: string; data: string }[]): Promise<{ gone: string[] }>;
-  postRoom?(endpoint: string, rid: string, data: string, except?: string): Promise<void>;
+  postBatch(endpoint: string, items: { connectionId: string; data: string }[]): Promise<{ gone: string[] }>;
+  postRoom(endpoint: string, rid: string, data: string, except?: string): Promise<void>;
 }
 
 /** The endpoint refused the data for good (HTTP `status`); the same call can never succeed. */
