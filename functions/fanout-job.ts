@@ -9,7 +9,7 @@ import { DeliveryPlan } from '../shared/domain/delivery-plan.js';
 import type { Deps } from '../shared/domain/deps.js';
 import { fenceUnreachable } from '../shared/domain/endpoint-fence.js';
 import { planJob, type FanoutLog } from '../shared/domain/fanout.js';
-import type { Job } from '../shared/domain/model.js';
+import { parseJob } from '../shared/domain/jobs.js';
 import { mapLimit } from '../shared/domain/pool.js';
 
 /** What the job uses of the app: the domain deps and a logger. */
@@ -52,9 +52,9 @@ export const createFanoutJob =
         const record = records[i]!;
         try {
           const attempt = { first: record.attributes.ApproximateReceiveCount === '1' };
-          await planJob(app, parseJob(record), { plan, record: i, attempt, lookups, log: app.logger });
+          await planJob(app, parseJob(record.body), { plan, record: i, attempt, lookups, log: app.logger });
         } catch (err) {
-          app.logger.error('job record failed; it and the rest of its conversation in this batch will be retried', { messageId: record.messageId, err: String(err) });
+          app.logger.error('job record failed; it and the rest of its conversation in this batch will be retried', { messageId: record.messageId, err });
           for (const later of indices.slice(k)) failed.add(later);
           return;
         }
@@ -62,7 +62,7 @@ export const createFanoutJob =
     });
     const delivered = await deliver(app.delivery, plan.lanes(app.config.EDGEIM_MAX_PUSH_BYTES), {
       concurrency: app.config.EDGEIM_DELIVERY_CONCURRENCY,
-      onError: (err, ref, outcome) => app.logger.warn(FAILURE_LOG[outcome], { connectionId: ref.connectionId, endpoint: ref.endpoint, err: String(err) }),
+      onError: (err, ref, outcome) => app.logger.warn(FAILURE_LOG[outcome], { connectionId: ref.connectionId, endpoint: ref.endpoint, err }),
     });
     for (const i of delivered.failed ?? []) {
       const indices = groups.get(groupOf(records[i]!))!;
@@ -95,14 +95,10 @@ function groupsOf(records: SQSRecord[]): Map<string, number[]> {
   return groups;
 }
 
-function parseJob(record: SQSRecord): Job {
-  return JSON.parse(record.body) as Job;
-}
-
 async function removeGone(app: JobApp, connectionIds: string[]): Promise<void> {
   await Promise.all(
     connectionIds.map((id) =>
-      app.sessions.remove(id).catch((err: unknown) => app.logger.warn('could not remove stale session', { connectionId: id, err: String(err) })),
+      app.sessions.remove(id).catch((err: unknown) => app.logger.warn('could not remove stale session', { connectionId: id, err })),
     ),
   );
 }

@@ -91,6 +91,22 @@ export class OverloadedError extends EdgeImError {
   }
 }
 
+/**
+ * A failure inside edgeim, never the caller's fault: INTERNAL on every wire, its message
+ * (and `cause`) kept for logs only. Subclasses name what failed.
+ */
+export class InternalError extends EdgeImError {
+  override name = 'InternalError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INTERNAL', message, options);
+  }
+}
+
+/** A queue message that is not a job this version can run (malformed, or from an unknown producer). */
+export class InvalidJobError extends InternalError {
+  override name = 'InvalidJobError';
+}
+
 /** The wire form of an error: `{code, message}`, plus `retryAfterMs` where the error knows one. */
 export interface ErrorBody {
   code: ErrorCode;
@@ -101,6 +117,6 @@ export interface ErrorBody {
 /** Maps anything thrown to `{code, message}`; unknown errors become INTERNAL without leaking details. */
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof RateLimitedError || err instanceof OverloadedError) return { code: err.code, message: err.message, retryAfterMs: err.retryAfterMs };
-  if (err instanceof EdgeImError) return { code: err.code, message: err.message };
+  if (err instanceof EdgeImError && err.code !== 'INTERNAL') return { code: err.code, message: err.message };
   return { code: 'INTERNAL', message: 'internal error' };
 }

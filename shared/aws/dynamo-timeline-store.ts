@@ -4,6 +4,7 @@ import type { AckKind, Appended, AppendOptions, OwnEntry, TimelineStore } from '
 import type { Message } from '../protocol/frames.js';
 import { isUid } from '../protocol/identifiers.js';
 import { isConditionFailed } from './dynamo-batch.js';
+import { NOT_EXPIRED, TTL_ATTRIBUTE } from './tables.js';
 
 const timelinePk = (owner: string) => `tl#${owner}`;
 /** Messages are kept as JSON text: exact round trip of any JSON body (DynamoDB numbers cap at 38 digits). */
@@ -144,7 +145,7 @@ export class DynamoTimelineStore implements TimelineStore {
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND sk > :after',
-          FilterExpression: 'expiresAt > :now',
+          FilterExpression: NOT_EXPIRED,
           ExpressionAttributeValues: { ':pk': timelinePk(owner), ':after': after, ':now': Math.floor(nowMs / 1000) },
           Limit: limit,
           ConsistentRead: true,
@@ -167,7 +168,7 @@ export class DynamoTimelineStore implements TimelineStore {
     const Key = sendKey(message);
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: { ...Key, m: encode(message), expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({ TableName: this.table, Item: { ...Key, m: encode(message), [TTL_ATTRIBUTE]: expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' }),
       );
       return message;
     } catch (err) {
@@ -234,7 +235,7 @@ export class DynamoTimelineStore implements TimelineStore {
   private async claim(owner: string, msgId: string, seq: number, expiresAt: number): Promise<number> {
     const Key = { pk: `claim#${owner}#${msgId}`, sk: 0 };
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...Key, seq, expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...Key, seq, [TTL_ATTRIBUTE]: expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' }));
       return seq;
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
@@ -298,7 +299,7 @@ export class DynamoTimelineStore implements TimelineStore {
 
   private async putMessage(owner: string, seq: number, message: Message, expiresAt: number): Promise<void> {
     await this.db.send(
-      new PutCommand({ TableName: this.table, Item: { pk: timelinePk(owner), sk: seq, m: encode(message), mid: message.id, at: Date.now(), expiresAt } }),
+      new PutCommand({ TableName: this.table, Item: { pk: timelinePk(owner), sk: seq, m: encode(message), mid: message.id, at: Date.now(), [TTL_ATTRIBUTE]: expiresAt } }),
     );
   }
 }

@@ -4,6 +4,12 @@ import type { Config } from '../config.js';
 /** The attribute DynamoDB's TTL deletes on (epoch seconds); every read also filters on it. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
+/** A filter (or condition) that keeps items not yet expired at `:now` (epoch seconds). */
+export const NOT_EXPIRED = `${TTL_ATTRIBUTE} > :now`;
+
+/** True when an item read back has expired at `nowMs` (DynamoDB's TTL deletes late: reads check). */
+export const isExpired = (item: Record<string, unknown>, nowMs: number): boolean => (item[TTL_ATTRIBUTE] as number) * 1000 <= nowMs;
+
 /** Key schemas of edgeim's four tables (the CDK stack declares the same). */
 export function tableDefinitions(config: Config): CreateTableCommandInput[] {
   const table = (TableName: string, sk?: 'S' | 'N'): CreateTableCommandInput => ({

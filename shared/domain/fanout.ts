@@ -61,7 +61,7 @@ export async function planJob(deps: FanoutDeps, job: Job, ctx: RecordContext): P
   if (job.kind === 'push') return planPush(deps, job.push, plan, record);
   const { message } = job;
   if (job.kind === 'room') {
-    const rid = (message.to as { room: string }).room;
+    const rid = job.room;
     await planRoom(deps, rid, { type: 'message', timeline: `room:${rid}`, seq: 0, message }, plan, record, job.origin);
     return;
   }
