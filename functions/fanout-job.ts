@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { connectionsDelivery, dynamoClient, groupStore, jobQueue, offlineNotifier, sessionStore, timelineStore } from '../shared/app.js';
 import { JsonLogger, once } from '../shared/lambda-runtime.js';
-import { loadConfig } from '../shared/config.js';
+import { domainSettings, loadConfig } from '../shared/config.js';
 import { systemClock } from '../shared/domain/ports/clock.js';
 import { BatchLookups } from '../shared/domain/batch-lookups.js';
 import { deliver } from '../shared/domain/deliver.js';
@@ -13,7 +13,7 @@ import { parseJob } from '../shared/domain/jobs.js';
 import { mapLimit } from '../shared/domain/pool.js';
 
 /** What the job uses of the app: the domain deps and a logger. */
-export type JobApp = Pick<Deps, 'config' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'offline' | 'queue' | 'delivery'> & {
+export type JobApp = Pick<Deps, 'settings' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'offline' | 'queue' | 'delivery'> & {
   logger: FanoutLog & { error(message: string, extra: Record<string, unknown>): void };
 };
 
@@ -47,7 +47,7 @@ export const createFanoutJob =
     const records = event.Records;
     const groups = groupsOf(records);
     const failed = new Set<number>();
-    await mapLimit([...groups.values()], app.config.EDGEIM_JOB_GROUP_CONCURRENCY, async (indices) => {
+    await mapLimit([...groups.values()], app.settings.jobGroupConcurrency, async (indices) => {
       for (const [k, i] of indices.entries()) {
         const record = records[i]!;
         try {
@@ -60,8 +60,8 @@ export const createFanoutJob =
         }
       }
     });
-    const delivered = await deliver(app.delivery, plan.lanes(app.config.EDGEIM_MAX_PUSH_BYTES), {
-      concurrency: app.config.EDGEIM_DELIVERY_CONCURRENCY,
+    const delivered = await deliver(app.delivery, plan.lanes(app.settings.maxPushBytes), {
+      concurrency: app.settings.deliveryConcurrency,
       onError: (err, ref, outcome) => app.logger.warn(FAILURE_LOG[outcome], { connectionId: ref.connectionId, endpoint: ref.endpoint, err }),
     });
     for (const i of delivered.failed ?? []) {
@@ -109,7 +109,7 @@ export const handler = createFanoutJob(
     const db = dynamoClient(config);
     const logger = new JsonLogger();
     return {
-      config,
+      settings: domainSettings(config),
       clock: systemClock,
       logger,
       sessions: sessionStore(config, db),

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import './protocol/zod-locale.js';
+import type { DomainSettings } from './domain/settings.js';
 import { describeIssue } from './protocol/validation-message.js';
 
 /**
@@ -232,6 +233,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n  ${problems.map(configProblemLine).join('\n  ')}`, problems);
   }
   return parsed.data;
+}
+
+/** The settings the domain reads (domain/settings.ts), from a configuration: built once per process, with the deps. */
+export function domainSettings(config: Config): DomainSettings {
+  return {
+    writeFanoutMax: config.EDGEIM_WRITE_FANOUT_MAX,
+    retentionDays: config.EDGEIM_RETENTION_DAYS,
+    maxBodyBytes: config.EDGEIM_MAX_BODY_BYTES,
+    maxPushBytes: config.EDGEIM_MAX_PUSH_BYTES,
+    sessionTtlSeconds: config.EDGEIM_SESSION_TTL_SECONDS,
+    deliveryTimeoutMs: config.EDGEIM_DELIVERY_TIMEOUT_MS,
+    maxRoomsPerConnection: config.EDGEIM_MAX_ROOMS_PER_CONNECTION,
+    deliveryConcurrency: config.EDGEIM_DELIVERY_CONCURRENCY,
+    jobGroupConcurrency: config.EDGEIM_JOB_GROUP_CONCURRENCY,
+  };
 }
 
 /** The HS256 secret of the local runtime (docs/PROTOCOL.md). Never used by the cloud stack. */

@@ -29,7 +29,7 @@ export const BACKEND_FROM = 'system';
  * (fanout.ts). Room messages are transient.
  */
 export async function sendMessage(deps: RequestDeps, caller: Caller, input: SendInput): Promise<{ msgId: string }> {
-  checkBodySize(input.body, deps.config.EDGEIM_MAX_BODY_BYTES);
+  checkBodySize(input.body, deps.settings.maxBodyBytes);
   const isRoom = 'room' in input.to;
   if (!isRoom && !input.cmid) throw new BadRequestError('cmid is required when sending to a user or a group');
   const badCmid = input.cmid === undefined ? undefined : cmidProblem(input.cmid, MAX_IDEMPOTENCY_KEY_CHARS);

@@ -52,7 +52,7 @@ export interface PushResult {
   connections: number;
 }
 
-type PushDeps = Pick<Deps, 'config' | 'clock' | 'sessions' | 'queue'>;
+type PushDeps = Pick<Deps, 'settings' | 'clock' | 'sessions' | 'queue'>;
 
 /**
  * Accepts a transient push (goim's push routes): counts the live connections it targets
@@ -68,7 +68,7 @@ type PushDeps = Pick<Deps, 'config' | 'clock' | 'sessions' | 'queue'>;
 export async function pushTransient(deps: PushDeps & Pick<Deps, 'idempotency'>, input: PushInput): Promise<PushResult> {
   if (!isBusinessOp(input.op)) throw new BadRequestError(`op must be an integer from ${MIN_BUSINESS_OP} to ${MAX_BUSINESS_OP}`);
   if (input.speed !== undefined && !(Number.isInteger(input.speed) && input.speed >= 1)) throw new BadRequestError('speed must be a positive integer');
-  checkBodySize(input.body, deps.config.EDGEIM_MAX_BODY_BYTES);
+  checkBodySize(input.body, deps.settings.maxBodyBytes);
   const now = deps.clock.now();
   const base = { id: input.requestId, op: input.op, body: input.body, ...(input.encoding ? { encoding: input.encoding } : {}) };
   const to = input.to;

@@ -1,6 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Deps } from '../domain/deps.js';
+import type { EdgeDeps } from '../app.js';
 import { KeyedRateLimiter } from '../domain/token-bucket.js';
 import { RateLimitedError, TooLargeError, UnauthorizedError } from '../errors.js';
 import { authenticate, keysFromConfig, sourceAddress, type KeySource } from './auth.js';
@@ -20,7 +20,7 @@ export const V1_ROUTES: readonly ApiRoute[] = [pushRoute, messagesRoute, ...grou
 
 export interface PushApiOptions {
   /** The domain deps, resolved per request (a Lambda builds them once, lazily). */
-  deps: () => Promise<Deps>;
+  deps: () => Promise<EdgeDeps>;
   /** Accepted API keys; from the deps' configuration when omitted (EDGEIM_API_KEYS or its secret). */
   keys?: KeySource;
   /** Sees every error that becomes a 500 (the answer says only `internal error`). */

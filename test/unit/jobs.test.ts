@@ -2,7 +2,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createFanoutJob, type JobApp } from '../../functions/fanout-job.js';
 import { queueText } from '../../shared/aws/sqs-job-queue.js';
-import { loadConfig } from '../../shared/config.js';
+import { domainSettings, loadConfig } from '../../shared/config.js';
 import { parseJob } from '../../shared/domain/jobs.js';
 import type { Job } from '../../shared/domain/model.js';
 import { InvalidJobError } from '../../shared/errors.js';
@@ -53,7 +53,7 @@ describe('jobs as the queue carries them', () => {
   it('fails a malformed record (and the rest of its conversation) and logs the error itself', async () => {
     const errors: Record<string, unknown>[] = [];
     const app = {
-      config: loadConfig({}),
+      settings: domainSettings(loadConfig({})),
       clock: { now: () => 0 },
       logger: { warn: () => undefined, error: (_m: string, extra: Record<string, unknown>) => void errors.push(extra) },
     } as unknown as JobApp;
