@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import './protocol/zod-locale.js';
 import type { DomainSettings } from './domain/settings.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
 import { describeIssue } from './protocol/validation-message.js';
 
 /**
@@ -197,25 +198,10 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-/** One bad setting: which (when one is to blame) and what was expected of it. */
-export interface ConfigProblem {
-  setting?: string;
-  /** What was expected and what was given (secrets are never echoed), without the setting's name. */
-  problem: string;
-}
+export { ConfigError, type ConfigProblem } from './errors.js';
 
 /** `EDGEIM_PUSH_API_PORT: expected a port number ...`: a problem as one line. */
 export const configProblemLine = (p: ConfigProblem) => (p.setting ? `${p.setting}: ${p.problem}` : p.problem);
-
-/** Thrown when the environment does not describe a valid configuration; `problems` lists each bad setting. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  readonly problems: readonly ConfigProblem[];
-  constructor(message: string, problems?: readonly ConfigProblem[]) {
-    super(message);
-    this.problems = problems ?? [{ problem: message }];
-  }
-}
 
 /** Settings whose values are never echoed in an error. */
 const isSecret = (name: string) => /SECRET$|API_KEYS$/.test(name);

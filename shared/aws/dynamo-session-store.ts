@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRef, Session } from '../domain/model.js';
+import { StoreContentionError } from '../errors.js';
 import type { LiveCounts, ReadConsistency, SessionStore } from '../domain/ports/session-store.js';
 import { countAll, isConditionFailed, queryAll } from './dynamo-batch.js';
 import { DynamoBatchWriter, type WriteRequest } from './dynamo-batch-writer.js';
@@ -158,7 +159,7 @@ export class DynamoSessionStore implements SessionStore {
         if (!isConditionFailed(err)) throw err; // rooms changed under us: read again
       }
     }
-    throw new Error(`could not leave room ${rid}: the session kept changing`);
+    throw new StoreContentionError(`could not leave room ${rid}: the session kept changing`);
   }
 
   async roomMembers(rid: string, nowMs: number): Promise<ConnectionRef[]> {

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import type { TimelineEntry } from '../domain/model.js';
 import type { AckKind, Appended, AppendOptions, OwnEntry, TimelineStore } from '../domain/ports/timeline-store.js';
 import type { Message } from '../protocol/frames.js';
+import { InvariantError, StoreInconsistencyError } from '../errors.js';
 import { isUid } from '../protocol/identifiers.js';
 import { isConditionFailed } from './dynamo-batch.js';
 import { NOT_EXPIRED, TTL_ATTRIBUTE } from './tables.js';
@@ -18,7 +19,7 @@ const decode = (text: unknown) => JSON.parse(text as string) as Message;
  */
 /** The sender log key of a message: `send#<uid>#<cmid>`, and `send#!backend#<from>#<cmid>` for a backend's (no uid starts with `!`). */
 function sendKey(message: Pick<Message, 'from' | 'cmid' | 'backend'>) {
-  if (!isUid(message.from)) throw new Error(`not a uid: ${JSON.stringify(message.from)}`);
+  if (!isUid(message.from)) throw new InvariantError(`not a uid: ${JSON.stringify(message.from)}`);
   return { pk: `send#${message.backend ? '!backend#' : ''}${message.from}#${message.cmid}`, sk: 0 };
 }
 
@@ -121,7 +122,7 @@ export class DynamoTimelineStore implements TimelineStore {
       if (!isConditionFailed(err)) throw err;
       // Taken by an attempt that died (or runs) after allocating.
       const registered = await this.registered(owner, mid);
-      if (!registered) throw new Error(`allocation of ${message.id} on ${owner} refused but not in the register`, { cause: err });
+      if (!registered) throw new StoreInconsistencyError(`allocation of ${message.id} on ${owner} refused but not in the register`, { cause: err });
       taken = registered;
       fresh = false;
     }
@@ -240,7 +241,7 @@ export class DynamoTimelineStore implements TimelineStore {
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
       const winner = await this.claimedSeq(owner, msgId);
-      if (winner === undefined) throw new Error(`claim of ${msgId} on ${owner} refused but not found`, { cause: err });
+      if (winner === undefined) throw new StoreInconsistencyError(`claim of ${msgId} on ${owner} refused but not found`, { cause: err });
       return winner;
     }
   }

@@ -1,4 +1,5 @@
-import { DeliveryRejectedError } from '../domain/ports/delivery.js';
+import { DeliveryFailedError, DeliveryRejectedError } from '../domain/ports/delivery.js';
+import { ConfigError } from '../errors.js';
 import { classify, isLost, isPermanent, isUnreachable } from './delivery-errors.js';
 import type { GatewaySigner } from './gateway-signer.js';
 
@@ -37,7 +38,7 @@ export class GatewayExtensions {
   /** Headers of a call: JSON, signed over the request target exactly as it is sent. */
   private async headers(url: URL, body: string): Promise<Record<string, string>> {
     const signer = this.options.signer;
-    if (!signer) throw new Error('gateway calls need a signer (EDGEIM_GATEWAY_SECRET)');
+    if (!signer) throw new ConfigError('gateway calls need a signer (EDGEIM_GATEWAY_SECRET)');
     return { 'content-type': 'application/json', ...(await signer.headers('POST', url.pathname + url.search, body)) };
   }
 
@@ -64,7 +65,7 @@ export class GatewayExtensions {
       if (res.ok) return res;
       const text = await res.text().catch(() => '');
       if (isPermanent(res.status)) throw new DeliveryRejectedError(res.status, `${what} answered ${res.status}: ${text.slice(0, 200)}`);
-      throw new Error(`${what} answered ${res.status}: ${text.slice(0, 200)}`);
+      throw new DeliveryFailedError(res.status, `${what} answered ${res.status}: ${text.slice(0, 200)}`);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { Deps } from './deps.js';
+import { StoreTimeoutError } from '../errors.js';
 import type { ConnectionRef } from './model.js';
 
 /** What one delivery pass reported: connections gone, and the gateway endpoints found unreachable. */
@@ -32,7 +33,7 @@ export async function fenceUnreachable(deps: FenceDeps, report: GoneReport, warn
         await withTimeout(deps.sessions.fenceEndpoint(endpoint, now, expiresAt), timeoutMs);
       } catch (err) {
         unfenced.add(endpoint);
-        warn('could not fence an unreachable gateway task; its sessions are kept', { endpoint, err: String(err) });
+        warn('could not fence an unreachable gateway task; its sessions are kept', { endpoint, err });
       }
     }),
   );
@@ -47,7 +48,7 @@ export async function fenceUnreachable(deps: FenceDeps, report: GoneReport, warn
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new StoreTimeoutError(`no answer within ${ms} ms`, ms)), ms);
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -87,8 +87,9 @@ export class FrameError extends EdgeImError {
     message: string,
     readonly requestId?: string,
     code: Extract<ErrorCode, 'BAD_REQUEST' | 'TOO_LARGE'> = 'BAD_REQUEST',
+    options?: ErrorOptions,
   ) {
-    super(code, message);
+    super(code, message, options);
   }
 }
 
@@ -126,8 +127,8 @@ export function parseJsonText(text: string, what = 'frame'): unknown {
   }
   try {
     return JSON.parse(text) as unknown;
-  } catch {
-    throw new FrameError(`${what} is not valid JSON`);
+  } catch (err) {
+    throw new FrameError(`${what} is not valid JSON`, undefined, 'BAD_REQUEST', { cause: err });
   }
 }
 

@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { EdgeDeps } from '../app.js';
 import { KeyedRateLimiter } from '../domain/token-bucket.js';
-import { RateLimitedError, TooLargeError, UnauthorizedError } from '../errors.js';
+import { isInternal, RateLimitedError, TooLargeError, UnauthorizedError } from '../errors.js';
 import { authenticate, keysFromConfig, sourceAddress, type KeySource } from './auth.js';
 import type { PushApiEnv } from './context.js';
 import { asEdgeImError, errorResponse, isGoimPath, MethodNotAllowedError, NoRouteError } from './errors.js';
@@ -55,7 +55,7 @@ export function createPushApi(options: PushApiOptions): Hono<PushApiEnv> {
   const page = referencePage(doc as unknown as Parameters<typeof referencePage>[0]);
 
   api.onError((err, c) => {
-    if (!asEdgeImError(err)) options.onInternalError?.(err);
+    if (isInternal(asEdgeImError(err) ?? err)) options.onInternalError?.(err);
     return errorResponse(c, err);
   });
   const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => [m.toUpperCase(), honoPath(path)] as const));
