@@ -12,10 +12,15 @@ interface Outbox {
   queued: Queued[];
 }
 
-interface RoomBroadcast {
+/** One frame for a gateway task's own members of a room. */
+export interface RoomBroadcast {
+  /** The gateway task's endpoint. */
+  endpoint: string;
   rid: string;
   frame: PushableFrame;
+  /** Index of the job record the frame came from. */
   record: number;
+  /** A connection that gets nothing (the sender's). */
   except?: string | undefined;
   /** The task's members of the room (what becomes gone if the task is unreachable). */
   members: ConnectionRef[];
@@ -63,11 +68,11 @@ export class DeliveryPlan {
   private readonly outboxes = new Map<string, Outbox>();
   private readonly broadcasts = new Map<string, RoomBroadcast[]>();
 
-  /** A frame for every member of a room that `endpoint` (a gateway task) holds, but `except`. */
-  addRoomBroadcast(endpoint: string, rid: string, frame: PushableFrame, record: number, except?: string, members: ConnectionRef[] = []): void {
-    let list = this.broadcasts.get(endpoint);
-    if (!list) this.broadcasts.set(endpoint, (list = []));
-    list.push({ rid, frame, record, except, members });
+  /** A frame for every member of a room that a gateway task holds, but `except`. */
+  addRoomBroadcast(broadcast: RoomBroadcast): void {
+    let list = this.broadcasts.get(broadcast.endpoint);
+    if (!list) this.broadcasts.set(broadcast.endpoint, (list = []));
+    list.push(broadcast);
   }
 
   add(ref: ConnectionRef, frame: PushableFrame, record: number): void {

@@ -81,7 +81,7 @@ describe('DeliveryPlan', () => {
     plan.add(gw('g2', 'http://task-a'), push(2), 0);
     plan.add(gw('g3', 'http://task-b'), push(3), 1);
     plan.add(ref('apigw-1'), push(4), 1);
-    plan.addRoomBroadcast('http://task-a', 'lobby', push(5), 2, 'g1');
+    plan.addRoomBroadcast({ endpoint: 'http://task-a', rid: 'lobby', frame: push(5), record: 2, except: 'g1', members: [] });
     const result = await deliver(plan, delivery, 4, 32_768);
     expect(calls.sort()).toEqual(['batch http://task-a g1,g2', 'batch http://task-b g3', 'post apigw-1', 'room http://task-a lobby except=g1']);
     expect(result.gone.map((r) => r.connectionId)).toEqual(['g3']);
@@ -119,7 +119,7 @@ describe('DeliveryPlan', () => {
     plan.add(gw('d1', dead), push(1), 0);
     plan.add(gw('d2', dead), push(2), 1);
     plan.add(gw('ok1', 'http://live'), push(3), 0);
-    plan.addRoomBroadcast(dead, 'lobby', push(4), 2, undefined, [gw('d3', dead)]);
+    plan.addRoomBroadcast({ endpoint: dead, rid: 'lobby', frame: push(4), record: 2, members: [gw('d3', dead)] });
     const result = await deliver(plan, delivery, 4, 32_768);
     expect(result.failedFrom).toBeUndefined();
     expect(result.unreachable).toEqual([dead]);
@@ -141,7 +141,7 @@ describe('DeliveryPlan', () => {
     plan.add(ref('a'), push(1), 0);
     plan.add(gw('g1'), push(2), 1);
     plan.add(gw('g2'), push(3), 1);
-    plan.addRoomBroadcast('http://task-a', 'lobby', push(4), 2, 'g1', [gw('g2')]);
+    plan.addRoomBroadcast({ endpoint: 'http://task-a', rid: 'lobby', frame: push(4), record: 2, except: 'g1', members: [gw('g2')] });
     const lanes = plan.lanes(32_768);
     expect(lanes.map((lane) => lane.map((c) => c.kind))).toEqual([['post'], ['batch'], ['room']]);
     const [post, batch, room] = lanes.map((lane) => lane[0]!);
