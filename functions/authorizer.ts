@@ -4,6 +4,7 @@ import { JsonLogger, once } from '../shared/lambda-runtime.js';
 import type { LogSink } from '../shared/lambda-runtime.js';
 import { loadConfig } from '../shared/config.js';
 import type { TokenVerifier } from '../shared/domain/auth.js';
+import { UnauthorizedError } from '../shared/errors.js';
 import type { AppSource } from './ws-events.js';
 
 /**
@@ -20,7 +21,7 @@ export const createAuthorizer =
       ({ uid } = await app.verifier.verify(query.token));
     } catch (err) {
       app.logger.info('connection refused', { reason: (err as Error).message });
-      throw new Error('Unauthorized');
+      throw new UnauthorizedError('Unauthorized', { cause: err }); // API Gateway answers 401 on exactly this message
     }
     return {
       principalId: uid,

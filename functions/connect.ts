@@ -2,7 +2,7 @@ import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { dynamoClient, sessionStore } from '../shared/app.js';
 import { JsonLogger, once } from '../shared/lambda-runtime.js';
 import type { LogSink } from '../shared/lambda-runtime.js';
-import { loadConfig } from '../shared/config.js';
+import { domainSettings, loadConfig, type Config } from '../shared/config.js';
 import type { Deps } from '../shared/domain/deps.js';
 import { systemClock } from '../shared/domain/ports/clock.js';
 import { connect } from '../shared/domain/connections.js';
@@ -16,7 +16,7 @@ import { callerOf, type AppSource, type WsEvent } from './ws-events.js';
  * reconnects with backoff.
  */
 export const createConnectHandler =
-  (getApp: AppSource<Pick<Deps, 'sessions' | 'clock' | 'config'> & { logger: Pick<LogSink, 'warn'> }>) =>
+  (getApp: AppSource<Pick<Deps, 'sessions' | 'clock' | 'settings'> & { config: Pick<Config, 'EDGEIM_WS_MANAGEMENT_ENDPOINT'>; logger: Pick<LogSink, 'warn'> }>) =>
   async (event: WsEvent): Promise<APIGatewayProxyResultV2> => {
     const app = await getApp();
     const { uid, connectionId } = callerOf(event);
@@ -41,6 +41,6 @@ export const createConnectHandler =
 export const handler = createConnectHandler(
   once(() => {
     const config = loadConfig();
-    return { config, clock: systemClock, logger: new JsonLogger(), sessions: sessionStore(config, dynamoClient(config)) };
+    return { config, settings: domainSettings(config), clock: systemClock, logger: new JsonLogger(), sessions: sessionStore(config, dynamoClient(config)) };
   }),
 );

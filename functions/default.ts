@@ -2,7 +2,7 @@ import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { dynamoClient, groupStore, idAllocator, jobQueue, sessionStore, timelineStore } from '../shared/app.js';
 import { JsonLogger, once } from '../shared/lambda-runtime.js';
 import type { LogSink } from '../shared/lambda-runtime.js';
-import { loadConfig } from '../shared/config.js';
+import { domainSettings, loadConfig, type Config } from '../shared/config.js';
 import type { RequestDeps } from '../shared/domain/deps.js';
 import { systemClock } from '../shared/domain/ports/clock.js';
 import { runClientRequest } from '../shared/domain/request-pipeline.js';
@@ -24,8 +24,11 @@ const MAX_TRACKED_CONNECTIONS = 10_000;
  * connection spread over several instances each see a budget of their own; the stage's
  * route throttling caps the whole API.
  */
-/** What client requests need: the stores, ids, the queue, and a logger. */
-export type RequestApp = RequestDeps & { logger: Pick<LogSink, 'error'> };
+/** What client requests need: the domain's settings, stores, ids and queue, the WebSocket API's limits, and a logger. */
+export type RequestApp = RequestDeps & {
+  config: Pick<Config, 'EDGEIM_CONNECTION_RATE_LIMIT' | 'EDGEIM_CONNECTION_RATE_BURST' | 'EDGEIM_MAX_FRAME_BYTES'>;
+  logger: Pick<LogSink, 'error'>;
+};
 
 /** The parts of `$default` (and `heartbeat`), from the environment. */
 export const requestAppFromEnv = once((): RequestApp => {
@@ -33,6 +36,7 @@ export const requestAppFromEnv = once((): RequestApp => {
   const db = dynamoClient(config);
   return {
     config,
+    settings: domainSettings(config),
     clock: systemClock,
     logger: new JsonLogger(),
     sessions: sessionStore(config, db),

@@ -1,18 +1,19 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { connectionsDelivery, dynamoClient, groupStore, jobQueue, offlineNotifier, sessionStore, timelineStore } from '../shared/app.js';
 import { JsonLogger, once } from '../shared/lambda-runtime.js';
-import { loadConfig } from '../shared/config.js';
+import { domainSettings, loadConfig } from '../shared/config.js';
 import { systemClock } from '../shared/domain/ports/clock.js';
 import { BatchLookups } from '../shared/domain/batch-lookups.js';
+import { deliver } from '../shared/domain/deliver.js';
 import { DeliveryPlan } from '../shared/domain/delivery-plan.js';
 import type { Deps } from '../shared/domain/deps.js';
 import { fenceUnreachable } from '../shared/domain/endpoint-fence.js';
 import { planJob, type FanoutLog } from '../shared/domain/fanout.js';
-import type { Job } from '../shared/domain/model.js';
+import { parseJob } from '../shared/domain/jobs.js';
 import { mapLimit } from '../shared/domain/pool.js';
 
 /** What the job uses of the app: the domain deps and a logger. */
-export type JobApp = Pick<Deps, 'config' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'offline' | 'queue' | 'delivery'> & {
+export type JobApp = Pick<Deps, 'settings' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'offline' | 'queue' | 'delivery'> & {
   logger: FanoutLog & { error(message: string, extra: Record<string, unknown>): void };
 };
 
@@ -46,25 +47,23 @@ export const createFanoutJob =
     const records = event.Records;
     const groups = groupsOf(records);
     const failed = new Set<number>();
-    await mapLimit([...groups.values()], app.config.EDGEIM_JOB_GROUP_CONCURRENCY, async (indices) => {
+    await mapLimit([...groups.values()], app.settings.jobGroupConcurrency, async (indices) => {
       for (const [k, i] of indices.entries()) {
         const record = records[i]!;
         try {
           const attempt = { first: record.attributes.ApproximateReceiveCount === '1' };
-          await planJob(app, parseJob(record), { plan, record: i, attempt, lookups, log: app.logger });
+          await planJob(app, parseJob(record.body), { plan, record: i, attempt, lookups, log: app.logger });
         } catch (err) {
-          app.logger.error('job record failed; it and the rest of its conversation in this batch will be retried', { messageId: record.messageId, err: String(err) });
+          app.logger.error('job record failed; it and the rest of its conversation in this batch will be retried', { messageId: record.messageId, err });
           for (const later of indices.slice(k)) failed.add(later);
           return;
         }
       }
     });
-    const delivered = await plan.deliver(
-      app.delivery,
-      app.config.EDGEIM_DELIVERY_CONCURRENCY,
-      app.config.EDGEIM_MAX_PUSH_BYTES,
-      (err, ref, outcome) => app.logger.warn(FAILURE_LOG[outcome], { connectionId: ref.connectionId, endpoint: ref.endpoint, err: String(err) }),
-    );
+    const delivered = await deliver(app.delivery, plan.lanes(app.settings.maxPushBytes), {
+      concurrency: app.settings.deliveryConcurrency,
+      onError: (err, ref, outcome) => app.logger.warn(FAILURE_LOG[outcome], { connectionId: ref.connectionId, endpoint: ref.endpoint, err }),
+    });
     for (const i of delivered.failed ?? []) {
       const indices = groups.get(groupOf(records[i]!))!;
       for (const later of indices.slice(indices.indexOf(i))) failed.add(later);
@@ -96,14 +95,10 @@ function groupsOf(records: SQSRecord[]): Map<string, number[]> {
   return groups;
 }
 
-function parseJob(record: SQSRecord): Job {
-  return JSON.parse(record.body) as Job;
-}
-
 async function removeGone(app: JobApp, connectionIds: string[]): Promise<void> {
   await Promise.all(
     connectionIds.map((id) =>
-      app.sessions.remove(id).catch((err: unknown) => app.logger.warn('could not remove stale session', { connectionId: id, err: String(err) })),
+      app.sessions.remove(id).catch((err: unknown) => app.logger.warn('could not remove stale session', { connectionId: id, err })),
     ),
   );
 }
@@ -114,7 +109,7 @@ export const handler = createFanoutJob(
     const db = dynamoClient(config);
     const logger = new JsonLogger();
     return {
-      config,
+      settings: domainSettings(config),
       clock: systemClock,
       logger,
       sessions: sessionStore(config, db),

@@ -10,7 +10,7 @@ const deps = once(() => createDeps(loadConfig(), logger));
 /** The push API behind an HTTP API (payload v2) or a function URL: the same Hono app as `npm start` serves. */
 export const api = createPushApi({
   deps,
-  onInternalError: (err) => logger.error('push API request failed', { error: err as Error }),
+  onInternalError: (err) => logger.error('push API request failed', { err }),
 });
 
 export const handler = handle(api);

@@ -3,6 +3,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { InternalError } from '../shared/errors.js';
+import { DataDirInUseError } from './preflight.js';
+
+/** The emulators' child process did not come up. */
+export class EmulatorsStartError extends InternalError {
+  override name = 'EmulatorsStartError';
+}
 
 export interface Emulators {
   dynamoUrl: string;
@@ -63,9 +70,9 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   try {
     ports = await new Promise((resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`the emulators exited while starting (code ${code})`)));
+      child.once('exit', (code) => reject(new EmulatorsStartError(`the emulators exited while starting (code ${code})`)));
       child.once('message', (msg: { ready?: boolean; error?: string; dynamoPort: number; sqsPort: number }) =>
-        msg.ready ? resolve(msg) : reject(new Error(`emulators failed to start: ${msg.error}`)),
+        msg.ready ? resolve(msg) : reject(new EmulatorsStartError(`emulators failed to start: ${msg.error}`)),
       );
     });
   } catch (err) {
@@ -119,10 +126,10 @@ async function lockDataDir(pidFile: string): Promise<void> {
 async function waitForPreviousRun(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pids = readFileSync(pidFile, 'utf8').split(/\s+/).map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
-  if (pids.includes(process.pid)) throw new Error('the data directory is in use by another edgeim run in this process');
+  if (pids.includes(process.pid)) throw new DataDirInUseError();
   const deadline = Date.now() + PREVIOUS_RUN_WAIT_MS;
   for (let live = pids.filter(alive); live.length > 0; live = pids.filter(alive)) {
-    if (Date.now() > deadline) throw new Error(`the data directory is in use by another edgeim run (pid ${live.join(', ')})`);
+    if (Date.now() > deadline) throw new DataDirInUseError(`pid ${live.join(', ')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   rmSync(pidFile, { force: true });

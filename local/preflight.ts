@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import type { Config } from '../shared/config.js';
+import { InternalError } from '../shared/errors.js';
 
 /**
  * What `npm start` checks before it binds anything, and how a failure reads: one line
@@ -33,10 +34,21 @@ export function settingName(setting: string): string {
 }
 
 /** A start that cannot go on for a reason the user fixes: `lines` say what, one problem each. */
-export class StartupError extends Error {
+export class StartupError extends InternalError {
   override name = 'StartupError';
-  constructor(readonly lines: readonly string[]) {
-    super(lines.join('\n'));
+  constructor(
+    readonly lines: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(lines.join('\n'), options);
+  }
+}
+
+/** The data directory is held by another run: `holder` names it (its pids), or is undefined when it is this process. */
+export class DataDirInUseError extends InternalError {
+  override name = 'DataDirInUseError';
+  constructor(readonly holder?: string) {
+    super(holder ? `the data directory is in use by another edgeim run (${holder})` : 'the data directory is in use by another edgeim run in this process');
   }
 }
 
@@ -97,10 +109,8 @@ export function bindFailure(err: unknown, ports: readonly PlannedPort[]): Startu
 
 /** A data directory held by another run (the emulators' pid file says so), as one line; undefined for any other error. */
 export function dataDirInUse(err: unknown, dataDir: string | undefined): StartupError | undefined {
-  const text = String((err as Error)?.message ?? '');
-  const m = /data directory is in use by another edgeim run \((.*)\)/.exec(text);
-  if (!m || !dataDir) return undefined;
-  return new StartupError([`--data ${dataDir} is in use by another edgeim run (${m[1]}): stop that one, or give this one its own --data directory`]);
+  if (!(err instanceof DataDirInUseError) || !err.holder || !dataDir) return undefined;
+  return new StartupError([`--data ${dataDir} is in use by another edgeim run (${err.holder}): stop that one, or give this one its own --data directory`], { cause: err });
 }
 
 /** The endpoints a stack on AWS_ENDPOINT_URL depends on, with the setting that names each. */

@@ -229,7 +229,7 @@ async function startOnEmulators(options: LocalStackOptions, env: Record<string, 
   const queueUrl = queues.queueUrl;
   config = { ...config, EDGEIM_QUEUE_URL: queueUrl };
 
-  const emulator = new WsApiEmulator({ port: options.wsPort ?? config.EDGEIM_WS_API_PORT, onError: (err, where) => logger.error(`ws emulator: ${where}`, { err: String(err) }) });
+  const emulator = new WsApiEmulator({ port: options.wsPort ?? config.EDGEIM_WS_API_PORT, onError: (err, where) => logger.error(`ws emulator: ${where}`, { err }) });
   const wsPort = await emulator.listen();
   config = { ...config, EDGEIM_WS_MANAGEMENT_ENDPOINT: emulator.endpoint(wsPort) };
 
@@ -242,7 +242,7 @@ async function startOnEmulators(options: LocalStackOptions, env: Record<string, 
   const jobApp: App = { ...app, queue };
   const getApp = () => Promise.resolve(app);
   let pushApp: App = app; // its /goim/nodes/* answer what the gateway serves, once it is up
-  const pushApi = createPushApi({ deps: () => Promise.resolve(pushApp), onInternalError: (err) => logger.error('push API request failed', { err: String(err) }) });
+  const pushApi = createPushApi({ deps: () => Promise.resolve(pushApp), onInternalError: (err) => logger.error('push API request failed', { err }) });
   const site = withDemoPage(pushApi.fetch, { app, wsUrl: `ws://127.0.0.1:${wsPort}`, jwtSecret: config.EDGEIM_JWT_SECRET });
   const pushServer = createAdaptorServer({ fetch: site }) as Server;
   const pushPort = await listen(pushServer, options.pushPort ?? config.EDGEIM_PUSH_API_PORT);
@@ -266,7 +266,7 @@ async function startOnEmulators(options: LocalStackOptions, env: Record<string, 
     concurrency: options.pollers ?? 4,
     waitTimeSeconds: external ? 1 : 20,
     visibilityTimeout,
-    onError: (err) => logger.error('job poller', { err: String(err) }),
+    onError: (err) => logger.error('job poller', { err }),
   });
   poller.start();
   const gateway = await startGateway(app, {

@@ -13,7 +13,7 @@ import { DynamoTimelineStore } from './aws/dynamo-timeline-store.js';
 import { noOfflineNotifier, SnsOfflineNotifier, WebhookOfflineNotifier } from './aws/offline-notifiers.js';
 import { createSqsClient } from './aws/sqs-client.js';
 import { SqsJobQueue } from './aws/sqs-job-queue.js';
-import type { Config } from './config.js';
+import { domainSettings, type Config } from './config.js';
 import type { LogSink } from './lambda-runtime.js';
 import type { TokenVerifier } from './domain/auth.js';
 import { verifierFromConfig } from './aws/verifier-from-config.js';
@@ -33,8 +33,13 @@ import type { TimelineStore } from './domain/ports/timeline-store.js';
  * uses (functions/*.ts); `createApp` builds all of them for the gateway and the local runtime.
  */
 
-/** Everything an edge needs: the domain deps, a token verifier and a logger. */
-export interface App extends Deps {
+/** The domain deps and the configuration the edges read (their transports' own settings). */
+export interface EdgeDeps extends Deps {
+  config: Config;
+}
+
+/** Everything an edge needs: the domain deps, the configuration, a token verifier and a logger. */
+export interface App extends EdgeDeps {
   verifier: TokenVerifier;
   logger: Logger;
 }
@@ -95,12 +100,13 @@ export function offlineNotifier(config: Config, logger: Pick<LogSink, 'warn'>, h
   return config.EDGEIM_OFFLINE_WEBHOOK_URL ? new WebhookOfflineNotifier(config.EDGEIM_OFFLINE_WEBHOOK_URL, warn) : noOfflineNotifier;
 }
 
-/** The domain deps (every store, the queue, delivery and the offline hook), without a token verifier. */
-export function createDeps(config: Config, logger: Pick<LogSink, 'warn'>, options: CreateAppOptions = {}): Deps {
+/** The domain deps (settings, every store, the queue, delivery and the offline hook) and the configuration, without a token verifier. */
+export function createDeps(config: Config, logger: Pick<LogSink, 'warn'>, options: CreateAppOptions = {}): EdgeDeps {
   const hook = options.onClient;
   const db = dynamoClient(config, hook);
   return {
     config,
+    settings: domainSettings(config),
     clock: systemClock,
     sessions: sessionStore(config, db),
     timelines: timelineStore(config, db),

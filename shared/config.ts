@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
 import './protocol/zod-locale.js';
+import type { DomainSettings } from './domain/settings.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
 import { describeIssue } from './protocol/validation-message.js';
 
 /**
@@ -198,25 +200,10 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-/** One bad setting: which (when one is to blame) and what was expected of it. */
-export interface ConfigProblem {
-  setting?: string;
-  /** What was expected and what was given (secrets are never echoed), without the setting's name. */
-  problem: string;
-}
+export { ConfigError, type ConfigProblem } from './errors.js';
 
 /** `EDGEIM_PUSH_API_PORT: expected a port number ...`: a problem as one line. */
 export const configProblemLine = (p: ConfigProblem) => (p.setting ? `${p.setting}: ${p.problem}` : p.problem);
-
-/** Thrown when the environment does not describe a valid configuration; `problems` lists each bad setting. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  readonly problems: readonly ConfigProblem[];
-  constructor(message: string, problems?: readonly ConfigProblem[]) {
-    super(message);
-    this.problems = problems ?? [{ problem: message }];
-  }
-}
 
 /** Settings whose values are never echoed in an error. */
 const isSecret = (name: string) => /SECRET$|API_KEYS$/.test(name);
@@ -234,6 +221,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n  ${problems.map(configProblemLine).join('\n  ')}`, problems);
   }
   return parsed.data;
+}
+
+/** The settings the domain reads (domain/settings.ts), from a configuration: built once per process, with the deps. */
+export function domainSettings(config: Config): DomainSettings {
+  return {
+    writeFanoutMax: config.EDGEIM_WRITE_FANOUT_MAX,
+    retentionDays: config.EDGEIM_RETENTION_DAYS,
+    maxBodyBytes: config.EDGEIM_MAX_BODY_BYTES,
+    maxPushBytes: config.EDGEIM_MAX_PUSH_BYTES,
+    sessionTtlSeconds: config.EDGEIM_SESSION_TTL_SECONDS,
+    deliveryTimeoutMs: config.EDGEIM_DELIVERY_TIMEOUT_MS,
+    maxRoomsPerConnection: config.EDGEIM_MAX_ROOMS_PER_CONNECTION,
+    deliveryConcurrency: config.EDGEIM_DELIVERY_CONCURRENCY,
+    jobGroupConcurrency: config.EDGEIM_JOB_GROUP_CONCURRENCY,
+  };
 }
 
 /** The HS256 secret of the local runtime (docs/PROTOCOL.md). Never used by the cloud stack. */

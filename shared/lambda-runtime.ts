@@ -2,7 +2,7 @@
  * What every Lambda module shares: its parts built once per execution environment, and a
  * small structured logger (one JSON line per entry with the fields Powertools' Logger
  * writes: `level`, `message`, `timestamp`, `service`, then the extra keys; errors as
- * `{name, message, stack}`), so a handler's bundle carries no logging library.
+ * `{name, message, code, stack, cause}`, the cause formatted the same way), so a handler's bundle carries no logging library.
  * `POWERTOOLS_LOG_LEVEL` or Lambda's `AWS_LAMBDA_LOG_LEVEL` set the level (default INFO).
  */
 
@@ -61,9 +61,22 @@ export class JsonLogger implements LogSink {
   private write(level: Level, message: string, extra: Record<string, unknown> = {}): void {
     if (LEVELS[level] < this.min) return;
     const entry: Record<string, unknown> = { level, message, timestamp: new Date().toISOString(), service: this.service };
-    for (const [k, v] of Object.entries(extra)) entry[k] = v instanceof Error ? { name: v.name, message: v.message, stack: v.stack } : v;
+    for (const [k, v] of Object.entries(extra)) entry[k] = v instanceof Error ? formatError(v) : v;
     const line = JSON.stringify(entry);
     if (LEVELS[level] >= LEVELS.WARN) process.stderr.write(`${line}\n`);
     else process.stdout.write(`${line}\n`);
   }
+}
+
+/** An error as a log entry holds it: name, message, edgeim's `code` if it has one, stack, and its cause (formatted alike, a few levels deep). */
+export function formatError(err: Error, depth = 0): Record<string, unknown> {
+  const code = (err as { code?: unknown }).code;
+  const cause = err.cause;
+  return {
+    name: err.name,
+    message: err.message,
+    ...(code !== undefined ? { code } : {}),
+    stack: err.stack,
+    ...(cause !== undefined ? { cause: cause instanceof Error && depth < 4 ? formatError(cause, depth + 1) : cause } : {}),
+  };
 }

@@ -1,14 +1,12 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { tableDefinitions, TTL_ATTRIBUTE } from '../../shared/aws/tables.js';
-import { loadConfig } from '../../shared/config.js';
+import { TABLES, TTL_ATTRIBUTE, type TableName } from '../../shared/aws/tables.js';
 
-export type TableName = 'sessions' | 'timelines' | 'groups' | 'ids';
+export type { TableName } from '../../shared/aws/tables.js';
 
 /** Tables whose items expire (DynamoDB TTL on `TTL_ATTRIBUTE`; reads filter on it too). */
-export const EXPIRING_TABLES: readonly TableName[] = ['sessions', 'timelines'];
+export const EXPIRING_TABLES: readonly TableName[] = (Object.keys(TABLES) as TableName[]).filter((name) => TABLES[name].expires);
 
 export interface StorageConstructProps {
   readonly removalPolicy: RemovalPolicy;
@@ -16,28 +14,12 @@ export interface StorageConstructProps {
   readonly pointInTimeRecovery: boolean;
 }
 
-/** A table's keys as CDK wants them, from the same definitions the local runtime creates. */
-export function tableKeys(name: TableName): { partitionKey: Attribute; sortKey?: Attribute } {
-  const config = loadConfig({});
-  const tableName = {
-    sessions: config.EDGEIM_SESSIONS_TABLE,
-    timelines: config.EDGEIM_TIMELINES_TABLE,
-    groups: config.EDGEIM_GROUPS_TABLE,
-    ids: config.EDGEIM_IDS_TABLE,
-  }[name];
-  const def = tableDefinitions(config).find((d) => d.TableName === tableName);
-  if (!def) throw new Error(`no table definition for ${name}`);
-  const attr = (role: 'HASH' | 'RANGE') => keyAttribute(def, role);
-  const sortKey = attr('RANGE');
-  return { partitionKey: attr('HASH') as Attribute, ...(sortKey ? { sortKey } : {}) };
-}
+const ATTRIBUTE_TYPES = { S: AttributeType.STRING, N: AttributeType.NUMBER } as const;
 
-function keyAttribute(def: CreateTableCommandInput, role: 'HASH' | 'RANGE'): Attribute | undefined {
-  const key = def.KeySchema?.find((k) => k.KeyType === role);
-  if (!key?.AttributeName) return undefined;
-  const type = def.AttributeDefinitions?.find((a) => a.AttributeName === key.AttributeName)?.AttributeType;
-  const types: Record<string, AttributeType> = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY };
-  return { name: key.AttributeName, type: types[type ?? 'S'] ?? AttributeType.STRING };
+/** A table's keys as CDK wants them, from the same shapes the local runtime creates (shared/aws/tables.ts). */
+export function tableKeys(name: TableName): { partitionKey: Attribute; sortKey?: Attribute } {
+  const sk = TABLES[name].sortKey;
+  return { partitionKey: { name: 'pk', type: AttributeType.STRING }, ...(sk ? { sortKey: { name: 'sk', type: ATTRIBUTE_TYPES[sk] } } : {}) };
 }
 
 /** The four DynamoDB tables: on demand, PITR, TTL where items expire. */

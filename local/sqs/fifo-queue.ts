@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { EdgeImError } from '../../shared/errors.js';
 
 /** One message as the queue holds it. */
 export interface QueueMessage {
@@ -63,15 +64,17 @@ export interface FifoQueueOptions {
   onDeadLetter?: (moved: DeadLettered) => void;
 }
 
-/** A refused request, in SQS's terms: its error type and (query protocol) code. */
-export class SqsError extends Error {
+/** A refused request, in SQS's terms: its error type, (query protocol) code and HTTP status. */
+export class SqsError extends EdgeImError {
+  override name = 'SqsError';
   constructor(
     readonly type: string,
     message: string,
     readonly queryCode: string = type,
     readonly status = 400,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(status === 413 ? 'TOO_LARGE' : 'BAD_REQUEST', message, options);
   }
 }
 

@@ -1,6 +1,12 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { InternalError } from '../../shared/errors.js';
 import type { DedupEntry, QueueLog, QueueMessage } from './fifo-queue.js';
+
+/** The journal cannot be read (a torn line before others) or written (closed). */
+export class JournalError extends InternalError {
+  override name = 'JournalError';
+}
 
 /** One line of the journal (JSON). */
 export type JournalRecord =
@@ -85,7 +91,7 @@ export class Journal implements QueueLog {
     for (const line of readLines(path)) {
       n++;
       if (line.length === 0) continue;
-      if (torn) throw new Error(`${path}: line ${torn.line} is not valid JSON`, { cause: torn.cause });
+      if (torn) throw new JournalError(`${path}: line ${torn.line} is not valid JSON`, { cause: torn.cause });
       let record: JournalRecord;
       try {
         record = JSON.parse(line.toString('utf8')) as JournalRecord;
@@ -156,7 +162,7 @@ export class Journal implements QueueLog {
    * acknowledged half-written and no torn line is left for later lines to follow.
    */
   append(record: JournalRecord): void {
-    if (this.fd === undefined) throw new Error('the journal is closed');
+    if (this.fd === undefined) throw new JournalError('the journal is closed');
     const line = Buffer.from(`${JSON.stringify(record)}\n`);
     let written = 0;
     try {

@@ -62,7 +62,7 @@ export async function startSqsServer(options: SqsServerOptions): Promise<Running
     try {
       journal.compact(service.snapshot());
     } catch (err) {
-      console.error(`edgeim local SQS: compacting the journal failed (it keeps growing; retried later): ${String(err)}`);
+      console.error('edgeim local SQS: compacting the journal failed (it keeps growing; retried later):', err);
     }
   };
 
@@ -96,8 +96,8 @@ async function handle(service: SqsService, baseUrl: string, req: IncomingMessage
     let input: Record<string, unknown>;
     try {
       input = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      throw new SqsError('SerializationException', 'The request body is not valid JSON.', 'SerializationException');
+    } catch (err) {
+      throw new SqsError('SerializationException', 'The request body is not valid JSON.', 'SerializationException', 400, { cause: err });
     }
     const out = await service.handle(target.slice('AmazonSQS.'.length), input, baseUrl, closed);
     reply(res, 200, out);

@@ -1,4 +1,4 @@
-import { SQS_ID_PATTERN } from '../../shared/domain/queue-ids.js';
+import { SQS_ID_PATTERN } from '../../shared/aws/sqs-job-queue.js';
 import { DEFAULT_ATTRIBUTES, FifoQueue, md5, SqsError, type DeadLettered, type FifoQueueOptions, type QueueLog, type QueueMessage, type Redrive } from './fifo-queue.js';
 import type { JournalRecord } from './journal.js';
 

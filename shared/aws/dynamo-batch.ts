@@ -1,4 +1,5 @@
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { StoreUnavailableError } from '../errors.js';
 
 type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
 
@@ -7,7 +8,7 @@ export async function batchWriteAll(db: DynamoDBDocumentClient, table: string, r
   for (let i = 0; i < requests.length; i += 25) {
     let pending: WriteRequest[] = requests.slice(i, i + 25);
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 8) throw new Error(`BatchWriteItem left ${pending.length} items unprocessed on ${table}`);
+      if (attempt > 8) throw new StoreUnavailableError(`BatchWriteItem left ${pending.length} items unprocessed on ${table}`);
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
       const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
       pending = (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];

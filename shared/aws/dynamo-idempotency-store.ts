@@ -1,10 +1,11 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IdempotencyStore, IdempotentRecord } from '../domain/ports/idempotency-store.js';
 import { isConditionFailed } from './dynamo-batch.js';
+import { TTL_ATTRIBUTE } from './tables.js';
 
 /**
  * Idempotency records in the timelines table, beside the sender log: `idem#<key>` / 0
- * holds `{h: digest, r: answer as JSON text, at, expiresAt}` (DynamoDB's TTL removes it;
+ * holds `{h: digest, r: answer as JSON text, at}` and its expiry in TTL_ATTRIBUTE (DynamoDB's TTL removes it;
  * reads treat it as gone once expired). No other key of the table starts with `idem#`,
  * and the key is the item key's only free-form part, last, so no two keys share an item.
  * A claim is one conditional PutItem; a repeat costs one more consistent GetItem.
@@ -23,8 +24,8 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         await this.db.send(
           new PutCommand({
             TableName: this.table,
-            Item: { ...Key, h: record.hash, r: JSON.stringify(record.result), at: record.at, expiresAt },
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+            Item: { ...Key, h: record.hash, r: JSON.stringify(record.result), at: record.at, [TTL_ATTRIBUTE]: expiresAt },
+            ConditionExpression: `attribute_not_exists(pk) OR ${TTL_ATTRIBUTE} <= :now`,
             ExpressionAttributeValues: { ':now': this.nowSeconds() },
           }),
         );
@@ -35,7 +36,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       const out = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
       const item = out.Item;
       // released (or expired) between the two calls: claim again
-      if (item && (item.expiresAt as number) > this.nowSeconds()) return { hash: item.h as string, result: JSON.parse(item.r as string) as unknown, at: item.at as number };
+      if (item && (item[TTL_ATTRIBUTE] as number) > this.nowSeconds()) return { hash: item.h as string, result: JSON.parse(item.r as string) as unknown, at: item.at as number };
     }
   }
 

@@ -1,15 +1,17 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRef, Session } from '../domain/model.js';
+import { StoreContentionError } from '../errors.js';
 import type { LiveCounts, ReadConsistency, SessionStore } from '../domain/ports/session-store.js';
 import { countAll, isConditionFailed, queryAll } from './dynamo-batch.js';
 import { DynamoBatchWriter, type WriteRequest } from './dynamo-batch-writer.js';
 import { SharedReads } from './shared-reads.js';
+import { isExpired, NOT_EXPIRED, TTL_ATTRIBUTE } from './tables.js';
 
 const sessionsPk = (shard: number) => `conns#${shard}`;
 const userKey = (uid: string, id: string) => ({ pk: `user#${uid}`, sk: `conn#${id}` });
 const roomPk = (rid: string, shard: number) => `room#${rid}#${shard}`;
 const fenceKey = (endpoint: string) => ({ pk: `fence#${endpoint}`, sk: 'meta' });
-const notExpired = { FilterExpression: 'expiresAt > :now' };
+const notExpired = { FilterExpression: NOT_EXPIRED };
 
 /** FNV-1a of the connection id: which shard of a room a connection lands in. */
 function shardOf(connectionId: string, shards: number): number {
@@ -34,7 +36,8 @@ const SHARD_PAGE = 1000;
  * sessions are a few partitions: counted and paged with one Query per shard, never a
  * Scan of the table); `user#<uid>`/`conn#<id>` routes a user to connections;
  * `room#<rid>#<shard>`/`conn#<id>` lists a room's members.
- * `fence#<endpoint>`/`meta` (`fencedAt` ms, `expiresAt`) is a gateway task's fence.
+ * `fence#<endpoint>`/`meta` (`fencedAt` ms, TTL_ATTRIBUTE) is a gateway task's fence.
+ * Every item carries its expiry (epoch seconds) in TTL_ATTRIBUTE.
  *
  * Whole-item writes (put, renew, remove, room membership items) from every caller go
  * through one DynamoBatchWriter: under a connect storm, 25 items per BatchWriteItem call
@@ -65,9 +68,9 @@ export class DynamoSessionStore implements SessionStore {
 
   /** Every item of a session: the session, the user routing item, one per room. */
   private items(s: Session): Record<string, unknown>[] {
-    const ref = { uid: s.uid, endpoint: s.endpoint, kind: s.kind, expiresAt: s.expiresAt };
+    const ref = { uid: s.uid, endpoint: s.endpoint, kind: s.kind, [TTL_ATTRIBUTE]: s.expiresAt };
     return [
-      { ...this.connKey(s.connectionId), ...s },
+      { ...this.connKey(s.connectionId), ...s, [TTL_ATTRIBUTE]: s.expiresAt },
       { ...userKey(s.uid, s.connectionId), ...ref, device: s.device, platform: s.platform },
       ...s.rooms.map((rid) => ({ ...this.roomKey(rid, s.connectionId), ...ref })),
     ];
@@ -76,7 +79,7 @@ export class DynamoSessionStore implements SessionStore {
   async get(connectionId: string, nowMs: number): Promise<Session | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: this.connKey(connectionId), ConsistentRead: true }));
     const item = out.Item;
-    if (!item || (item.expiresAt as number) * 1000 <= nowMs) return undefined;
+    if (!item || isExpired(item, nowMs)) return undefined;
     const { pk: _pk, sk: _sk, ...session } = item;
     return session as Session;
   }
@@ -129,7 +132,7 @@ export class DynamoSessionStore implements SessionStore {
       if (!isConditionFailed(err)) throw err;
       return this.get(connectionId, nowMs); // unknown connection, already in the room, or at the cap (rid not in its rooms)
     }
-    const Item = { ...this.roomKey(rid, connectionId), uid: session.uid, endpoint: session.endpoint, kind: session.kind, expiresAt: session.expiresAt };
+    const Item = { ...this.roomKey(rid, connectionId), uid: session.uid, endpoint: session.endpoint, kind: session.kind, [TTL_ATTRIBUTE]: session.expiresAt };
     await this.writer.write([{ PutRequest: { Item } }]);
     return session;
   }
@@ -156,7 +159,7 @@ export class DynamoSessionStore implements SessionStore {
         if (!isConditionFailed(err)) throw err; // rooms changed under us: read again
       }
     }
-    throw new Error(`could not leave room ${rid}: the session kept changing`);
+    throw new StoreContentionError(`could not leave room ${rid}: the session kept changing`);
   }
 
   async roomMembers(rid: string, nowMs: number): Promise<ConnectionRef[]> {
@@ -203,7 +206,7 @@ export class DynamoSessionStore implements SessionStore {
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk',
-          FilterExpression: 'expiresAt > :now',
+          FilterExpression: NOT_EXPIRED,
           ProjectionExpression: 'sk, uid, endpoint, kind',
           ExpressionAttributeValues: { ':pk': sessionsPk(shard), ':now': Math.floor(nowMs / 1000) },
           Limit: page.limit - refs.length,
@@ -229,7 +232,7 @@ export class DynamoSessionStore implements SessionStore {
         queryAll(this.db, {
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk',
-          FilterExpression: 'expiresAt > :now',
+          FilterExpression: NOT_EXPIRED,
           ProjectionExpression: 'uid, rooms',
           ExpressionAttributeValues: { ':pk': sessionsPk(shard), ':now': Math.floor(nowMs / 1000) },
           Limit: SHARD_PAGE,
@@ -254,7 +257,7 @@ export class DynamoSessionStore implements SessionStore {
         new UpdateCommand({
           TableName: this.table,
           Key: fenceKey(endpoint),
-          UpdateExpression: 'SET fencedAt = :t, expiresAt = :e',
+          UpdateExpression: `SET fencedAt = :t, ${TTL_ATTRIBUTE} = :e`,
           ConditionExpression: 'attribute_not_exists(fencedAt) OR fencedAt < :t',
           ExpressionAttributeValues: { ':t': atMs, ':e': expiresAt },
         }),
@@ -268,7 +271,7 @@ export class DynamoSessionStore implements SessionStore {
   async endpointFence(endpoint: string, nowMs: number): Promise<number | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: fenceKey(endpoint), ConsistentRead: true }));
     const item = out.Item;
-    if (!item || (item.expiresAt as number) * 1000 <= nowMs) return undefined;
+    if (!item || isExpired(item, nowMs)) return undefined;
     return item.fencedAt as number;
   }
 

@@ -2,15 +2,14 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import type { TimelineEntry } from '../domain/model.js';
 import type { AckKind, Appended, AppendOptions, OwnEntry, TimelineStore } from '../domain/ports/timeline-store.js';
 import type { Message } from '../protocol/frames.js';
+import { InvariantError, StoreContentionError, StoreInconsistencyError } from '../errors.js';
 import { isUid } from '../protocol/identifiers.js';
 import { isConditionFailed } from './dynamo-batch.js';
+import { NOT_EXPIRED, TTL_ATTRIBUTE } from './tables.js';
 
 const timelinePk = (owner: string) => `tl#${owner}`;
 
-/** An append lost a race it cannot settle on its own (a retry of the job settles it); nothing is stored twice. */
-export class AppendRaceError extends Error {
-  override readonly name = 'AppendRaceError';
-}
+
 /** Messages are kept as JSON text: exact round trip of any JSON body (DynamoDB numbers cap at 38 digits). */
 const encode = (m: Message) => JSON.stringify(m);
 const decode = (text: unknown) => JSON.parse(text as string) as Message;
@@ -22,7 +21,7 @@ const decode = (text: unknown) => JSON.parse(text as string) as Message;
  */
 /** The sender log key of a message: `send#<uid>#<cmid>`, and `send#!backend#<from>#<cmid>` for a backend's (no uid starts with `!`). */
 function sendKey(message: Pick<Message, 'from' | 'cmid' | 'backend'>) {
-  if (!isUid(message.from)) throw new Error(`not a uid: ${JSON.stringify(message.from)}`);
+  if (!isUid(message.from)) throw new InvariantError(`not a uid: ${JSON.stringify(message.from)}`);
   return { pk: `send#${message.backend ? '!backend#' : ''}${message.from}#${message.cmid}`, sk: 0 };
 }
 
@@ -162,7 +161,7 @@ export class DynamoTimelineStore implements TimelineStore {
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND sk > :after',
-          FilterExpression: 'expiresAt > :now',
+          FilterExpression: NOT_EXPIRED,
           ExpressionAttributeValues: { ':pk': timelinePk(owner), ':after': after, ':now': Math.floor(nowMs / 1000) },
           Limit: limit,
           ConsistentRead: true,
@@ -188,7 +187,7 @@ export class DynamoTimelineStore implements TimelineStore {
     const Key = sendKey(message);
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: { ...Key, m: encode(message), expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({ TableName: this.table, Item: { ...Key, m: encode(message), [TTL_ATTRIBUTE]: expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' }),
       );
       return message;
     } catch (err) {
@@ -233,7 +232,7 @@ export class DynamoTimelineStore implements TimelineStore {
    * meanwhile (more than 32 appends between the refusal and the look-up: attempts of
    * one message racing each other on a busy timeline), a retry allocates a seq of its
    * own and leaves it to the claim which seq holds; a first attempt has no claim to
-   * settle it, and fails with `AppendRaceError` (the job retries it).
+   * settle it, and fails with `StoreContentionError` (the job retries it).
    */
   private async takeSeq(owner: string, message: Message, mid: string, options: AppendOptions): Promise<{ taken: { seq: number; own: OwnEntry[] }; fresh: boolean }> {
     for (let tries = 0; ; tries++) {
@@ -243,7 +242,7 @@ export class DynamoTimelineStore implements TimelineStore {
         if (!isConditionFailed(err)) throw err;
         const registered = await this.registered(owner, mid);
         if (registered) return { taken: registered, fresh: false };
-        if (options.firstAttempt || tries >= 3) throw new AppendRaceError(`allocation of ${message.id} on ${owner} refused but not in the register`, { cause: err });
+        if (options.firstAttempt || tries >= 3) throw new StoreContentionError(`allocation of ${message.id} on ${owner} refused but not in the register`, { cause: err });
       }
     }
   }
@@ -276,12 +275,12 @@ export class DynamoTimelineStore implements TimelineStore {
   private async claim(owner: string, msgId: string, seq: number, expiresAt: number): Promise<number> {
     const Key = { pk: `claim#${owner}#${msgId}`, sk: 0 };
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...Key, seq, expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...Key, seq, [TTL_ATTRIBUTE]: expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' }));
       return seq;
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
       const winner = await this.claimedSeq(owner, msgId);
-      if (winner === undefined) throw new AppendRaceError(`claim of ${msgId} on ${owner} refused but not found`, { cause: err });
+      if (winner === undefined) throw new StoreInconsistencyError(`claim of ${msgId} on ${owner} refused but not found`, { cause: err });
       return winner;
     }
   }
@@ -340,7 +339,7 @@ export class DynamoTimelineStore implements TimelineStore {
 
   private async putMessage(owner: string, seq: number, message: Message, expiresAt: number): Promise<void> {
     await this.db.send(
-      new PutCommand({ TableName: this.table, Item: { pk: timelinePk(owner), sk: seq, m: encode(message), mid: message.id, at: Date.now(), expiresAt } }),
+      new PutCommand({ TableName: this.table, Item: { pk: timelinePk(owner), sk: seq, m: encode(message), mid: message.id, at: Date.now(), [TTL_ATTRIBUTE]: expiresAt } }),
     );
   }
 }

@@ -1,6 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { buildQueryString } from '@smithy/core/protocols';
 import type { Config } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { SIGNATURE_HEADER, signatureHeader } from '../protocol/gateway-signature.js';
 
 /** Resolves the gateway internal API secret; each call may return a newer value (a cached secret rotates). */
@@ -16,13 +17,13 @@ export function gatewaySecretSource(config: Pick<Config, 'EDGEIM_GATEWAY_SECRET'
   if (arn) {
     return async () => {
       const value = await getSecret(arn, { maxAge: 300 });
-      if (typeof value !== 'string' || value.length < 32) throw new Error('the secret at EDGEIM_GATEWAY_SECRET_ARN must be a string of at least 32 characters');
+      if (typeof value !== 'string' || value.length < 32) throw new ConfigError('the secret at EDGEIM_GATEWAY_SECRET_ARN must be a string of at least 32 characters');
       return value;
     };
   }
   const secret = config.EDGEIM_GATEWAY_SECRET;
   if (secret) return () => Promise.resolve(secret);
-  return () => Promise.reject(new Error('the gateway internal API needs EDGEIM_GATEWAY_SECRET or EDGEIM_GATEWAY_SECRET_ARN'));
+  return () => Promise.reject(new ConfigError('the gateway internal API needs EDGEIM_GATEWAY_SECRET or EDGEIM_GATEWAY_SECRET_ARN'));
 }
 
 /** The part of an AWS SDK client a signer needs. */

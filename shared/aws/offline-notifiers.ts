@@ -16,7 +16,7 @@ export class SnsOfflineNotifier implements OfflineNotifier {
     try {
       await this.sns.send(new PublishCommand({ TopicArn: this.topicArn, Message: JSON.stringify({ uid, message }) }));
     } catch (err) {
-      this.warn('offline notification failed', { uid, msgId: message.id, err: String(err) });
+      this.warn('offline notification failed', { uid, msgId: message.id, err });
     }
   }
 }
@@ -33,7 +33,7 @@ export class WebhookOfflineNotifier implements OfflineNotifier {
       const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid, message }) });
       if (!res.ok) this.warn('offline webhook answered an error', { uid, status: res.status });
     } catch (err) {
-      this.warn('offline webhook failed', { uid, msgId: message.id, err: String(err) });
+      this.warn('offline webhook failed', { uid, msgId: message.id, err });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { SignJWT, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { UnauthorizedError } from '../errors.js';
+import { ConfigError, UnauthorizedError } from '../errors.js';
 import { isUid } from '../protocol/identifiers.js';
 
 /** Who a verified token belongs to. */
@@ -37,7 +37,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     key = imported;
     algorithms = ['HS256'];
   } else {
-    throw new Error('a JWT secret or a JWKS URL is required');
+    throw new ConfigError('a JWT secret or a JWKS URL is required');
   }
   const verifyOptions = {
     algorithms,

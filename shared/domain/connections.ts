@@ -11,7 +11,7 @@ export interface ConnectInput {
   accepts?: number[] | undefined;
   /** Rooms joined in the same write (a goim Auth's `room_id`). */
   rooms?: string[] | undefined;
-  /** Session lifetime; default EDGEIM_SESSION_TTL_SECONDS. */
+  /** Session lifetime; default `settings.sessionTtlSeconds`. */
   ttlSeconds?: number | undefined;
 }
 
@@ -19,7 +19,7 @@ export interface ConnectInput {
  * Registers a live connection (one session write: the session, its user routing item and
  * its first rooms together); it is reachable for delivery once this resolves.
  */
-export async function connect(deps: Pick<Deps, 'sessions' | 'clock' | 'config'>, input: ConnectInput): Promise<Session> {
+export async function connect(deps: Pick<Deps, 'sessions' | 'clock' | 'settings'>, input: ConnectInput): Promise<Session> {
   const now = deps.clock.now();
   const session: Session = {
     connectionId: input.connectionId,
@@ -31,7 +31,7 @@ export async function connect(deps: Pick<Deps, 'sessions' | 'clock' | 'config'>,
     rooms: input.rooms ?? [],
     ...(input.accepts ? { accepts: input.accepts } : {}),
     connectedAt: now,
-    expiresAt: Math.floor(now / 1000) + (input.ttlSeconds ?? deps.config.EDGEIM_SESSION_TTL_SECONDS),
+    expiresAt: Math.floor(now / 1000) + (input.ttlSeconds ?? deps.settings.sessionTtlSeconds),
   };
   await deps.sessions.put(session);
   return session;

@@ -1,7 +1,5 @@
-import type { PushableFrame } from '../protocol/frames.js';
+import { packFrames, type PushableFrame } from '../protocol/frames.js';
 import type { ConnectionRef } from './model.js';
-import { DeliveryRejectedError, EndpointUnreachableError, type Delivery } from './ports/delivery.js';
-import { mapLimit } from './pool.js';
 
 interface Queued {
   frame: PushableFrame;
@@ -14,64 +12,67 @@ interface Outbox {
   queued: Queued[];
 }
 
-interface RoomBroadcast {
+/** One frame for a gateway task's own members of a room. */
+export interface RoomBroadcast {
+  /** The gateway task's endpoint. */
+  endpoint: string;
   rid: string;
-  data: string;
+  frame: PushableFrame;
+  /** Index of the job record the frame came from. */
   record: number;
+  /** A connection that gets nothing (the sender's). */
   except?: string | undefined;
   /** The task's members of the room (what becomes gone if the task is unreachable). */
   members: ConnectionRef[];
 }
 
 /** Largest `@batch` request body sent to one gateway task in one call. */
-const MAX_BATCH_REQUEST_BYTES = 1024 * 1024;
+export const MAX_BATCH_REQUEST_BYTES = 1024 * 1024;
 
-export interface PlanResult {
-  /** Earliest record with a frame that could not be delivered but may be later (retry from there), if any. */
-  failedFrom?: number;
-  /**
-   * Every record with a frame that could not be delivered but may be later, or that was
-   * held back behind one on the same connection (set with `failedFrom`).
-   */
-  failed?: Set<number>;
-  /** Connections that answered 410 Gone, or that an unreachable gateway task held. */
-  gone: ConnectionRef[];
-  /** Calls refused for good (a 4xx other than 410): skipped, not retried. */
-  rejected: number;
-  /** Gateway task endpoints that could not be reached (their connections are in `gone`). */
-  unreachable: string[];
-  posts: number;
+/** What every call of a plan says about itself, whatever it carries. */
+interface CallBase {
+  /** The connection the call is reported under (a gateway call: one of its task's, or `@rooms/<rid>`). */
+  ref: ConnectionRef;
+  /** The job records of the frames it carries. */
+  records: number[];
+  /** The connections lost with it when its gateway task cannot be reached. */
+  held: ConnectionRef[];
 }
 
-/** What became of a failed call: retried with its record, skipped for good, or its connections gone. */
-export type FailureOutcome = 'retry' | 'skipped' | 'gone';
+/** One call a plan makes: a payload to one connection, a `@batch` to a gateway task, or a `@rooms` broadcast. */
+export type DeliveryCall =
+  | (CallBase & { kind: 'post'; data: string })
+  | (CallBase & { kind: 'batch'; endpoint: string; items: { connectionId: string; data: string }[] })
+  | (CallBase & { kind: 'room'; endpoint: string; rid: string; data: string; except?: string | undefined });
 
 /**
- * Frames bound for live connections during one job invocation. Frames for the same
- * connection go out merged into `batch` frames of at most `maxBytes` (API Gateway bills
- * per 32 KiB frame), in the order they were added, so per-connection order holds; stored
- * messages of one timeline go out in seq order whatever order their records (planned in
- * parallel for different conversations) added them.
+ * Calls that go one after the other: none may overtake an earlier one that failed (the
+ * calls to one connection, a gateway task's `@batch` calls, its `@rooms` calls).
+ */
+export type DeliveryLane = DeliveryCall[];
+
+/**
+ * Frames bound for live connections during one job invocation, and the calls that carry
+ * them (pure: nothing is sent here; deliver.ts sends). Frames for the same connection go
+ * out merged into `batch` frames of at most `maxBytes` (API Gateway bills per 32 KiB
+ * frame), in the order they were added, so per-connection order holds; stored messages
+ * of one timeline go out in seq order whatever order their records (planned in parallel
+ * for different conversations) added them.
  *
- * Connections held by gateway tasks are reached with the gateway's extensions when the
- * delivery offers them: one `@batch` call per task for all its connections, and one
- * `@rooms` call per task and room broadcast (the task fans out to its members itself).
- *
- * Failures (Delivery contract): a call refused for good is skipped (later frames to the
- * same connection still go); a gateway task that cannot be reached loses its connections
- * (reported gone) and holds nothing up; anything else fails the call's records, and every
- * record of a frame held back behind it (nothing later to the same connection overtakes
- * it), so the job retries them.
+ * Connections held by gateway tasks are reached with the gateway's extensions: one
+ * `@batch` call per task (more when its body would pass MAX_BATCH_REQUEST_BYTES) for all
+ * its connections, and one `@rooms` call per task and room broadcast (the task fans out
+ * to its members itself). API Gateway's connections get one call per payload.
  */
 export class DeliveryPlan {
   private readonly outboxes = new Map<string, Outbox>();
   private readonly broadcasts = new Map<string, RoomBroadcast[]>();
 
-  /** A frame for every member of a room that `endpoint` (a gateway task) holds, but `except`. */
-  addRoomBroadcast(endpoint: string, rid: string, frame: PushableFrame, record: number, except?: string, members: ConnectionRef[] = []): void {
-    let list = this.broadcasts.get(endpoint);
-    if (!list) this.broadcasts.set(endpoint, (list = []));
-    list.push({ rid, data: JSON.stringify(frame), record, except, members });
+  /** A frame for every member of a room that a gateway task holds, but `except`. */
+  addRoomBroadcast(broadcast: RoomBroadcast): void {
+    let list = this.broadcasts.get(broadcast.endpoint);
+    if (!list) this.broadcasts.set(broadcast.endpoint, (list = []));
+    list.push(broadcast);
   }
 
   add(ref: ConnectionRef, frame: PushableFrame, record: number): void {
@@ -100,139 +101,74 @@ export class DeliveryPlan {
     return this.outboxes.size;
   }
 
-  /** Posts every outbox (bounded concurrency); never rejects, reports what failed instead. */
-  async deliver(
-    delivery: Delivery,
-    concurrency: number,
-    maxBytes: number,
-    onError?: (err: unknown, ref: ConnectionRef, outcome: FailureOutcome) => void,
-  ): Promise<PlanResult> {
-    const result: PlanResult = { gone: [], rejected: 0, unreachable: [], posts: 0 };
-    const fail = (records: Iterable<number>) => {
-      result.failed ??= new Set();
-      for (const record of records) {
-        result.failed.add(record);
-        result.failedFrom = Math.min(result.failedFrom ?? Infinity, record);
-      }
-    };
-    /** Sorts one failed call: 'retry' (its records and those held back fail), 'skipped' (rejected for good) or 'gone' (unreachable gateway task). */
-    const settle = (err: unknown, ref: ConnectionRef, records: Iterable<number>, held: ConnectionRef[]): FailureOutcome => {
-      let outcome: FailureOutcome = 'retry';
-      if (err instanceof DeliveryRejectedError) outcome = 'skipped';
-      else if (err instanceof EndpointUnreachableError && ref.kind === 'gateway') outcome = 'gone';
-      onError?.(err, ref, outcome);
-      if (outcome === 'skipped') result.rejected++;
-      else if (outcome === 'gone') {
-        if (!result.unreachable.includes(ref.endpoint)) result.unreachable.push(ref.endpoint);
-        result.gone.push(...held);
-      } else fail(records);
-      return outcome;
-    };
-    const tasks: (() => Promise<void>)[] = [];
+  /**
+   * The calls that deliver everything added, in lanes: one per API Gateway connection,
+   * then one per gateway task for its connections, then one per gateway task for its
+   * room broadcasts. Payloads hold at most `maxBytes` (a single larger frame goes alone).
+   */
+  lanes(maxBytes: number): DeliveryLane[] {
+    const lanes: DeliveryLane[] = [];
     const perTask = new Map<string, Outbox[]>();
     for (const box of this.outboxes.values()) {
-      if (box.ref.kind === 'gateway' && delivery.postBatch) {
-        const list = perTask.get(box.ref.endpoint);
-        if (list) list.push(box);
-        else perTask.set(box.ref.endpoint, [box]);
-      } else {
-        tasks.push(() => this.deliverOne(delivery, box, maxBytes, result, settle));
+      if (box.ref.kind !== 'gateway') {
+        lanes.push(payloadsOf(box, maxBytes).map(({ data, records }) => ({ kind: 'post', ref: box.ref, data, records, held: [box.ref] })));
+        continue;
       }
+      const list = perTask.get(box.ref.endpoint);
+      if (list) list.push(box);
+      else perTask.set(box.ref.endpoint, [box]);
     }
-    for (const [endpoint, boxes] of perTask) tasks.push(() => this.deliverBatch(delivery, endpoint, boxes, maxBytes, result, settle));
+    for (const [endpoint, boxes] of perTask) lanes.push(batchCalls(endpoint, boxes, maxBytes));
     for (const [endpoint, list] of this.broadcasts) {
-      tasks.push(async () => {
-        for (const [i, b] of list.entries()) {
-          const ref: ConnectionRef = { connectionId: `@rooms/${b.rid}`, uid: '', endpoint, kind: 'gateway' };
-          try {
-            result.posts++;
-            if (!delivery.postRoom) throw new Error('this delivery cannot broadcast to a room');
-            await delivery.postRoom(endpoint, b.rid, b.data, b.except);
-          } catch (err) {
-            const outcome = settle(err, ref, list.slice(i).map((l) => l.record), b.members);
-            // later broadcasts to this task must not overtake a failed one; a dead task gets none
-            if (outcome !== 'skipped') return;
-          }
-        }
-      });
+      lanes.push(
+        list.map((b) => ({
+          kind: 'room',
+          ref: { connectionId: `@rooms/${b.rid}`, uid: '', endpoint, kind: 'gateway' },
+          endpoint,
+          rid: b.rid,
+          data: JSON.stringify(b.frame),
+          except: b.except,
+          records: [b.record],
+          held: b.members,
+        })),
+      );
     }
-    await mapLimit(tasks, concurrency, (task) => task());
-    return result;
-  }
-
-  private async deliverOne(delivery: Delivery, box: Outbox, maxBytes: number, result: PlanResult, settle: Settle): Promise<void> {
-    const chunks = chunkFrames(box.queued, maxBytes);
-    for (const [i, chunk] of chunks.entries()) {
-      try {
-        result.posts++;
-        if ((await delivery.post(box.ref.endpoint, box.ref.connectionId, chunk.payload)) === 'gone') {
-          result.gone.push(box.ref);
-          return;
-        }
-      } catch (err) {
-        // later chunks to this connection must not overtake one that will be retried
-        if (settle(err, box.ref, chunks.slice(i).flatMap((c) => c.records), [box.ref]) !== 'skipped') return;
-      }
-    }
-  }
-
-  /** One gateway task: every connection's chunks in `@batch` calls of bounded size, in order. */
-  private async deliverBatch(delivery: Delivery, endpoint: string, boxes: Outbox[], maxBytes: number, result: PlanResult, settle: Settle): Promise<void> {
-    const refs = new Map(boxes.map((b) => [b.ref.connectionId, b.ref]));
-    const items: { connectionId: string; data: string; records: number[] }[] = [];
-    for (const box of boxes) for (const c of chunkFrames(box.queued, maxBytes)) items.push({ connectionId: box.ref.connectionId, data: c.payload, records: c.records });
-    let start = 0;
-    while (start < items.length) {
-      let end = start;
-      let bytes = 0;
-      while (end < items.length && (end === start || bytes + items[end]!.data.length < MAX_BATCH_REQUEST_BYTES)) bytes += items[end++]!.data.length;
-      const slice = items.slice(start, end);
-      try {
-        result.posts++;
-        const { gone } = await delivery.postBatch!(endpoint, slice.map(({ connectionId, data }) => ({ connectionId, data })));
-        for (const id of new Set(gone)) {
-          const ref = refs.get(id);
-          if (ref) result.gone.push(ref);
-        }
-      } catch (err) {
-        if (settle(err, boxes[0]!.ref, items.slice(start).flatMap((i) => i.records), [...refs.values()]) !== 'skipped') return;
-      }
-      start = end;
-    }
+    return lanes;
   }
 }
 
-type Settle = (err: unknown, ref: ConnectionRef, records: Iterable<number>, held: ConnectionRef[]) => FailureOutcome;
-
-interface Chunk {
-  payload: string;
-  /** The records of the frames in it. */
-  records: number[];
+/** One connection's frames as payloads of at most `maxBytes`, each with the records of its frames. */
+function payloadsOf(box: Outbox, maxBytes: number): { data: string; records: number[] }[] {
+  let next = 0;
+  return packFrames(
+    box.queued.map((q) => q.frame),
+    maxBytes,
+  ).map(({ payload, count }) => {
+    const records = [...new Set(box.queued.slice(next, (next += count)).map((q) => q.record))];
+    return { data: payload, records };
+  });
 }
 
-/** Packs frames, in order, into as few payloads of at most `maxBytes` as possible. */
-export function chunkFrames(queued: Queued[], maxBytes: number): Chunk[] {
-  const chunks: Chunk[] = [];
-  let parts: string[] = [];
-  let size = 0;
-  let records: number[] = [];
-  const flush = () => {
-    if (parts.length === 0) return;
-    const payload = parts.length === 1 ? (parts[0] as string) : `{"type":"batch","frames":[${parts.join(',')}]}`;
-    chunks.push({ payload, records });
-    parts = [];
-    records = [];
-    size = 0;
-  };
-  const overhead = '{"type":"batch","frames":[]}'.length;
-  for (const q of queued) {
-    const json = JSON.stringify(q.frame);
-    const bytes = Buffer.byteLength(json) + 1;
-    if (parts.length > 0 && overhead + size + bytes > maxBytes) flush();
-    if (!records.includes(q.record)) records.push(q.record);
-    parts.push(json);
-    size += bytes;
+/** One gateway task: every connection's payloads, in order, in `@batch` calls of bounded size. */
+function batchCalls(endpoint: string, boxes: Outbox[], maxBytes: number): DeliveryLane {
+  const held = boxes.map((b) => b.ref);
+  const items = boxes.flatMap((box) => payloadsOf(box, maxBytes).map((p) => ({ connectionId: box.ref.connectionId, ...p })));
+  const calls: DeliveryLane = [];
+  let start = 0;
+  while (start < items.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < items.length && (end === start || bytes + items[end]!.data.length < MAX_BATCH_REQUEST_BYTES)) bytes += items[end++]!.data.length;
+    const slice = items.slice(start, end);
+    calls.push({
+      kind: 'batch',
+      ref: held[0]!,
+      endpoint,
+      items: slice.map(({ connectionId, data }) => ({ connectionId, data })),
+      records: slice.flatMap((i) => i.records),
+      held,
+    });
+    start = end;
   }
-  flush();
-  return chunks;
+  return calls;
 }

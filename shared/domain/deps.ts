@@ -1,4 +1,3 @@
-import type { Config } from '../config.js';
 import { BadRequestError, ForbiddenError } from '../errors.js';
 import type { IdAllocator } from './id-allocator.js';
 import type { Clock } from './ports/clock.js';
@@ -9,10 +8,11 @@ import type { JobQueue } from './ports/job-queue.js';
 import type { OfflineNotifier } from './ports/offline-notifier.js';
 import type { SessionStore } from './ports/session-store.js';
 import type { TimelineStore } from './ports/timeline-store.js';
+import type { DomainSettings } from './settings.js';
 
 /** Everything the domain functions need, injected by each edge (Lambda, gateway, local runtime). */
 export interface Deps {
-  config: Config;
+  settings: DomainSettings;
   clock: Clock;
   sessions: SessionStore;
   timelines: TimelineStore;
@@ -26,7 +26,7 @@ export interface Deps {
 }
 
 /** What a client request needs (every action of the WebSocket API and the gateway): no delivery, no offline hook. */
-export type RequestDeps = Pick<Deps, 'config' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'ids' | 'queue'>;
+export type RequestDeps = Pick<Deps, 'settings' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'ids' | 'queue'>;
 
 /**
  * A user authenticated by a token (the `$connect` authorizer or a gateway Auth), on one
@@ -77,6 +77,6 @@ export function requireUser(caller: Caller, action: string): UserCaller {
 }
 
 /** Epoch seconds at which an item stored now expires under the retention setting. */
-export function retentionExpiry(deps: Pick<Deps, 'clock' | 'config'>): number {
-  return Math.floor(deps.clock.now() / 1000) + deps.config.EDGEIM_RETENTION_DAYS * 86_400;
+export function retentionExpiry(deps: Pick<Deps, 'clock' | 'settings'>): number {
+  return Math.floor(deps.clock.now() / 1000) + deps.settings.retentionDays * 86_400;
 }

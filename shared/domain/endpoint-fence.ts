@@ -1,4 +1,5 @@
 import type { Deps } from './deps.js';
+import { StoreTimeoutError } from '../errors.js';
 import type { ConnectionRef } from './model.js';
 
 /** What one delivery pass reported: connections gone, and the gateway endpoints found unreachable. */
@@ -7,7 +8,7 @@ export interface GoneReport {
   unreachable: readonly string[];
 }
 
-type FenceDeps = Pick<Deps, 'sessions' | 'clock' | 'config'>;
+type FenceDeps = Pick<Deps, 'sessions' | 'clock' | 'settings'>;
 
 /**
  * The connections whose sessions the job may now remove, after fencing every gateway
@@ -15,7 +16,7 @@ type FenceDeps = Pick<Deps, 'sessions' | 'clock' | 'config'>;
  * closes those connections with RESYNC and its clients reconnect and sync).
  *
  * A session is removed only under a recorded fence: when an endpoint's fence cannot be
- * written within EDGEIM_DELIVERY_TIMEOUT_MS, its connections are kept (a dead task's
+ * written within `settings.deliveryTimeoutMs`, its connections are kept (a dead task's
  * stay until a later delivery finds it dead again; a live task's keep being reached)
  * rather than removed with no way back. Connections elsewhere that answered 410 Gone are
  * removed as before. The fences are written in parallel, one write each, so the job's time budget
@@ -23,8 +24,8 @@ type FenceDeps = Pick<Deps, 'sessions' | 'clock' | 'config'>;
  */
 export async function fenceUnreachable(deps: FenceDeps, report: GoneReport, warn: (message: string, extra: Record<string, unknown>) => void): Promise<string[]> {
   const now = deps.clock.now();
-  const expiresAt = Math.floor(now / 1000) + deps.config.EDGEIM_SESSION_TTL_SECONDS; // no session of the task outlives it
-  const timeoutMs = deps.config.EDGEIM_DELIVERY_TIMEOUT_MS;
+  const expiresAt = Math.floor(now / 1000) + deps.settings.sessionTtlSeconds; // no session of the task outlives it
+  const timeoutMs = deps.settings.deliveryTimeoutMs;
   const unfenced = new Set<string>();
   await Promise.all(
     report.unreachable.map(async (endpoint) => {
@@ -32,7 +33,7 @@ export async function fenceUnreachable(deps: FenceDeps, report: GoneReport, warn
         await withTimeout(deps.sessions.fenceEndpoint(endpoint, now, expiresAt), timeoutMs);
       } catch (err) {
         unfenced.add(endpoint);
-        warn('could not fence an unreachable gateway task; its sessions are kept', { endpoint, err: String(err) });
+        warn('could not fence an unreachable gateway task; its sessions are kept', { endpoint, err });
       }
     }),
   );
@@ -47,7 +48,7 @@ export async function fenceUnreachable(deps: FenceDeps, report: GoneReport, warn
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new StoreTimeoutError(`no answer within ${ms} ms`, ms)), ms);
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

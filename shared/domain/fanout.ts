@@ -10,7 +10,7 @@ import { planRoom } from './room-fanout.js';
 /** Parallel store calls per job record (appends, session look-ups). */
 const STORE_CONCURRENCY = 16;
 
-export type FanoutDeps = Pick<Deps, 'config' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'offline' | 'queue'>;
+export type FanoutDeps = Pick<Deps, 'settings' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'offline' | 'queue'>;
 
 export interface FanoutLog {
   warn(message: string, extra: Record<string, unknown>): void;
@@ -43,7 +43,7 @@ export interface RecordContext {
  * Persists one job's message where it belongs and queues its frames in `ctx.plan`
  * (goim's job, plus storage). Idempotent: a retried job appends nothing twice.
  *
- * - 1:1 and groups up to EDGEIM_WRITE_FANOUT_MAX: append to every member's inbox (a user
+ * - 1:1 and groups up to `settings.writeFanoutMax`: append to every member's inbox (a user
  *   sender's too; never a backend's `from`), then a `message` frame to each of their live
  *   connections but the sending one (it has the send reply; its user's next inbox frame
  *   names the seq it took: `own`).
@@ -61,7 +61,7 @@ export async function planJob(deps: FanoutDeps, job: Job, ctx: RecordContext): P
   if (job.kind === 'push') return planPush(deps, job.push, plan, record);
   const { message } = job;
   if (job.kind === 'room') {
-    const rid = (message.to as { room: string }).room;
+    const rid = job.room;
     await planRoom(deps, rid, { type: 'message', timeline: `room:${rid}`, seq: 0, message }, plan, record, job.origin);
     return;
   }
@@ -83,7 +83,7 @@ export async function planJob(deps: FanoutDeps, job: Job, ctx: RecordContext): P
     if (sender.length) await writeFanout(deps, sender, message, ctx, fast, job.origin);
     return;
   }
-  if (members.length <= deps.config.EDGEIM_WRITE_FANOUT_MAX) {
+  if (members.length <= deps.settings.writeFanoutMax) {
     await writeFanout(deps, [...members, ...sender], message, ctx, fast, job.origin);
     return;
   }
@@ -91,7 +91,7 @@ export async function planJob(deps: FanoutDeps, job: Job, ctx: RecordContext): P
   const { seq, fresh } = await deps.timelines.append(timeline, message, retentionExpiry(deps), { firstAttempt: fast });
   if (ctx.attempt.first && !fresh) return; // a repeat: members were told then
   let frame: PushableFrame = { type: 'message', timeline, seq, message };
-  if (Buffer.byteLength(JSON.stringify(frame)) > deps.config.EDGEIM_MAX_PUSH_BYTES) frame = { type: 'notify', timeline, seq };
+  if (Buffer.byteLength(JSON.stringify(frame)) > deps.settings.maxPushBytes) frame = { type: 'notify', timeline, seq };
   const lists = await mapLimit(members, STORE_CONCURRENCY, (uid) => ctx.lookups.connectionsOf(uid));
   for (const refs of lists) for (const ref of refs) plan.add(ref, frame, record);
   if (sender.length) await writeFanout(deps, sender, message, ctx, fast, job.origin);

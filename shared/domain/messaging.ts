@@ -3,7 +3,8 @@ import { cmidProblem, MAX_IDEMPOTENCY_KEY_CHARS } from '../protocol/cmid.js';
 import { checkBodySize, type Message } from '../protocol/frames.js';
 import { conversationId, type Target } from '../protocol/identifiers.js';
 import { retentionExpiry, type Caller, type RequestDeps } from './deps.js';
-import { messageDedupId, queueGroupId } from './queue-ids.js';
+import type { Job } from './model.js';
+import { messageDedupId } from './queue-ids.js';
 
 export interface SendInput {
   to: Target;
@@ -28,7 +29,7 @@ export const BACKEND_FROM = 'system';
  * (fanout.ts). Room messages are transient.
  */
 export async function sendMessage(deps: RequestDeps, caller: Caller, input: SendInput): Promise<{ msgId: string }> {
-  checkBodySize(input.body, deps.config.EDGEIM_MAX_BODY_BYTES);
+  checkBodySize(input.body, deps.settings.maxBodyBytes);
   const isRoom = 'room' in input.to;
   if (!isRoom && !input.cmid) throw new BadRequestError('cmid is required when sending to a user or a group');
   const badCmid = input.cmid === undefined ? undefined : cmidProblem(input.cmid, MAX_IDEMPOTENCY_KEY_CHARS);
@@ -58,10 +59,11 @@ export async function sendMessage(deps: RequestDeps, caller: Caller, input: Send
   }
 
   const origin = caller.kind === 'user' ? caller.connectionId : undefined;
-  await deps.queue.enqueue(
-    { kind: isRoom ? 'room' : 'message', message, ...(origin ? { origin } : {}), ...(repeat ? { repeat: true as const } : {}) },
-    { group: queueGroupId(message.conv), dedup: messageDedupId(message.from, message.cmid, Boolean(message.backend)) },
-  );
+  const job: Job =
+    'room' in input.to
+      ? { kind: 'room', room: input.to.room, message, ...(origin ? { origin } : {}) }
+      : { kind: 'message', message, ...(origin ? { origin } : {}), ...(repeat ? { repeat: true as const } : {}) };
+  await deps.queue.enqueue(job, { group: message.conv, dedup: messageDedupId(message.from, message.cmid, Boolean(message.backend)) });
   return { msgId: message.id };
 }
 

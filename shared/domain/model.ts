@@ -47,7 +47,7 @@ export interface GroupInfo {
   timelineBase?: number;
 }
 
-/** Work for the fan-out job, carried by the FIFO queue. */
+/** Work for the fan-out job, carried by the FIFO queue (validated when read: jobs.ts). */
 export type Job =
   /**
    * A stored message. `origin`: the sending connection (it gets no copy of its own message:
@@ -55,7 +55,8 @@ export type Job =
    * (a client retry), so an earlier job may have stored it: the job looks before appending.
    */
   | { kind: 'message'; message: Message; origin?: string; repeat?: true }
-  | { kind: 'room'; message: Message; origin?: string }
+  /** A room message (not stored): `room` is the room it goes to (the message's `to.room`). */
+  | { kind: 'room'; room: string; message: Message; origin?: string }
   | { kind: 'push'; push: PushJob };
 
 /** Who one push job delivers to: one user, one connection key, one room, or every live connection. */

@@ -1,16 +1,14 @@
 import { BadRequestError, ConflictError } from '../errors.js';
 import { checkBodySize, type PushFrame } from '../protocol/frames.js';
+import { isBusinessOp, MAX_BUSINESS_OP, MIN_BUSINESS_OP } from '../protocol/goim/ops.js';
 import type { Deps } from './deps.js';
 import type { DeliveryPlan } from './delivery-plan.js';
 import type { PushJob, PushJobTarget } from './model.js';
 import { planRoom } from './room-fanout.js';
-import { pushDedupId, queueGroupId } from './queue-ids.js';
+import { pushDedupId } from './queue-ids.js';
 import { mapLimit } from './pool.js';
 import { requestDigest } from './request-digest.js';
 
-/** Business ops start here (goim); lower ops are the protocol's own. */
-export const MIN_PUSH_OP = 1000;
-const MAX_PUSH_OP = 2 ** 31 - 1;
 /** Users or keys in one push request; each becomes one job (one queue group per target). */
 export const MAX_PUSH_TARGETS = 1000;
 /** Connections per push-all page when no `speed` is given. */
@@ -30,7 +28,7 @@ const PUSH_REPLAY_MS = 4 * 60_000;
 export type PushTarget = { users: string[] } | { keys: string[] } | { room: string } | { all: true };
 
 export interface PushInput {
-  /** Business op, ≥ 1000. */
+  /** Business op (goim/ops.ts: isBusinessOp). */
   op: number;
   /** The frame's `body`: a JSON value, or a base64 string with `encoding: 'base64'`. */
   body: unknown;
@@ -54,7 +52,7 @@ export interface PushResult {
   connections: number;
 }
 
-type PushDeps = Pick<Deps, 'config' | 'clock' | 'sessions' | 'queue'>;
+type PushDeps = Pick<Deps, 'settings' | 'clock' | 'sessions' | 'queue'>;
 
 /**
  * Accepts a transient push (goim's push routes): counts the live connections it targets
@@ -68,11 +66,9 @@ type PushDeps = Pick<Deps, 'config' | 'clock' | 'sessions' | 'queue'>;
  * fails before its jobs are queued gives its key back.
  */
 export async function pushTransient(deps: PushDeps & Pick<Deps, 'idempotency'>, input: PushInput): Promise<PushResult> {
-  if (!Number.isInteger(input.op) || input.op < MIN_PUSH_OP || input.op > MAX_PUSH_OP) {
-    throw new BadRequestError(`op must be an integer from ${MIN_PUSH_OP} to ${MAX_PUSH_OP}`);
-  }
+  if (!isBusinessOp(input.op)) throw new BadRequestError(`op must be an integer from ${MIN_BUSINESS_OP} to ${MAX_BUSINESS_OP}`);
   if (input.speed !== undefined && !(Number.isInteger(input.speed) && input.speed >= 1)) throw new BadRequestError('speed must be a positive integer');
-  checkBodySize(input.body, deps.config.EDGEIM_MAX_BODY_BYTES);
+  checkBodySize(input.body, deps.settings.maxBodyBytes);
   const now = deps.clock.now();
   const base = { id: input.requestId, op: input.op, body: input.body, ...(input.encoding ? { encoding: input.encoding } : {}) };
   const to = input.to;
@@ -140,7 +136,7 @@ function enqueuePush(deps: Pick<Deps, 'queue'>, job: PushJob): Promise<void> {
   const target = targetKey(job.to);
   return deps.queue.enqueue(
     { kind: 'push', push: job },
-    { group: queueGroupId(`push:${target}`), dedup: pushDedupId(job.id, target, job.page ?? 0) },
+    { group: `push:${target}`, dedup: pushDedupId(job.id, target, job.page ?? 0) },
   );
 }
 

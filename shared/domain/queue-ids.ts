@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Ids the job queue sees (SQS FIFO MessageGroupId and MessageDeduplicationId), built so
- * that no two different inputs share one and any input is accepted by SQS.
- *
- * SQS allows only alphanumerics and ASCII punctuation in these ids, 1–128 chars, and a
- * FIFO queue drops a message whose (group, dedup id) it saw in the last 5 minutes. An id
+ * Dedup ids of jobs (JobQueue), built so that no two different inputs share one: the
+ * queue drops a job whose (group, dedup id) it saw within its dedup window, and an id
  * made by joining user strings with a separator they may contain (`from:cmid`) lets two
- * different sends collide and one be dropped; a space or emoji makes SQS refuse the send.
- * So dedup ids are always a hash of length-prefixed parts, and group ids are kept
- * readable when SQS takes them as they are, hashed otherwise.
+ * different sends collide and one be dropped. So dedup ids are always a hash of
+ * length-prefixed parts. (What characters the queue's medium accepts is the adapter's
+ * rule: aws/sqs-job-queue.ts.)
  */
-
-/** SQS's charset and length for MessageGroupId and MessageDeduplicationId. */
-export const SQS_ID_PATTERN = /^[A-Za-z0-9!-/:-@[-`{-~]{1,128}$/;
 
 /**
  * SHA-256 (base64url, 43 chars) of a list of strings, injective in practice: each part is
@@ -28,15 +22,6 @@ export function digestOf(parts: readonly string[]): string {
     hash.update(part, 'utf16le');
   }
   return hash.digest('base64url');
-}
-
-/**
- * The queue's group id for a conversation or push target id: the id itself when SQS
- * accepts it (conversation ids `u:<a>:<b>`, `g:<gid>`, `r:<rid>` and `push:…` usually are),
- * else `h:` + its digest (no natural group id starts with `h:`).
- */
-export function queueGroupId(id: string): string {
-  return SQS_ID_PATTERN.test(id) ? id : `h:${digestOf([id])}`;
 }
 
 /**

@@ -1,9 +1,9 @@
-import { EdgeImError } from '../errors.js';
+import { isInternal } from '../errors.js';
 import { FrameError, replyFrame, toErrorFrame, type ErrorFrame, type ReplyFrame, type Request } from '../protocol/frames.js';
 import type { RequestDeps, UserCaller } from './deps.js';
 import { handleRequest } from './requests.js';
 
-/** Where the pipeline reports requests that failed with something other than an EdgeImError (a bug). */
+/** Where the pipeline reports requests that failed inside edgeim (errors.ts isInternal). */
 export interface PipelineLog {
   error(message: string, extra: Record<string, unknown>): void;
 }
@@ -27,8 +27,9 @@ export interface ClientRequest {
  * gateway's JSON ops): parse, admit (rate limit: every frame, good or bad, spends the
  * budget; parsing first lets a RATE_LIMITED reply echo the id), `handleRequest`, then the reply frame
  * with the request id echoed (recovered from a bad frame where it could be read). Every
- * failure becomes a reply with its stable code (shared/errors.ts); anything that is not
- * an EdgeImError is a bug: INTERNAL to the client, and logged. A request that asks for no
+ * failure becomes a reply with its stable code (shared/errors.ts); an internal failure
+ * (an InternalError, or anything that is not an EdgeImError) is INTERNAL to the client,
+ * and logged with the error itself. A request that asks for no
  * reply (an `ack` with `reply: false`) resolves with undefined, whatever its outcome.
  *
  * Never rejects.
@@ -52,7 +53,7 @@ export async function runClientRequest(deps: RequestDeps, log: PipelineLog, req:
     return silent ? undefined : replyFrame(id, { data });
   } catch (error) {
     if (error instanceof FrameError) id = error.requestId;
-    else if (!(error instanceof EdgeImError)) log.error('request failed', { where: req.where, err: String(error) });
+    else if (isInternal(error)) log.error('request failed', { where: req.where, err: error });
     if (silent) return undefined;
     if (req.errorFrameWithoutId && id === undefined && error instanceof FrameError) return toErrorFrame(error);
     return replyFrame(id, { error });

@@ -17,6 +17,6 @@ export async function planRoom(deps: Pick<Deps, 'sessions' | 'clock'>, rid: stri
       else tasks.set(ref.endpoint, [ref]);
     } else if (ref.connectionId !== except) plan.add(ref, frame, record);
   }
-  for (const [endpoint, members] of tasks) plan.addRoomBroadcast(endpoint, rid, frame, record, except, members);
+  for (const [endpoint, members] of tasks) plan.addRoomBroadcast({ endpoint, rid, frame, record, except, members });
 }
 

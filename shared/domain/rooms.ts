@@ -2,7 +2,7 @@ import { BadRequestError, NotFoundError } from '../errors.js';
 import { requireUser, type Caller, type Deps } from './deps.js';
 
 type RoomDeps = Pick<Deps, 'sessions' | 'clock'>;
-type JoinDeps = RoomDeps & { config: Pick<Deps['config'], 'EDGEIM_MAX_ROOMS_PER_CONNECTION'> };
+type JoinDeps = RoomDeps & { settings: Pick<Deps['settings'], 'maxRoomsPerConnection'> };
 
 /** Rooms are open (goim): any user may join any room, with a connection; a backend has none. */
 function requireConnection(caller: Caller, action: string): string {
@@ -13,12 +13,12 @@ function requireConnection(caller: Caller, action: string): string {
 
 /**
  * Adds the caller's connection to a room (several rooms per connection, at most
- * EDGEIM_MAX_ROOMS_PER_CONNECTION: one more is BAD_REQUEST, enforced by the store's
+ * `settings.maxRoomsPerConnection`: one more is BAD_REQUEST, enforced by the store's
  * join itself); returns the room's online count.
  */
 export async function joinRoom(deps: JoinDeps, caller: Caller, rid: string): Promise<{ online: number }> {
   const now = deps.clock.now();
-  const max = deps.config.EDGEIM_MAX_ROOMS_PER_CONNECTION;
+  const max = deps.settings.maxRoomsPerConnection;
   const session = await deps.sessions.joinRoom(requireConnection(caller, 'join'), rid, now, max);
   if (!session) throw new NotFoundError('connection is not registered');
   if (!session.rooms.includes(rid)) throw new BadRequestError(`a connection may be in at most ${max} rooms; leave one before joining another`);

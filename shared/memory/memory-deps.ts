@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import { domainSettings, type Config } from '../config.js';
 import type { Deps } from '../domain/deps.js';
 import { IdAllocator } from '../domain/id-allocator.js';
 import { ManualClock } from './manual-clock.js';
@@ -30,7 +30,7 @@ export interface MemoryDeps extends Deps {
  */
 export function memoryDeps(config: Config, clock = new ManualClock()): MemoryDeps {
   return {
-    config,
+    settings: domainSettings(config),
     clock,
     sessions: new MemorySessionStore(),
     timelines: new MemoryTimelineStore(),

@@ -1,7 +1,6 @@
 import type { Job } from '../domain/model.js';
 import { systemClock, type Clock } from '../domain/ports/clock.js';
 import type { JobQueue } from '../domain/ports/job-queue.js';
-import { SQS_ID_PATTERN } from '../domain/queue-ids.js';
 
 /** SQS FIFO's deduplication window, counted from a (group, dedup) pair's first enqueue. */
 export const DEDUP_WINDOW_MS = 5 * 60_000;
@@ -20,8 +19,7 @@ export interface QueuedJob {
  * that takes jobs in turn: jobs wait in enqueue order (so each group's are in order,
  * and one at a time when taken one at a time); a (group, dedup) pair enqueued within
  * DEDUP_WINDOW_MS of its first enqueue is dropped, even if that job was taken already;
- * ids SQS would refuse are refused (a plain Error, as SQS's InvalidParameterValue is an
- * internal failure). A job is stored as its JSON (what SQS carries), so later changes to
+ * group and dedup ids are taken as they are (any characters). A job is stored as its JSON (what SQS carries), so later changes to
  * the caller's object do not reach it.
  */
 export class MemoryJobQueue implements JobQueue {
@@ -37,7 +35,6 @@ export class MemoryJobQueue implements JobQueue {
   ) {}
 
   async enqueue(job: Job, options: { group: string; dedup: string }): Promise<void> {
-    for (const id of [options.group, options.dedup]) if (!SQS_ID_PATTERN.test(id)) throw new Error(`not an SQS-safe queue id: ${JSON.stringify(id)}`);
     const now = this.clock.now();
     const key = JSON.stringify([options.group, options.dedup]);
     const first = this.seen.get(key);

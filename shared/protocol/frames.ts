@@ -87,8 +87,9 @@ export class FrameError extends EdgeImError {
     message: string,
     readonly requestId?: string,
     code: Extract<ErrorCode, 'BAD_REQUEST' | 'TOO_LARGE'> = 'BAD_REQUEST',
+    options?: ErrorOptions,
   ) {
-    super(code, message);
+    super(code, message, options);
   }
 }
 
@@ -126,8 +127,8 @@ export function parseJsonText(text: string, what = 'frame'): unknown {
   }
   try {
     return JSON.parse(text) as unknown;
-  } catch {
-    throw new FrameError(`${what} is not valid JSON`);
+  } catch (err) {
+    throw new FrameError(`${what} is not valid JSON`, undefined, 'BAD_REQUEST', { cause: err });
   }
 }
 
@@ -205,3 +206,43 @@ export interface BatchFrame {
   frames: PushableFrame[];
 }
 export type ServerFrame = ReplyFrame | PushableFrame | BatchFrame | ErrorFrame;
+
+/** The text of a `batch` frame around frames already encoded as JSON text, in order. */
+export function encodeBatch(encoded: readonly string[]): string {
+  return `{"type":"batch","frames":[${encoded.join(',')}]}`;
+}
+
+/** Bytes a `batch` frame adds around its frames (their separating commas aside). */
+const BATCH_OVERHEAD_BYTES = encodeBatch([]).length;
+
+/** One payload of `packFrames`: its text and how many of the frames (the next ones, in order) it holds. */
+export interface PackedFrames {
+  payload: string;
+  count: number;
+}
+
+/**
+ * Packs frames, in order, into as few payloads of at most `maxBytes` (UTF-8) as possible:
+ * several frames go as one `batch` frame, a payload of one frame is that frame itself (so
+ * a single frame larger than `maxBytes` still goes, alone).
+ */
+export function packFrames(frames: readonly PushableFrame[], maxBytes: number): PackedFrames[] {
+  const packed: PackedFrames[] = [];
+  let parts: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (parts.length === 0) return;
+    packed.push({ payload: parts.length === 1 ? parts[0]! : encodeBatch(parts), count: parts.length });
+    parts = [];
+    size = 0;
+  };
+  for (const frame of frames) {
+    const json = JSON.stringify(frame);
+    const bytes = Buffer.byteLength(json) + 1;
+    if (parts.length > 0 && BATCH_OVERHEAD_BYTES + size + bytes > maxBytes) flush();
+    parts.push(json);
+    size += bytes;
+  }
+  flush();
+  return packed;
+}

@@ -1,8 +1,8 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Deps } from '../domain/deps.js';
+import type { EdgeDeps } from '../app.js';
 import { KeyedRateLimiter } from '../domain/token-bucket.js';
-import { RateLimitedError, TooLargeError, UnauthorizedError } from '../errors.js';
+import { isInternal, RateLimitedError, TooLargeError, UnauthorizedError } from '../errors.js';
 import { authenticate, keysFromConfig, sourceAddress, type KeySource } from './auth.js';
 import type { PushApiEnv } from './context.js';
 import { asEdgeImError, errorResponse, isGoimPath, MethodNotAllowedError, NoRouteError } from './errors.js';
@@ -20,7 +20,7 @@ export const V1_ROUTES: readonly ApiRoute[] = [pushRoute, messagesRoute, ...grou
 
 export interface PushApiOptions {
   /** The domain deps, resolved per request (a Lambda builds them once, lazily). */
-  deps: () => Promise<Deps>;
+  deps: () => Promise<EdgeDeps>;
   /** Accepted API keys; from the deps' configuration when omitted (EDGEIM_API_KEYS or its secret). */
   keys?: KeySource;
   /** Sees every error that becomes a 500 (the answer says only `internal error`). */
@@ -55,7 +55,7 @@ export function createPushApi(options: PushApiOptions): Hono<PushApiEnv> {
   const page = referencePage(doc as unknown as Parameters<typeof referencePage>[0]);
 
   api.onError((err, c) => {
-    if (!asEdgeImError(err)) options.onInternalError?.(err);
+    if (isInternal(asEdgeImError(err) ?? err)) options.onInternalError?.(err);
     return errorResponse(c, err);
   });
   const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => [m.toUpperCase(), honoPath(path)] as const));

@@ -1,9 +1,9 @@
-import type { Deps } from '../domain/deps.js';
+import type { EdgeDeps } from '../app.js';
 
 /** Per-request values the push API's middleware sets for its handlers. */
 export interface PushApiEnv {
   Variables: {
-    deps: Deps;
+    deps: EdgeDeps;
     /** Non-secret id of the API key that authenticated the request (`open` on open goim routes). */
     keyId: string;
   };

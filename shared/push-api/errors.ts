@@ -25,8 +25,9 @@ export class MethodNotAllowedError extends BadRequestError {
   constructor(
     message: string,
     readonly allow: readonly string[],
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { MIN_PUSH_OP, pushTransient, type PushTarget } from '../domain/push.js';
-import { mapLimit } from '../domain/pool.js';
+import { pushTransient, type PushTarget } from '../domain/push.js';
+import { onlineTotals, roomsOnline, topRooms } from '../domain/presence.js';
 import { BadRequestError } from '../errors.js';
+import { MAX_BUSINESS_OP, MIN_BUSINESS_OP } from '../protocol/goim/ops.js';
 import { ROOM_ID_PATTERN, uidSchema } from '../protocol/identifiers.js';
 import { describeIssues } from '../protocol/validation-message.js';
 import type { PushApiEnv } from './context.js';
@@ -45,8 +46,8 @@ function topPrefix(type: string): string {
   return prefix;
 }
 
-const OP_EXPECTED = `expected an integer from ${MIN_PUSH_OP} to ${2 ** 31 - 1} (a business op; lower ops are the protocol's own)`;
-const opParam = z.coerce.number({ error: OP_EXPECTED }).int({ error: OP_EXPECTED }).min(MIN_PUSH_OP, { error: OP_EXPECTED }).max(2 ** 31 - 1, { error: OP_EXPECTED });
+const OP_EXPECTED = `expected an integer from ${MIN_BUSINESS_OP} to ${MAX_BUSINESS_OP} (a business op; lower ops are the protocol's own)`;
+const opParam = z.coerce.number({ error: OP_EXPECTED }).int({ error: OP_EXPECTED }).min(MIN_BUSINESS_OP, { error: OP_EXPECTED }).max(MAX_BUSINESS_OP, { error: OP_EXPECTED });
 const positiveInt = z.coerce.number().int().min(0).max(2 ** 31 - 1);
 /** goim binds `limit` as required: 0 is refused like a missing one. */
 const limitParam = z.coerce.number().int().min(1).max(2 ** 31 - 1);
@@ -140,29 +141,18 @@ export function goimRoutes(): Hono<PushApiEnv> {
   goim.get('/online/top', async (c) => {
     const prefix = topPrefix(required(c, 'type'));
     const limit = param('limit', limitParam, required(c, 'limit'));
-    const deps = c.get('deps');
-    const { rooms } = await deps.sessions.liveCounts(deps.clock.now());
-    const tops = [...rooms]
-      .flatMap(([rid, count]) => {
-        const room = roomWithPrefix(rid, prefix);
-        return room === undefined ? [] : [{ room_id: room, count }];
-      })
-      .sort((a, b) => b.count - a.count || a.room_id.localeCompare(b.room_id))
-      .slice(0, limit);
-    return ok(c, tops);
+    const tops = await topRooms(c.get('deps'), (rid) => roomWithPrefix(rid, prefix), limit);
+    return ok(c, tops.map(({ name, count }) => ({ room_id: name, count })));
   });
   goim.get('/online/room', async (c) => {
     const type = required(c, 'type');
     const rooms = list(c, 'rooms');
-    const deps = c.get('deps');
-    const now = deps.clock.now();
     const rids = rooms.map((room) => goimRoomId(type, room, 'rooms'));
-    const counts = await mapLimit(rids, 8, (rid) => deps.sessions.roomCount(rid, now));
+    const counts = await roomsOnline(c.get('deps'), rids);
     return ok(c, Object.fromEntries(rooms.map((room, i) => [room, counts[i]])));
   });
   goim.get('/online/total', async (c) => {
-    const deps = c.get('deps');
-    const counts = await deps.sessions.liveCounts(deps.clock.now());
+    const counts = await onlineTotals(c.get('deps'));
     return ok(c, { ip_count: counts.users, conn_count: counts.connections });
   });
 
@@ -170,7 +160,7 @@ export function goimRoutes(): Hono<PushApiEnv> {
   goim.get('/nodes/instances', async (c) => {
     const deps = c.get('deps');
     const config = deps.config;
-    const counts = await deps.sessions.liveCounts(deps.clock.now());
+    const counts = await onlineTotals(deps);
     // One instance for the whole gateway fleet (behind one load balancer), with the
     // metadata goim's logic reads from its comets: weight, offline, addrs, conn_count, ip_count.
     return ok(c, [

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { MAX_PUSH_TARGETS, MIN_PUSH_OP } from '../domain/push.js';
+import { MAX_PUSH_TARGETS } from '../domain/push.js';
+import { MAX_BUSINESS_OP, MIN_BUSINESS_OP } from '../protocol/goim/ops.js';
 import { MAX_IDEMPOTENCY_KEY_CHARS } from '../protocol/cmid.js';
 import { targetSchema } from '../protocol/frames.js';
 import { gidSchema, ridSchema, uidSchema } from '../protocol/identifiers.js';
@@ -29,8 +30,8 @@ export const pushRequest = z
     op: z
       .number()
       .int()
-      .min(MIN_PUSH_OP)
-      .max(2 ** 31 - 1)
+      .min(MIN_BUSINESS_OP)
+      .max(MAX_BUSINESS_OP)
       .meta({ description: 'Business op (≥ 1000), the frame\'s `op`.' }),
     body,
     to: z.union([

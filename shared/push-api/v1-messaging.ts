@@ -45,7 +45,7 @@ export const pushRoute = defineRoute({
     try {
       return await pushTransient(deps, { op: body.op, body: body.body, to: body.to, speed: body.speed, requestId: key ?? randomUUID(), idempotent: key !== undefined });
     } catch (err) {
-      if (err instanceof ConflictError) throw new IdempotencyMismatchError(`Idempotency-Key ${key} was used for a different request`);
+      if (err instanceof ConflictError) throw new IdempotencyMismatchError(`Idempotency-Key ${key} was used for a different request`, { cause: err });
       throw err;
     }
   },
@@ -82,7 +82,7 @@ export const messagesRoute = defineRoute({
     try {
       return await sendMessage(deps, caller, { to: body.to, cmid: headers['idempotency-key'], body: body.body, from: body.from });
     } catch (err) {
-      if (err instanceof ConflictError) throw new IdempotencyMismatchError(`Idempotency-Key ${headers['idempotency-key']} was used for a different request`);
+      if (err instanceof ConflictError) throw new IdempotencyMismatchError(`Idempotency-Key ${headers['idempotency-key']} was used for a different request`, { cause: err });
       throw err;
     }
   },

@@ -1,4 +1,4 @@
-import { mapLimit } from '../domain/pool.js';
+import { onlineTotals, roomsOnline, userPresence } from '../domain/presence.js';
 import { syncTimeline } from '../domain/timelines.js';
 import { defineRoute } from './route.js';
 import { onlineTotal, presence, ridParams, roomOnline, timelinePage, timelineQuery, uidParams } from './schemas.js';
@@ -26,15 +26,7 @@ export const presenceRoutes = [
       },
     },
     errors: ['BAD_REQUEST'],
-    handler: async ({ deps, params }) => {
-      const now = deps.clock.now();
-      const refs = await deps.sessions.byUser(params.uid, now);
-      const sessions = await mapLimit(refs, 8, (ref) => deps.sessions.get(ref.connectionId, now));
-      const connections = sessions
-        .filter((s) => s !== undefined)
-        .map((s) => ({ key: s.connectionId, kind: s.kind, device: s.device, platform: s.platform, rooms: s.rooms, connectedAt: s.connectedAt }));
-      return { uid: params.uid, online: connections.length > 0, connections };
-    },
+    handler: ({ deps, params }) => userPresence(deps, params.uid),
   }),
   defineRoute({
     id: 'getTimeline',
@@ -72,7 +64,7 @@ export const presenceRoutes = [
     response: { status: 200, description: 'Count.', schema: roomOnline },
     examples: { params: { rid: 'live:1000' }, response: { room: 'live:1000', online: 2 } },
     errors: ['BAD_REQUEST'],
-    handler: async ({ deps, params }) => ({ room: params.rid, online: await deps.sessions.roomCount(params.rid, deps.clock.now()) }),
+    handler: async ({ deps, params }) => ({ room: params.rid, online: (await roomsOnline(deps, [params.rid]))[0]! }),
   }),
   defineRoute({
     id: 'getOnlineTotal',
@@ -84,9 +76,6 @@ export const presenceRoutes = [
     response: { status: 200, description: 'Totals.', schema: onlineTotal },
     examples: { response: { connections: 3, users: 2 } },
     errors: [],
-    handler: async ({ deps }) => {
-      const counts = await deps.sessions.liveCounts(deps.clock.now());
-      return { connections: counts.connections, users: counts.users };
-    },
+    handler: ({ deps }) => onlineTotals(deps),
   }),
 ];

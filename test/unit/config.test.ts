@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../shared/config.js';
+import { ConfigError, domainSettings, loadConfig } from '../../shared/config.js';
+import { tableDefinitions, TABLES } from '../../shared/aws/tables.js';
 
 describe('loadConfig', () => {
   it('applies documented defaults', () => {
@@ -52,5 +53,43 @@ describe('loadConfig problems', () => {
     expect(secret).toEqual([{ setting: 'EDGEIM_GATEWAY_SECRET', problem: 'must be at least 32 characters' }]);
     expect(JSON.stringify(secret)).not.toContain('hunter2');
     expect(loadConfig({ AWS_ENDPOINT_URL: 'http://localhost:4566', EDGEIM_GOIM_INSECURE_AUTH: '1' })).toMatchObject({ AWS_ENDPOINT_URL: 'http://localhost:4566', EDGEIM_GOIM_INSECURE_AUTH: true });
+  });
+});
+
+describe('domainSettings', () => {
+  it('gives the domain each setting it reads under its own name, from the environment names', () => {
+    const env = {
+      EDGEIM_WRITE_FANOUT_MAX: '11',
+      EDGEIM_RETENTION_DAYS: '12',
+      EDGEIM_MAX_BODY_BYTES: '13',
+      EDGEIM_MAX_PUSH_BYTES: '1400',
+      EDGEIM_SESSION_TTL_SECONDS: '150',
+      EDGEIM_DELIVERY_TIMEOUT_MS: '160',
+      EDGEIM_MAX_ROOMS_PER_CONNECTION: '17',
+      EDGEIM_DELIVERY_CONCURRENCY: '18',
+      EDGEIM_JOB_GROUP_CONCURRENCY: '19',
+    };
+    expect(domainSettings(loadConfig(env))).toEqual({
+      writeFanoutMax: 11,
+      retentionDays: 12,
+      maxBodyBytes: 13,
+      maxPushBytes: 1400,
+      sessionTtlSeconds: 150,
+      deliveryTimeoutMs: 160,
+      maxRoomsPerConnection: 17,
+      deliveryConcurrency: 18,
+      jobGroupConcurrency: 19,
+    });
+  });
+
+  it('names the tables by logical name: each configured table gets its shape', () => {
+    const defs = tableDefinitions(loadConfig({ EDGEIM_SESSIONS_TABLE: 's', EDGEIM_TIMELINES_TABLE: 't', EDGEIM_GROUPS_TABLE: 'g', EDGEIM_IDS_TABLE: 'i' }));
+    expect(defs.map((d) => [d.TableName, d.KeySchema?.map((k) => k.AttributeName)])).toEqual([
+      ['s', ['pk', 'sk']],
+      ['t', ['pk', 'sk']],
+      ['g', ['pk', 'sk']],
+      ['i', ['pk']],
+    ]);
+    expect(Object.keys(TABLES)).toEqual(['sessions', 'timelines', 'groups', 'ids']);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createConnectHandler } from '../../functions/connect.js';
 import type { App } from '../../shared/app.js';
-import { loadConfig } from '../../shared/config.js';
+import { domainSettings, loadConfig } from '../../shared/config.js';
 import type { Session } from '../../shared/domain/model.js';
 import { OverloadedError } from '../../shared/errors.js';
 
@@ -11,6 +11,7 @@ const event = {
 const appWith = (put: (s: Session) => Promise<void>) =>
   ({
     config: loadConfig({ EDGEIM_JWT_SECRET: 'x' }),
+    settings: domainSettings(loadConfig({ EDGEIM_JWT_SECRET: 'x' })),
     clock: { now: () => 1_800_000_000_000 },
     sessions: { put },
     logger: { warn: () => undefined },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { deliver as send, type DeliverOptions } from '../../shared/domain/deliver.js';
 import { DeliveryPlan } from '../../shared/domain/delivery-plan.js';
 import { DeliveryRejectedError, EndpointUnreachableError, type Delivery } from '../../shared/domain/ports/delivery.js';
-import type { PushableFrame } from '../../shared/protocol/frames.js';
+import { encodeBatch, packFrames, type PushableFrame } from '../../shared/protocol/frames.js';
 
 const ref = (id: string) => ({ connectionId: id, uid: 'u', endpoint: 'e', kind: 'apigw' as const });
 const push = (n: number, size = 10): PushableFrame => ({ type: 'push', op: 1000, body: 'x'.repeat(size) + n });
@@ -16,7 +17,17 @@ class Recorder implements Delivery {
     return result;
   }
   async disconnect() {}
+  async postBatch(): Promise<{ gone: string[] }> {
+    throw new Error('no gateway connections here');
+  }
+  async postRoom(): Promise<void> {
+    throw new Error('no gateway connections here');
+  }
 }
+
+/** Plans `plan`'s calls for payloads of at most `maxBytes` and sends them. */
+const deliver = (plan: DeliveryPlan, delivery: Delivery, concurrency: number, maxBytes: number, onError?: DeliverOptions['onError']) =>
+  send(delivery, plan.lanes(maxBytes), { concurrency, ...(onError ? { onError } : {}) });
 
 describe('DeliveryPlan', () => {
   it('merges frames for one connection into batch frames under the size cap, in order', async () => {
@@ -24,7 +35,7 @@ describe('DeliveryPlan', () => {
     for (let i = 0; i < 10; i++) plan.add(ref('a'), push(i, 300), i);
     plan.add(ref('b'), push(99), 0);
     const rec = new Recorder();
-    const result = await plan.deliver(rec, 4, 1024);
+    const result = await deliver(plan, rec, 4, 1024);
     const toA = rec.posts.filter((p) => p.id === 'a').map((p) => JSON.parse(p.data));
     expect(toA.length).toBeGreaterThan(1);
     expect(rec.posts.every((p) => Buffer.byteLength(p.data) <= 1024)).toBe(true);
@@ -39,7 +50,7 @@ describe('DeliveryPlan', () => {
     plan.add(ref('a'), { type: 'notify', timeline: 'group:g', seq: 1 }, 0);
     plan.add(ref('a'), { type: 'notify', timeline: 'group:g', seq: 2 }, 1);
     const rec = new Recorder();
-    await plan.deliver(rec, 1, 32_768);
+    await deliver(plan, rec, 1, 32_768);
     expect(JSON.parse(rec.posts[0]!.data)).toEqual({ type: 'notify', timeline: 'group:g', seq: 2 });
   });
 
@@ -50,7 +61,7 @@ describe('DeliveryPlan', () => {
     plan.add(ref('b'), push(3), 1);
     plan.add(ref('c'), push(4), 0);
     const rec = new Recorder((id, data) => (id === 'a' && data.includes('x1') ? new Error('boom') : id === 'c' ? 'gone' : 'ok'));
-    const result = await plan.deliver(rec, 2, 1024);
+    const result = await deliver(plan, rec, 2, 1024);
     expect(result.failedFrom).toBe(3);
     expect(result.gone.map((r) => r.connectionId)).toEqual(['c']);
     expect(rec.posts.map((p) => p.id)).toEqual(['b']); // a's second chunk must not overtake the failed first
@@ -70,8 +81,8 @@ describe('DeliveryPlan', () => {
     plan.add(gw('g2', 'http://task-a'), push(2), 0);
     plan.add(gw('g3', 'http://task-b'), push(3), 1);
     plan.add(ref('apigw-1'), push(4), 1);
-    plan.addRoomBroadcast('http://task-a', 'lobby', push(5), 2, 'g1');
-    const result = await plan.deliver(delivery, 4, 32_768);
+    plan.addRoomBroadcast({ endpoint: 'http://task-a', rid: 'lobby', frame: push(5), record: 2, except: 'g1', members: [] });
+    const result = await deliver(plan, delivery, 4, 32_768);
     expect(calls.sort()).toEqual(['batch http://task-a g1,g2', 'batch http://task-b g3', 'post apigw-1', 'room http://task-a lobby except=g1']);
     expect(result.gone.map((r) => r.connectionId)).toEqual(['g3']);
     expect(result.failedFrom).toBeUndefined();
@@ -83,7 +94,7 @@ describe('DeliveryPlan', () => {
     plan.add(ref('a'), push(2, 600), 1);
     const outcomes: string[] = [];
     const rec = new Recorder((_id, data) => (data.includes('x1') ? new DeliveryRejectedError(413, 'payload too large') : 'ok'));
-    const result = await plan.deliver(rec, 1, 1024, (_e, _r, outcome) => outcomes.push(outcome));
+    const result = await deliver(plan, rec, 1, 1024, (_e, _r, outcome) => outcomes.push(outcome));
     expect(result.failedFrom).toBeUndefined();
     expect(result.rejected).toBe(1);
     expect(outcomes).toEqual(['skipped']);
@@ -108,8 +119,8 @@ describe('DeliveryPlan', () => {
     plan.add(gw('d1', dead), push(1), 0);
     plan.add(gw('d2', dead), push(2), 1);
     plan.add(gw('ok1', 'http://live'), push(3), 0);
-    plan.addRoomBroadcast(dead, 'lobby', push(4), 2, undefined, [gw('d3', dead)]);
-    const result = await plan.deliver(delivery, 4, 32_768);
+    plan.addRoomBroadcast({ endpoint: dead, rid: 'lobby', frame: push(4), record: 2, members: [gw('d3', dead)] });
+    const result = await deliver(plan, delivery, 4, 32_768);
     expect(result.failedFrom).toBeUndefined();
     expect(result.unreachable).toEqual([dead]);
     expect(result.gone.map((r) => r.connectionId).sort()).toEqual(['d1', 'd2', 'd3']);
@@ -119,8 +130,43 @@ describe('DeliveryPlan', () => {
     const plan = new DeliveryPlan();
     plan.add(ref('a'), push(1), 4);
     const rec = new Recorder(() => new EndpointUnreachableError('e', 'timed out'));
-    const result = await plan.deliver(rec, 1, 1024);
+    const result = await deliver(plan, rec, 1, 1024);
     expect(result.failedFrom).toBe(4);
     expect(result.gone).toEqual([]);
+  });
+
+  it('plans its calls without sending anything: one lane per API Gateway connection, per gateway task, per task broadcasting', () => {
+    const gw = (id: string) => ({ connectionId: id, uid: 'u', endpoint: 'http://task-a', kind: 'gateway' as const });
+    const plan = new DeliveryPlan();
+    plan.add(ref('a'), push(1), 0);
+    plan.add(gw('g1'), push(2), 1);
+    plan.add(gw('g2'), push(3), 1);
+    plan.addRoomBroadcast({ endpoint: 'http://task-a', rid: 'lobby', frame: push(4), record: 2, except: 'g1', members: [gw('g2')] });
+    const lanes = plan.lanes(32_768);
+    expect(lanes.map((lane) => lane.map((c) => c.kind))).toEqual([['post'], ['batch'], ['room']]);
+    const [post, batch, room] = lanes.map((lane) => lane[0]!);
+    expect(post).toMatchObject({ kind: 'post', data: JSON.stringify(push(1)), records: [0] });
+    expect(batch).toMatchObject({ kind: 'batch', endpoint: 'http://task-a', items: [{ connectionId: 'g1', data: JSON.stringify(push(2)) }, { connectionId: 'g2', data: JSON.stringify(push(3)) }], records: [1, 1] });
+    expect(room).toMatchObject({ kind: 'room', rid: 'lobby', except: 'g1', data: JSON.stringify(push(4)), records: [2], held: [gw('g2')] });
+  });
+
+  it("splits a gateway task's connections over several @batch calls when one body would pass 1 MiB", () => {
+    const gw = (id: string) => ({ connectionId: id, uid: 'u', endpoint: 'http://task-a', kind: 'gateway' as const });
+    const plan = new DeliveryPlan();
+    for (let i = 0; i < 3; i++) plan.add(gw(`g${i}`), push(i, 400 * 1024), i);
+    const [lane] = plan.lanes(32_768);
+    expect(lane!.map((c) => (c.kind === 'batch' ? c.items.map((item) => item.connectionId) : []))).toEqual([['g0', 'g1'], ['g2']]);
+  });
+});
+
+describe('packFrames', () => {
+  it('packs frames in order into batch frames of at most maxBytes; one frame goes unwrapped', () => {
+    const frames = Array.from({ length: 5 }, (_, i) => push(i, 250));
+    const packed = packFrames(frames, 1024);
+    expect(packed.map((p) => p.count)).toEqual([3, 2]);
+    expect(packed[0]!.payload).toBe(encodeBatch(frames.slice(0, 3).map((f) => JSON.stringify(f))));
+    expect(JSON.parse(packed[1]!.payload)).toEqual({ type: 'batch', frames: frames.slice(3) });
+    expect(packed.every((p) => Buffer.byteLength(p.payload) <= 1024)).toBe(true);
+    expect(packFrames([push(9, 2000)], 1024)).toEqual([{ payload: JSON.stringify(push(9, 2000)), count: 1 }]);
   });
 });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { fenceUnreachable } from '../../shared/domain/endpoint-fence.js';
 import type { ConnectionRef } from '../../shared/domain/model.js';
-import { loadConfig } from '../../shared/config.js';
+import { domainSettings, loadConfig } from '../../shared/config.js';
 
 const NOW = 1_800_000_000_000;
 const ref = (connectionId: string, endpoint: string, kind: ConnectionRef['kind'] = 'gateway'): ConnectionRef => ({ connectionId, uid: 'u', endpoint, kind });
 
 function deps(fence: (endpoint: string, atMs: number, expiresAt: number) => Promise<void>) {
-  const config = loadConfig({ EDGEIM_DELIVERY_TIMEOUT_MS: '200' });
-  return { config, clock: { now: () => NOW }, sessions: { fenceEndpoint: fence } as never };
+  const settings = domainSettings(loadConfig({ EDGEIM_DELIVERY_TIMEOUT_MS: '200' }));
+  return { settings, clock: { now: () => NOW }, sessions: { fenceEndpoint: fence } as never };
 }
 
 describe('fenceUnreachable (the job, before removing an unreachable task\'s sessions)', () => {
@@ -17,7 +17,7 @@ describe('fenceUnreachable (the job, before removing an unreachable task\'s sess
     const d = deps(async (e, at, exp) => void calls.push([e, at, exp]));
     const ids = await fenceUnreachable(d, { gone: [ref('a', 'http://t1'), ref('b', 'http://t1'), ref('c', 'https://api', 'apigw'), ref('a', 'http://t1')], unreachable: ['http://t1'] }, () => undefined);
     expect(ids.sort()).toEqual(['a', 'b', 'c']);
-    expect(calls).toEqual([['http://t1', NOW, NOW / 1000 + d.config.EDGEIM_SESSION_TTL_SECONDS]]);
+    expect(calls).toEqual([['http://t1', NOW, NOW / 1000 + d.settings.sessionTtlSeconds]]);
   });
 
   it('keeps the sessions of a task whose fence could not be written (refused, or no answer in time): never removed without a way back', async () => {

@@ -1,5 +1,6 @@
 import { BatchLookups } from '../../shared/domain/batch-lookups.js';
-import { DeliveryPlan, type PlanResult } from '../../shared/domain/delivery-plan.js';
+import { deliver, type PlanResult } from '../../shared/domain/deliver.js';
+import { DeliveryPlan } from '../../shared/domain/delivery-plan.js';
 import { planJob } from '../../shared/domain/fanout.js';
 import type { Job, Session } from '../../shared/domain/model.js';
 import type { MemoryDeps } from '../../shared/memory/memory-deps.js';
@@ -11,7 +12,7 @@ import type { MemoryDeps } from '../../shared/memory/memory-deps.js';
 export async function runJob(deps: MemoryDeps, job: Job, first = true): Promise<PlanResult> {
   const plan = new DeliveryPlan();
   await planJob(deps, job, { plan, record: 0, attempt: { first }, lookups: new BatchLookups(deps) });
-  return plan.deliver(deps.delivery, 4, deps.config.EDGEIM_MAX_PUSH_BYTES);
+  return deliver(deps.delivery, plan.lanes(deps.settings.maxPushBytes), { concurrency: 4 });
 }
 
 /** Takes and runs every job waiting in the memory queue, oldest first, until none waits; how many ran. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoIdempotencyStore } from '../../shared/aws/dynamo-idempotency-store.js';
-import { loadConfig } from '../../shared/config.js';
+import { domainSettings, loadConfig } from '../../shared/config.js';
 import type { Deps } from '../../shared/domain/deps.js';
 import type { ConnectionRef } from '../../shared/domain/model.js';
 import { PUSH_IDEMPOTENCY_TTL_SECONDS, pushTransient, type PushInput } from '../../shared/domain/push.js';
@@ -24,7 +24,7 @@ describe('pushTransient with an Idempotency-Key', () => {
     dynamo = await startDynalite();
     const ref = (uid: string, i: number) => ({ connectionId: `${uid}-${i}`, uid, endpoint: 'http://x', kind: 'apigw' }) as ConnectionRef;
     deps = {
-      config: loadConfig({ EDGEIM_JWT_SECRET: 'x' }),
+      settings: domainSettings(loadConfig({ EDGEIM_JWT_SECRET: 'x' })),
       clock: { now: () => now },
       sessions: { byUser: async (uid: string) => Array.from({ length: online.get(uid) ?? 0 }, (_, i) => ref(uid, i)), roomCount: async () => 1 } as unknown as Deps['sessions'],
       queue: {

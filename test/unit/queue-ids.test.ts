@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cmidProblem } from '../../shared/protocol/cmid.js';
 import { conversationId } from '../../shared/protocol/identifiers.js';
-import { messageDedupId, pushDedupId, queueGroupId, SQS_ID_PATTERN } from '../../shared/domain/queue-ids.js';
+import { queueSafeId, SQS_ID_PATTERN } from '../../shared/aws/sqs-job-queue.js';
+import { messageDedupId, pushDedupId } from '../../shared/domain/queue-ids.js';
 
 describe('queue ids', () => {
   it('never lets two different (sender, cmid) pairs share a dedup id', () => {
@@ -27,13 +28,13 @@ describe('queue ids', () => {
   });
 
   it('keeps conversation group ids readable when SQS takes them, hashes them otherwise', () => {
-    expect(queueGroupId('u:alice:bob')).toBe('u:alice:bob');
-    expect(queueGroupId('r:live:match-7')).toBe('r:live:match-7');
+    expect(queueSafeId('u:alice:bob')).toBe('u:alice:bob');
+    expect(queueSafeId('r:live:match-7')).toBe('r:live:match-7');
     const long = conversationId('a'.repeat(64), { user: 'b'.repeat(64) });
     expect(long.length).toBeGreaterThan(128);
-    expect(queueGroupId(long)).toMatch(/^h:[A-Za-z0-9_-]{43}$/);
-    expect(queueGroupId('push:k:conn with space')).toMatch(SQS_ID_PATTERN);
-    expect(queueGroupId('push:k:a b')).not.toBe(queueGroupId('push:k:a c'));
+    expect(queueSafeId(long)).toMatch(/^h:[A-Za-z0-9_-]{43}$/);
+    expect(queueSafeId('push:k:conn with space')).toMatch(SQS_ID_PATTERN);
+    expect(queueSafeId('push:k:a b')).not.toBe(queueSafeId('push:k:a c'));
   });
 });
 

@@ -7,8 +7,9 @@ import type { Job } from '../model.js';
  * once; jobs with the same `group` are processed in enqueue order, one at a time; a job
  * whose (`group`, `dedup`) pair was enqueued within the dedup window (SQS FIFO with
  * DeduplicationScope messageGroup: 5 minutes, counted from the first enqueue, even if that
- * job already ran) is dropped. Both ids must be SQS-safe (queue-ids.ts builds them). The
- * job learns whether it runs for the first time (SQS ApproximateReceiveCount).
+ * job already ran) is dropped. `group` and `dedup` may hold any characters: an adapter
+ * maps them one-to-one onto ids its medium accepts (domain/queue-ids.ts builds dedup
+ * ids). The job learns whether it runs for the first time (SQS ApproximateReceiveCount).
  */
 export interface JobQueue {
   enqueue(job: Job, options: { group: string; dedup: string }): Promise<void>;

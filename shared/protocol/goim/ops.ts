@@ -41,13 +41,18 @@ export type OpName = keyof typeof Op;
 /** Numeric code of a known op. */
 export type KnownOp = (typeof Op)[OpName];
 
-/** Smallest business op; pushes carry ops from here up to int32 max. */
+/**
+ * The business op range, the one definition every edge uses (gateway `accepts`, push API,
+ * push jobs): pushes carry ops from MIN_BUSINESS_OP up to int32 max; lower ops are the
+ * protocol's own.
+ */
 export const MIN_BUSINESS_OP = 1000;
-const MAX_INT32 = 0x7fffffff;
+/** Largest business op: goim's op is an int32. */
+export const MAX_BUSINESS_OP = 0x7fffffff;
 
-/** True for a business op: an integer in [1000, int32 max]. */
+/** True for a business op: an integer in [MIN_BUSINESS_OP, MAX_BUSINESS_OP]. */
 export function isBusinessOp(op: number): boolean {
-  return Number.isInteger(op) && op >= MIN_BUSINESS_OP && op <= MAX_INT32;
+  return Number.isInteger(op) && op >= MIN_BUSINESS_OP && op <= MAX_BUSINESS_OP;
 }
 
 const names: ReadonlyMap<number, OpName> = new Map(
