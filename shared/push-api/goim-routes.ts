@@ -5,26 +5,11 @@ import type { Config } from '../config.js';
 import { MIN_PUSH_OP, pushTransient, type PushTarget } from '../domain/push.js';
 import { mapLimit } from '../domain/pool.js';
 import { BadRequestError } from '../errors.js';
+import { goimRoomId, goimRoomOf } from '../protocol/goim/room-keys.js';
 import { ROOM_ID_PATTERN, uidSchema } from '../protocol/identifiers.js';
 import { describeIssues } from '../protocol/validation-message.js';
 import type { PushApiEnv } from './context.js';
 import { keySchema } from './schemas.js';
-
-/**
- * goim's room key is `type://room`; edgeim room ids cannot hold `/`, so the room
- * `live://1000` is the edgeim room `live:1000`. Both halves must be edgeim id characters.
- */
-export function goimRoomId(type: string, room: string, roomParam = 'room'): string {
-  const rid = `${checkRoomType(type)}:${room}`;
-  if (!room || !ROOM_ID_PATTERN.test(rid)) throw new BadRequestError(`${roomParam}: ${JSON.stringify(room.slice(0, 80))} with its type must make a room id of 1-64 chars of [A-Za-z0-9_.:@-]`);
-  return rid;
-}
-
-/** A goim room type (the `live` of `live://1000`): 1-63 id chars without `:`; BAD_REQUEST naming `type` otherwise. */
-function checkRoomType(type: string): string {
-  if (!/^[A-Za-z0-9_.@-]{1,63}$/.test(type)) throw new BadRequestError(`type: must be 1-63 chars of [A-Za-z0-9_.@-], got ${JSON.stringify(type.slice(0, 80))}`);
-  return type;
-}
 
 /**
  * goim's `/online/top` keeps every room whose key `type://room` starts with `type`
@@ -34,8 +19,7 @@ function checkRoomType(type: string): string {
  * id does not match or is not a goim-style `type:room` id.
  */
 function roomWithPrefix(rid: string, prefix: string): string | undefined {
-  const colon = rid.indexOf(':');
-  return colon > 0 && rid.startsWith(prefix) ? rid.slice(colon + 1) : undefined;
+  return rid.startsWith(prefix) ? goimRoomOf(rid)?.room : undefined;
 }
 
 /** The `type` of `/online/top` as an edgeim room-id prefix: 1-64 room-id chars once `://` reads `:`. */
