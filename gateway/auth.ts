@@ -45,8 +45,8 @@ export async function authenticate(body: Uint8Array, verifier: TokenVerifier, in
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    throw new UnauthorizedError('auth body is not JSON');
+  } catch (cause) {
+    throw new UnauthorizedError('auth body is not JSON', { cause });
   }
   const parsed = authBodySchema.safeParse(value);
   if (!parsed.success) throw new UnauthorizedError('auth body does not match goim auth');

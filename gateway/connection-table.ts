@@ -3,7 +3,9 @@ import type { Session } from '../shared/domain/model.js';
 import { connect, disconnect } from '../shared/domain/connections.js';
 import type { Deps } from '../shared/domain/deps.js';
 import type { SessionStore } from '../shared/domain/ports/session-store.js';
+import { OverloadedError } from '../shared/errors.js';
 import type { AuthResult } from './auth.js';
+import { SessionStoreError } from './errors.js';
 import { ChannelState, type Channel } from './channel.js';
 import { GatewaySessions, type HeldConnections } from './gateway-sessions.js';
 import type { OutPacket } from './frame-packets.js';
@@ -33,7 +35,7 @@ export interface ConnectionTableDeps extends Pick<Deps, 'clock' | 'config'> {
 export type OpenOutcome =
   | { open: true; session: Session }
   | { open: false; why: 'too-many-connections' | 'gone' | 'fenced' }
-  | { open: false; why: 'store'; error: unknown };
+  | { open: false; why: 'store'; error: OverloadedError | SessionStoreError };
 
 /**
  * The connections of one gateway task, their rooms and their sessions, in one place.
@@ -90,7 +92,9 @@ export class ConnectionTable implements HeldConnections {
         { sessions: this.sessions, clock: this.deps.clock, config: this.deps.config },
         { connectionId: id, uid: auth.uid, endpoint: this.endpoint, kind: 'gateway', device: auth.device, platform: auth.platform, accepts: auth.accepts, rooms: room ? [room] : [], ttlSeconds: this.options.sessionTtlSeconds },
       );
-    } catch (error) {
+    } catch (cause) {
+      // Shed load stays an OverloadedError (the client is told when to come back); anything else is named.
+      const error = cause instanceof OverloadedError ? cause : new SessionStoreError('write', id, { cause });
       return { open: false, why: 'store', error };
     }
     if (ch.state !== ChannelState.Authenticating) {
@@ -184,23 +188,23 @@ export class ConnectionTable implements HeldConnections {
   async storeAccepts(ch: Channel): Promise<void> {
     try {
       await this.sessions.put(this.sessionOf(ch));
-    } catch (error) {
-      this.deps.warn('could not store accepts', { connectionId: ch.id, error });
+    } catch (cause) {
+      this.deps.warn('could not store accepts', { connectionId: ch.id, error: new SessionStoreError('store the accepts of', ch.id, { cause }) });
     }
   }
 
   /** Moves an open connection's session expiry to a full ttl from `nowMs` (a failed write is logged; the next sweep retries). */
   renew(ch: Channel, nowMs: number): void {
     ch.expiresAt = Math.floor(nowMs / 1000) + this.options.sessionTtlSeconds;
-    this.sessions.renew(this.sessionOf(ch)).catch((error: unknown) => {
-      this.deps.warn('could not renew gateway session', { connectionId: ch.id, error });
+    this.sessions.renew(this.sessionOf(ch)).catch((cause: unknown) => {
+      this.deps.warn('could not renew gateway session', { connectionId: ch.id, error: new SessionStoreError('renew', ch.id, { cause }) });
     });
   }
 
   /** Deletes a session this task wrote (no read first), tracked until it settles. */
   removeSession(connectionId: string, known: Session): void {
     const done: Promise<void> = disconnect({ sessions: this.sessions }, connectionId, known)
-      .catch((error: unknown) => this.deps.warn('could not remove gateway session', { connectionId, error }))
+      .catch((cause: unknown) => this.deps.warn('could not remove gateway session', { connectionId, error: new SessionStoreError('remove', connectionId, { cause }) }))
       .finally(() => this.removals.delete(done));
     this.removals.add(done);
   }

@@ -114,6 +114,7 @@ async function admitted(gw: RequestHost, ch: Channel, p: Packet): Promise<void> 
     auth = await authenticate(p.body, gw.app.verifier, gw.options.insecureAuth);
   } catch (err) {
     if (ch.state !== ChannelState.Authenticating) return;
+    if (!(err instanceof EdgeImError)) gw.app.logger.error('gateway auth check failed', { error: err });
     if (err instanceof OverloadedError) gw.close(ch, gw.admission.overloaded(err.message, err.retryAfterMs), false);
     else gw.close(ch, disconnectReason('UNAUTHORIZED', err instanceof UnauthorizedError ? err.message : 'auth failed'), false);
     return;
@@ -192,6 +193,7 @@ async function changeRoom(gw: RequestHost, ch: Channel, caller: UserCaller, p: P
     }
     gw.send(ch, bytesPacket(Op.ChangeRoomReply, p.body, p.ver, p.seq));
   } catch (err) {
+    if (!(err instanceof EdgeImError)) gw.app.logger.error('goim ChangeRoom failed', { error: err });
     const frame = replyFrame(undefined, { error: err });
     gw.send(ch, textPacket(Op.ChangeRoomReply, JSON.stringify(frame), p.ver, p.seq));
   }

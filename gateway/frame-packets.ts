@@ -1,3 +1,4 @@
+import { BadRequestError } from '../shared/errors.js';
 import { HEADER_SIZE, Op, isBusinessOp, writeHeader } from '../shared/protocol/goim/index.js';
 
 /**
@@ -14,8 +15,8 @@ export interface OutPacket {
   filterOp: number;
 }
 
-/** A delivered frame that cannot be translated (HTTP 400 on the internal API). */
-export class FrameTranslationError extends Error {
+/** A delivered frame that cannot be translated (BAD_REQUEST: HTTP 400 on the internal API). */
+export class FrameTranslationError extends BadRequestError {
   override name = 'FrameTranslationError';
 }
 
@@ -44,8 +45,8 @@ export function translateFrameText(text: string, inRoom: boolean): OutPacket[] {
   let frame: unknown;
   try {
     frame = JSON.parse(text);
-  } catch {
-    throw new FrameTranslationError('data is not valid JSON');
+  } catch (cause) {
+    throw new FrameTranslationError('data is not valid JSON', { cause });
   }
   const out: OutPacket[] = [];
   translateFrame(frame, inRoom, out, 0);

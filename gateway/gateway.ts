@@ -7,6 +7,7 @@ import { ChannelState, type Channel } from './channel.js';
 import { ConnectionTable } from './connection-table.js';
 import { disconnectReason, type DisconnectReason } from './disconnect-codes.js';
 import { dispatch, type RequestHost } from './dispatch.js';
+import { RequestFailedError } from './errors.js';
 import { FenceWatch, type FencedTask } from './fence-watch.js';
 import type { OutPacket } from './frame-packets.js';
 import { textPacket } from './frame-packets.js';
@@ -79,7 +80,7 @@ export class Gateway implements RequestHost, FencedTask {
       run: (ch, p) => dispatch(this, ch, p),
       close: (ch, reason) => this.close(ch, reason, true),
       note: (ch) => this.budget.note(ch),
-      failed: (p, error) => app.logger.error('gateway request failed', { op: p.op, error }),
+      failed: (p, cause) => app.logger.error('gateway request failed', { op: p.op, error: new RequestFailedError(p.op, { cause }) }),
     });
   }
 

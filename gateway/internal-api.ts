@@ -102,7 +102,8 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
         try {
           packets = translateFrameText(item.data, false);
         } catch (err) {
-          return json(res, 400, { message: `item ${item.connectionId}: ${(err as Error).message}` });
+          if (!(err instanceof FrameTranslationError)) throw err;
+          return json(res, 400, { message: `item ${item.connectionId}: ${err.message}` });
         }
         translated.set(item.data, packets);
       }

@@ -22,9 +22,8 @@ try {
 const app = await createApp(config);
 const gw = await startGateway(app);
 console.log(JSON.stringify({ event: 'listening', ...gw.ports, endpoint: gw.endpoint, pid: process.pid }));
-const metric = config.EDGEIM_GATEWAY_METRICS_NAMESPACE
-  ? startConnectionMetric({ namespace: config.EDGEIM_GATEWAY_METRICS_NAMESPACE, service: config.EDGEIM_GATEWAY_METRICS_SERVICE, count: () => gw.gateway.connections.counts.open })
-  : undefined;
+const { metrics, shutdownTimeoutMs } = gw.gateway.options;
+const metric = metrics ? startConnectionMetric({ ...metrics, count: () => gw.gateway.connections.counts.open }) : undefined;
 
 let stopping = false;
 const stop = (signal: string) => {
@@ -33,7 +32,7 @@ const stop = (signal: string) => {
   metric?.stop();
   app.logger.info('gateway stopping', { signal, connections: gw.gateway.connections.counts.open });
   // Exit even if something hangs: the task must go within the bound.
-  setTimeout(() => process.exit(1), config.EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS + 2000).unref();
+  setTimeout(() => process.exit(1), shutdownTimeoutMs + 2000).unref();
   gw.close().then(
     () => {
       console.log(JSON.stringify({ event: 'stopped', signal }));
