@@ -52,8 +52,7 @@ export type OpenOutcome =
 export class ConnectionTable implements HeldConnections {
   /** The sessions store as domain calls on this task see it (gateway-sessions.ts). */
   readonly sessions: GatewaySessions;
-  /** This task's `@connections` endpoint, as written in its sessions ('' before it listens). */
-  endpoint = '';
+  private taskEndpoint = '';
   /** Every transport connection until its socket closes, authenticated or not. */
   private readonly transports = new Set<Channel>();
   /** Open (authenticated) connections by connection id. */
@@ -68,6 +67,16 @@ export class ConnectionTable implements HeldConnections {
   ) {
     this.sessions = new GatewaySessions(deps.store, this, options.roomCountTtlMs);
     this.slots = new UserSlots(options.maxConnectionsPerUser);
+  }
+
+  /** This task's `@connections` endpoint, as written in its sessions ('' before it listens). */
+  get endpoint(): string {
+    return this.taskEndpoint;
+  }
+
+  /** The task listens at `endpoint`: sessions written from now on name it. */
+  listenAt(endpoint: string): void {
+    this.taskEndpoint = endpoint;
   }
 
   /** A new transport connection (not authenticated yet). */

@@ -106,7 +106,7 @@ export class Gateway implements RequestHost, FencedTask {
 
   /** Starts the sweep (see `sweep`) once the task listens at `endpoint`. */
   start(endpoint: string): void {
-    this.connections.endpoint = endpoint;
+    this.connections.listenAt(endpoint);
     this.sweeper = setInterval(() => this.sweep(), this.sweepIntervalMs);
     this.sweeper.unref();
     this.admission.start();
