@@ -193,8 +193,9 @@ export class ConnectionTable implements HeldConnections {
     return delivered;
   }
 
-  /** Stores a connection's new accepts in its session (its channel already holds them). */
-  async storeAccepts(ch: Channel): Promise<void> {
+  /** Gives an open connection new accepts (Sub/Unsub) and stores them in its session; a failed write is logged. */
+  async setAccepts(ch: Channel, accepts: ReadonlySet<number>): Promise<void> {
+    ch.accepts = accepts.size > 0 ? new Set(accepts) : null;
     try {
       await this.sessions.put(this.sessionOf(ch));
     } catch (cause) {

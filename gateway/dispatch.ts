@@ -31,8 +31,8 @@ export interface RequestHost {
   readonly deps: Deps;
   readonly options: Pick<GatewayOptions, 'insecureAuth' | 'heartbeatTimeoutMs' | 'maxConnectionsPerUser'>;
   readonly admission: Pick<Admission, 'admit' | 'done' | 'overloaded'>;
-  readonly connections: Pick<ConnectionTable, 'open' | 'storeAccepts'>;
-  /** Auth arrived: the handshake timeout no longer applies. */
+  readonly connections: Pick<ConnectionTable, 'open' | 'setAccepts'>;
+  /** Auth arrived: the connection is authenticating; the handshake timeout no longer applies. */
   authReceived(ch: Channel): void;
   send(ch: Channel, buf: Buffer): boolean;
   close(ch: Channel, reason: DisconnectReason | null, flushFirst: boolean): void;
@@ -41,8 +41,9 @@ export interface RequestHost {
 }
 
 /**
- * Client ops → domain actions (the op table: docs/PROTOCOL.md, "Gateway (goim protocol)"). Every action runs through `handleRequest`, the same entry the
- * WebSocket API uses; this file only maps ops, bodies and replies. A bad request gets an
+ * Client ops → domain actions (the op table: docs/PROTOCOL.md, "Gateway (goim protocol)").
+ * Every action runs through `handleRequest`, the same entry the WebSocket API uses; this
+ * file only maps ops, bodies and replies. A bad request gets an
  * error reply and the connection stays open; unknown ops are ignored (as goim does). A
  * request over the connection's rate limit (`p.retryAfterMs`) is answered RATE_LIMITED
  * in its reply op, in order; an over-limit heartbeat gets no reply.
@@ -94,7 +95,6 @@ export async function dispatch(gw: RequestHost, ch: Channel, p: PendingRequest):
  * write answers OVERLOADED too; nothing is left behind for a refused client.
  */
 async function authorize(gw: RequestHost, ch: Channel, p: Packet): Promise<void> {
-  ch.state = ChannelState.Authenticating;
   gw.authReceived(ch);
   const refused = gw.admission.admit();
   if (refused) {
@@ -212,7 +212,6 @@ async function changeAccepts(gw: RequestHost, ch: Channel, p: Packet): Promise<v
     gw.send(ch, textPacket(Op.SubReply, JSON.stringify(frame), p.ver, p.seq));
     return;
   }
-  ch.accepts = accepts.size > 0 ? accepts : null;
-  await gw.connections.storeAccepts(ch);
+  await gw.connections.setAccepts(ch, accepts);
   gw.send(ch, bytesPacket(p.op === Op.Sub ? Op.SubReply : Op.UnsubReply, p.body, p.ver, p.seq));
 }

@@ -143,8 +143,9 @@ export class Gateway implements RequestHost, FencedTask {
     ch.handshakeTimer = setTimeout(handshakeExpired, this.options.handshakeTimeoutMs, this, ch);
   }
 
-  /** Auth arrived: the handshake timeout no longer applies. */
+  /** Auth arrived: the connection is authenticating; the handshake timeout no longer applies. */
   authReceived(ch: Channel): void {
+    ch.state = ChannelState.Authenticating;
     if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
     ch.handshakeTimer = null;
   }

@@ -191,8 +191,8 @@ describe('connection table', () => {
     const { t } = table();
     const ch = await opened(t, 'ct-hal', 'r:acc');
     expect(await t.sessions.roomCount('r:acc', Date.now())).toBe(1);
-    ch.accepts = new Set([1000]);
-    await t.storeAccepts(ch);
+    await t.setAccepts(ch, new Set([1000]));
+    expect([...(ch.accepts ?? [])]).toEqual([1000]);
     expect(await t.sessions.roomCount('r:acc', Date.now())).toBe(1);
     expect((await real.get(ch.id, Date.now()))?.accepts).toEqual([1000]);
     close(t, ch);
