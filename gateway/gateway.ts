@@ -50,7 +50,6 @@ export class Gateway implements RequestHost, FencedTask {
       (ch) => this.close(ch, disconnectReason('SLOW_CONSUMER', 'outbound queue full; reconnect and sync: inbox messages are kept for sync; room messages are not'), false),
     );
     const warn = (message: string, extra: Record<string, unknown>) => app.logger.warn(message, extra);
-    this.fences = new FenceWatch(app.sessions, warn);
     this.connections = new ConnectionTable(options, {
       store: app.sessions,
       clock: app.clock,
@@ -59,6 +58,7 @@ export class Gateway implements RequestHost, FencedTask {
       deliver: (ch, packets) => this.deliver(ch, packets),
       warn,
     });
+    this.fences = new FenceWatch(this.connections.sessions, warn);
     this.deps = { ...app, sessions: this.connections.sessions };
     this.admission = new Admission({
       maxPendingAuths: options.maxPendingAuths,
