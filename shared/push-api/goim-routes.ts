@@ -5,8 +5,8 @@ import type { Config } from '../config.js';
 import { MIN_PUSH_OP, pushTransient, type PushTarget } from '../domain/push.js';
 import { mapLimit } from '../domain/pool.js';
 import { BadRequestError } from '../errors.js';
-import { goimRoomId, goimRoomOf } from '../protocol/goim/room-keys.js';
-import { ROOM_ID_PATTERN, uidSchema } from '../protocol/identifiers.js';
+import { goimRoomId, goimRoomOf, roomIdPrefixFromGoim } from '../protocol/goim/room-keys.js';
+import { uidSchema } from '../protocol/identifiers.js';
 import { describeIssues } from '../protocol/validation-message.js';
 import type { PushApiEnv } from './context.js';
 import { keySchema } from './schemas.js';
@@ -20,13 +20,6 @@ import { keySchema } from './schemas.js';
  */
 function roomWithPrefix(rid: string, prefix: string): string | undefined {
   return rid.startsWith(prefix) ? goimRoomOf(rid)?.room : undefined;
-}
-
-/** The `type` of `/online/top` as an edgeim room-id prefix: 1-64 room-id chars once `://` reads `:`. */
-function topPrefix(type: string): string {
-  const prefix = type.replace('://', ':');
-  if (!ROOM_ID_PATTERN.test(prefix)) throw new BadRequestError(`type: expected 1-64 chars of [A-Za-z0-9_.:@-] (a room type, or the start of one), got ${JSON.stringify(type.slice(0, 80))}`);
-  return prefix;
 }
 
 const OP_EXPECTED = `expected an integer from ${MIN_PUSH_OP} to ${2 ** 31 - 1} (a business op; lower ops are the protocol's own)`;
@@ -122,7 +115,7 @@ export function goimRoutes(): Hono<PushApiEnv> {
   });
 
   goim.get('/online/top', async (c) => {
-    const prefix = topPrefix(required(c, 'type'));
+    const prefix = roomIdPrefixFromGoim(required(c, 'type'));
     const limit = param('limit', limitParam, required(c, 'limit'));
     const deps = c.get('deps');
     const { rooms } = await deps.sessions.liveCounts(deps.clock.now());

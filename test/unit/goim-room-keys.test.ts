@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, toErrorBody } from '../../shared/errors.js';
-import { goimRoomId, goimRoomOf, roomIdFromGoimKey } from '../../shared/protocol/goim/room-keys.js';
+import { goimRoomId, goimRoomOf, roomIdFromGoimKey, roomIdPrefixFromGoim } from '../../shared/protocol/goim/room-keys.js';
 import { ROOM_ID_PATTERN } from '../../shared/protocol/identifiers.js';
 
 /** What a caller of the conversion sees: the room id, or the wire error body. */
@@ -75,5 +75,11 @@ describe('goim room keys', () => {
         expect(roomIdFromGoimKey(goimRoomOf(rid)!.key)).toBe(rid);
       }),
     );
+  });
+
+  it('a key prefix (goim /online/top) reads `://` as `:` and is BAD_REQUEST when it cannot start a room id', () => {
+    expect(roomIdPrefixFromGoim('live')).toBe('live');
+    expect(roomIdPrefixFromGoim('live://1')).toBe('live:1');
+    for (const bad of ['', 'li/ve', 'live:///1', 'x'.repeat(65)]) expect(outcome(() => roomIdPrefixFromGoim(bad)), bad).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^type: /) });
   });
 });

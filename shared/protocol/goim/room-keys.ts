@@ -58,6 +58,18 @@ export function goimRoomOf(rid: string): { type: string; room: string; key: stri
   return { type, room, key: `${type}${KEY_SEPARATOR}${room}` };
 }
 
+/**
+ * A prefix of goim room keys as a prefix of edgeim room ids (goim's `/online/top` keeps
+ * the rooms whose key starts with its `type`): `live` stays `live`, `live://1` becomes
+ * `live:1`. It must be 1-64 room-id chars once `://` reads `:`; BadRequestError naming
+ * `param` otherwise.
+ */
+export function roomIdPrefixFromGoim(prefix: string, param = 'type'): string {
+  const converted = prefix.replace(KEY_SEPARATOR, ':');
+  if (!ROOM_ID_PATTERN.test(converted)) throw new BadRequestError(`${param}: expected 1-64 chars of [A-Za-z0-9_.:@-] (a room type, or the start of one), got ${quote(prefix)}`);
+  return converted;
+}
+
 function quote(value: string): string {
   return JSON.stringify(value.slice(0, 80));
 }
