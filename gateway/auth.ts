@@ -5,15 +5,15 @@ import { isUid } from '../shared/protocol/identifiers.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../shared/protocol/json-text.js';
 import { isBusinessOp } from '../shared/protocol/goim/index.js';
 
+/** Business ops one connection may accept (Auth's `accepts`, and what Sub may grow them to). */
+export const MAX_ACCEPTS = 1000;
+
 /**
  * The goim Auth body (op 7), with edgeim's `token`:
  * `{"token": JWT, "mid": int64, "key": string, "room_id": "type://id", "platform": string, "accepts": [int32…]}`.
  * Only `token` matters for identity; `mid` is used instead only in the local insecure mode.
  * `key` is kept as the device name; the connection id is always the server's.
  */
-/** Business ops one connection may accept (Auth's `accepts`, and what Sub may grow them to). */
-export const MAX_ACCEPTS = 1000;
-
 const authBodySchema = z.object({
   token: z.string().optional(),
   mid: z.union([z.number(), z.string()]).optional(),
@@ -30,7 +30,7 @@ export interface AuthResult {
   expiresAt?: number | undefined;
   device?: string | undefined;
   platform?: string | undefined;
-  /** Room to join right away (edgeim form, see `roomFromGoim`). */
+  /** Room to join right away, as the client named it (a goim room key: shared/protocol/goim/room-keys.ts). */
   room?: string | undefined;
   accepts: number[];
 }
@@ -45,8 +45,8 @@ export async function authenticate(body: Uint8Array, verifier: TokenVerifier, in
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    throw new UnauthorizedError('auth body is not JSON');
+  } catch (cause) {
+    throw new UnauthorizedError('auth body is not JSON', { cause });
   }
   const parsed = authBodySchema.safeParse(value);
   if (!parsed.success) throw new UnauthorizedError('auth body does not match goim auth');
@@ -63,7 +63,7 @@ export async function authenticate(body: Uint8Array, verifier: TokenVerifier, in
     expiresAt,
     device: auth.key || undefined,
     platform: auth.platform || undefined,
-    room: auth.room_id ? roomFromGoim(auth.room_id) : undefined,
+    room: auth.room_id || undefined,
     accepts: (auth.accepts ?? []).filter(isBusinessOp),
   };
 }
@@ -81,15 +81,6 @@ export function midToUid(mid: unknown): string {
   }
   if (!isUid(mid)) throw new UnauthorizedError('mid is not a valid uid');
   return mid;
-}
-
-/**
- * goim room keys are `type://id` (`live://1000`); edgeim room ids cannot hold `/`, so
- * the gateway names that room `type:id` (`live:1000`). Anything else is used as is.
- */
-export function roomFromGoim(roomKey: string): string {
-  const i = roomKey.indexOf('://');
-  return i > 0 ? `${roomKey.slice(0, i)}:${roomKey.slice(i + 3)}` : roomKey;
 }
 
 /** Parses a Sub/Unsub body (`1000,1001`): the business ops in it, others ignored. */

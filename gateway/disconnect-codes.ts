@@ -1,24 +1,9 @@
 /**
  * Why the gateway closes a connection on purpose. Each code goes to the client in a
  * DisconnectReply (op 6, JSON `{code, message, reconnect, retryAfterMs?}`) just before
- * the close. `reconnect` tells the client whether to come back (centrifuge's
- * Disconnect{Code, Reason, Reconnect}); clients need not infer it from the code.
- *
- * | code              | reconnect | how                                               |
- * |-------------------|-----------|---------------------------------------------------|
- * | UNAUTHORIZED      | false     | not with the same token                           |
- * | PROTOCOL_ERROR    | false     | not before fixing the client (bad packet)         |
- * | HANDSHAKE_TIMEOUT | true      | and send Auth first                               |
- * | HEARTBEAT_TIMEOUT | true      | and heartbeat more often                          |
- * | SLOW_CONSUMER     | true      | with backoff; then `sync` what was missed         |
- * | SERVER_SHUTDOWN   | true      | with jitter (another task takes the connection)   |
- * | OVERLOADED        | true      | after `retryAfterMs`, with jitter                 |
- * | RATE_LIMITED      | true      | after `retryAfterMs`; the client sent (or holds) too much |
- * | TOO_MANY_CONNECTIONS | true   | after `retryAfterMs`: the user holds too many connections on this task |
- * | TOKEN_EXPIRED     | true      | with a fresh token (the SDK calls `refreshToken('expired')` first) |
- * | MAX_AGE           | true      | at once: the connection reached its age cap (as API Gateway's 2 h) |
- * | RESYNC            | true      | then `sync`: this task's sessions were dropped while it did not answer the job (docs/GATEWAY.md) |
- * | CLOSED_BY_SERVER  | false     | only if the application says so (DELETE @connections) |
+ * the close; `reconnect` tells the client whether to come back (centrifuge's
+ * Disconnect{Code, Reason, Reconnect}), so clients need not infer it from the code. What
+ * each code means and what a client does: docs/GATEWAY.md, "Disconnect codes".
  */
 export type DisconnectCode =
   | 'UNAUTHORIZED'

@@ -6,8 +6,8 @@ import { disconnectReason, type DisconnectReason } from './disconnect-codes.js';
 export interface FencedTask {
   /** This task's `@connections` endpoint, as written in its sessions ('' before it listens). */
   readonly endpoint: string;
-  /** Authenticated connections by id. */
-  readonly channels: ReadonlyMap<string, Channel>;
+  /** Open connections (closing one while iterating is allowed). */
+  openChannels(): Iterable<Channel>;
   close(ch: Channel, reason: DisconnectReason, flushFirst: boolean): void;
 }
 
@@ -60,8 +60,8 @@ export class FenceWatch {
         closed,
       });
       await this.store.clearFence(task.endpoint, at);
-    } catch (err) {
-      this.warn('could not check this task\'s fence', { endpoint: task.endpoint, err: String(err) });
+    } catch (error) {
+      this.warn('could not check this task\'s fence', { endpoint: task.endpoint, error });
     } finally {
       this.checking = false;
     }
@@ -75,7 +75,7 @@ export class FenceWatch {
  */
 function resync(task: FencedTask, atMs: number): number {
   const stale: Channel[] = [];
-  for (const ch of task.channels.values()) if (ch.state === ChannelState.Open && ch.connectedAt < atMs) stale.push(ch);
+  for (const ch of task.openChannels()) if (ch.state === ChannelState.Open && ch.connectedAt < atMs) stale.push(ch);
   const spreadMs = Math.min(30_000, stale.length * 5);
   for (const ch of stale) task.close(ch, resyncReason(Math.floor(Math.random() * spreadMs)), true);
   return stale.length;

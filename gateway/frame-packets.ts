@@ -1,22 +1,11 @@
+import { BadRequestError } from '../shared/errors.js';
 import { HEADER_SIZE, Op, isBusinessOp, writeHeader } from '../shared/protocol/goim/index.js';
 
 /**
- * Translation of delivered JSON frames (docs/PROTOCOL.md WebSocket frames, as the fan-out job
- * posts them to `@connections`) into goim packets, encoded once: a broadcast writes the
- * same Buffer to every member.
- *
- * | frame                         | packet                                               |
- * |-------------------------------|------------------------------------------------------|
- * | `message`                     | op 26, JSON of the frame without `type`              |
- * | `notify`                      | op 27, JSON of the frame without `type`              |
- * | `push`                        | op = `frame.op`, the body bytes unchanged (string as UTF-8, `encoding: "base64"` decoded, other JSON values as JSON) |
- * | `batch`                       | its inner frames' packets, in order; the outbound queue writes them as one (TCP back to back, WebSocket one op-9 message) |
- *
- * Accepts filtering (goim): a `push` goes only to connections whose `accepts` hold its
- * op, except a room push, which every room member gets. The gateway tells a room push
- * by where it comes from (`POST /@rooms/{rid}`) or by a `room` field on the push frame
- * (`{"type":"push","op":1001,"body":…,"room":"live:1"}`) when it arrives through
- * `/@connections/{id}` or `/@batch`.
+ * Delivered JSON frames (`message`, `notify`, `push`, `batch`, as the fan-out job posts
+ * them to `@connections`) become goim packets, encoded once so a broadcast writes the
+ * same Buffer to every member; the frame → packet rules and the accepts filtering of
+ * pushes are in docs/GATEWAY.md, "Internal API (the task's `@connections`)".
  */
 
 /** One encoded packet and whether it is subject to the connection's `accepts`. */
@@ -26,8 +15,8 @@ export interface OutPacket {
   filterOp: number;
 }
 
-/** A delivered frame that cannot be translated (HTTP 400 on the internal API). */
-export class FrameTranslationError extends Error {
+/** A delivered frame that cannot be translated (BAD_REQUEST: HTTP 400 on the internal API). */
+export class FrameTranslationError extends BadRequestError {
   override name = 'FrameTranslationError';
 }
 
@@ -56,8 +45,8 @@ export function translateFrameText(text: string, inRoom: boolean): OutPacket[] {
   let frame: unknown;
   try {
     frame = JSON.parse(text);
-  } catch {
-    throw new FrameTranslationError('data is not valid JSON');
+  } catch (cause) {
+    throw new FrameTranslationError('data is not valid JSON', { cause });
   }
   const out: OutPacket[] = [];
   translateFrame(frame, inRoom, out, 0);

@@ -1,13 +1,29 @@
 import type { ConnectionRef, Session } from '../shared/domain/model.js';
 import type { LiveCounts, ReadConsistency, SessionStore } from '../shared/domain/ports/session-store.js';
-import { ChannelState, type Channel } from './channel.js';
-import type { LocalRooms } from './rooms.js';
 
-/** What the decorator needs from the gateway. */
-export interface ChannelDirectory {
-  channel(connectionId: string): Channel | undefined;
-  readonly endpoint: string;
+/**
+ * What the session layer needs to know about the connections this task holds (the
+ * connection table implements it). The layer itself keeps no connection state: it reads
+ * through this and reports what the store did.
+ */
+export interface HeldConnections {
+  /** The session of an open connection held here (as written, plus later changes), or undefined. */
+  session(connectionId: string): Session | undefined;
+  /** The rooms of an open connection held here, or undefined when it is not held (any more). */
+  roomsOf(connectionId: string): readonly string[] | undefined;
+  /** The store put the connection in `rid`: false when it is no longer open here (its close did not know the room). */
+  joinRoom(connectionId: string, rid: string): boolean;
+  /** The store took the connection out of `rid`. */
+  leaveRoom(connectionId: string, rid: string): void;
 }
+
+/** No connection held: the layer over a store alone (every call reaches the store, counts cached). */
+export const NO_HELD_CONNECTIONS: HeldConnections = {
+  session: () => undefined,
+  roomsOf: () => undefined,
+  joinRoom: () => true,
+  leaveRoom: () => undefined,
+};
 
 /**
  * The sessions store as the gateway's domain calls see it: the real store, with two
@@ -17,32 +33,36 @@ export interface ChannelDirectory {
  *   that session and sees every change to it: joins, leaves, accepts).
  * - `roomCount` is cached per room for `countTtlMs` (heartbeats of a large room would
  *   otherwise count it once per member per interval); a join or leave through this task
- *   drops the room's cached count (its reply then counts the room afresh); a session put
- *   with rooms (Auth with `room_id`) or removed adds or takes one from it.
+ *   drops the room's cached count (its reply then counts the room afresh); a new session
+ *   put with rooms (Auth with `room_id`) or removed adds or takes one from it; a put that
+ *   rewrites a held connection's session (its accepts) leaves it.
  *
- * Joins and leaves keep the channel's rooms and the task's local room index in step; a
- * join past the rooms cap of a connection held here is answered from memory (the store's
- * conditional join enforces the same cap for every caller).
+ * Joins and leaves are reported to the held connections (`HeldConnections`), which keep
+ * a channel's rooms and the task's room index in step; a join past the rooms cap of a
+ * connection held here is answered from memory (the store's conditional join enforces
+ * the same cap for every caller). A join that lands after its connection closed here is
+ * undone (its removal did not know the room).
+ *
+ * @example
+ * const sessions = new GatewaySessions(store, NO_HELD_CONNECTIONS, 1000);
  */
 export class GatewaySessions implements SessionStore {
   private readonly counts = new Map<string, { value: number; at: number }>();
 
   constructor(
     private readonly inner: SessionStore,
-    private readonly directory: ChannelDirectory,
-    private readonly rooms: LocalRooms,
+    private readonly held: HeldConnections,
     private readonly countTtlMs: number,
   ) {}
 
   async put(session: Session): Promise<void> {
+    const rewrite = this.held.session(session.connectionId) !== undefined;
     await this.inner.put(session);
-    for (const rid of session.rooms) this.adjust(rid, 1);
+    if (!rewrite) for (const rid of session.rooms) this.adjust(rid, 1);
   }
 
   async get(connectionId: string, nowMs: number): Promise<Session | undefined> {
-    const ch = this.directory.channel(connectionId);
-    if (ch && ch.state === ChannelState.Open) return sessionOf(ch, this.directory.endpoint);
-    return this.inner.get(connectionId, nowMs);
+    return this.held.session(connectionId) ?? this.inner.get(connectionId, nowMs);
   }
 
   async remove(connectionId: string, known?: Session): Promise<Session | undefined> {
@@ -70,21 +90,15 @@ export class GatewaySessions implements SessionStore {
   }
 
   async joinRoom(connectionId: string, rid: string, nowMs: number, maxRooms = Infinity): Promise<Session | undefined> {
-    const held = this.directory.channel(connectionId);
-    if (held && held.state === ChannelState.Open && held.rooms.length >= maxRooms && !held.rooms.includes(rid)) {
-      return sessionOf(held, this.directory.endpoint); // at the cap: refused without a store call
+    const rooms = this.held.roomsOf(connectionId);
+    if (rooms && rooms.length >= maxRooms && !rooms.includes(rid)) {
+      return this.held.session(connectionId); // at the cap: refused without a store call
     }
     const session = await this.inner.joinRoom(connectionId, rid, nowMs, maxRooms);
     this.counts.delete(rid);
-    const ch = this.directory.channel(connectionId);
-    if (session && !(ch && ch.state === ChannelState.Open)) {
+    if (session && rooms && session.rooms.includes(rid) && !this.held.joinRoom(connectionId, rid)) {
       // The connection closed while it joined: its removal did not know this room yet.
       await this.inner.remove(connectionId, session);
-      return session;
-    }
-    if (session && ch && session.rooms.includes(rid) && !ch.rooms.includes(rid)) {
-      ch.rooms = [...ch.rooms, rid];
-      this.rooms.add(rid, ch);
     }
     return session;
   }
@@ -92,11 +106,7 @@ export class GatewaySessions implements SessionStore {
   async leaveRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined> {
     const session = await this.inner.leaveRoom(connectionId, rid, nowMs);
     this.counts.delete(rid);
-    const ch = this.directory.channel(connectionId);
-    if (ch && ch.rooms.includes(rid)) {
-      ch.rooms = ch.rooms.filter((r) => r !== rid);
-      this.rooms.remove(rid, ch);
-    }
+    this.held.leaveRoom(connectionId, rid);
     return session;
   }
 
@@ -136,20 +146,4 @@ export class GatewaySessions implements SessionStore {
   clearFence(endpoint: string, atMs: number): Promise<void> {
     return this.inner.clearFence(endpoint, atMs);
   }
-}
-
-/** The session of a channel this task holds, as it was written (plus later changes). */
-export function sessionOf(ch: Channel, endpoint: string): Session {
-  return {
-    connectionId: ch.id,
-    uid: ch.uid,
-    endpoint,
-    kind: 'gateway',
-    device: ch.device,
-    platform: ch.platform,
-    rooms: [...ch.rooms],
-    ...(ch.accepts ? { accepts: [...ch.accepts] } : {}),
-    connectedAt: ch.connectedAt,
-    expiresAt: ch.expiresAt,
-  };
 }

@@ -1,53 +1,44 @@
 import type { App } from '../shared/app.js';
-import type { Session } from '../shared/domain/model.js';
-import { disconnect } from '../shared/domain/connections.js';
 import type { Deps } from '../shared/domain/deps.js';
+import type { Session } from '../shared/domain/model.js';
 import { Op, type Packet } from '../shared/protocol/goim/index.js';
-import { takeToken } from '../shared/domain/token-bucket.js';
 import { Admission } from './admission.js';
-import { ChannelState, type Channel, type PendingRequest } from './channel.js';
+import { ChannelState, type Channel } from './channel.js';
+import { ConnectionTable } from './connection-table.js';
 import { disconnectReason, type DisconnectReason } from './disconnect-codes.js';
-import { dispatch } from './dispatch.js';
-import { FenceWatch } from './fence-watch.js';
+import { dispatch, type RequestHost } from './dispatch.js';
+import { RequestFailedError } from './errors.js';
+import { FenceWatch, type FencedTask } from './fence-watch.js';
 import type { OutPacket } from './frame-packets.js';
 import { textPacket } from './frame-packets.js';
-import { GatewaySessions, sessionOf } from './gateway-sessions.js';
 import type { GatewayOptions } from './options.js';
 import { Outbound } from './outbound.js';
 import { QueueBudget } from './queue-budget.js';
 import { ReplayGuard } from './replay-guard.js';
-import { UserSlots } from './user-slots.js';
-import { LocalRooms } from './rooms.js';
+import { RequestQueue } from './request-queue.js';
 
 /**
- * The state of one gateway task: its connections, their rooms, the outbound queue and
- * the connection lifecycle (accept → auth → open → close → forget). Transports
- * (TCP, WebSocket) feed it packets; the internal API feeds it deliveries.
+ * One gateway task: the connection lifecycle (accept → auth → open → close → forget)
+ * over the task's connection table (connections, rooms, sessions: connection-table.ts),
+ * with the outbound queue and the task's bounds. Transports (TCP, WebSocket) feed it
+ * packets; the internal API feeds it deliveries.
  */
-export class Gateway {
-  /** Every transport connection until its socket closes, authenticated or not (shutdown reaches them all). */
-  readonly all = new Set<Channel>();
-  /** Authenticated connections by connection id. */
-  readonly channels = new Map<string, Channel>();
-  readonly rooms = new LocalRooms();
-  readonly outbound: Outbound;
-  readonly sessions: GatewaySessions;
-  /** The domain deps as gateway requests see them (sessions through GatewaySessions). */
+export class Gateway implements RequestHost, FencedTask {
+  /** The connections of this task, their rooms and sessions. */
+  readonly connections: ConnectionTable;
+  /** The domain deps as gateway requests see them (sessions through the session layer). */
   readonly deps: Deps;
-  /** Session removals in flight (shutdown waits for them). */
-  readonly removals = new Set<Promise<void>>();
   /** Admission control at Auth: OVERLOADED instead of connects that cannot finish in time. */
   readonly admission: Admission;
   /** Bytes queued by all connections together (queue-budget.ts). */
   readonly budget: QueueBudget;
-  /** This task's endpoint fence, read on each sweep (fence-watch.ts). */
-  readonly fences: FenceWatch;
   /** Nonces of the internal API's signed calls, so none is taken twice (replay-guard.ts). */
   readonly replays = new ReplayGuard();
-  /** Connections per user on this task, authenticating ones included (`maxConnectionsPerUser`). */
-  readonly userSlots: UserSlots;
-  endpoint = '';
-  draining = false;
+  private readonly outbound: Outbound;
+  /** This task's endpoint fence, read on each sweep (fence-watch.ts). */
+  private readonly fences: FenceWatch;
+  private readonly requests: RequestQueue;
+  private draining = false;
   private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
@@ -58,8 +49,17 @@ export class Gateway {
       { windowMs: options.mergeWindowMs, maxFrames: options.mergeMaxFrames, maxBytes: options.maxOutboundBytes },
       (ch) => this.close(ch, disconnectReason('SLOW_CONSUMER', 'outbound queue full; reconnect and sync: inbox messages are kept for sync; room messages are not'), false),
     );
-    this.sessions = new GatewaySessions(app.sessions, this, this.rooms, options.roomCountTtlMs);
-    this.deps = { ...app, sessions: this.sessions };
+    const warn = (message: string, extra: Record<string, unknown>) => app.logger.warn(message, extra);
+    this.connections = new ConnectionTable(options, {
+      store: app.sessions,
+      clock: app.clock,
+      settings: app.settings,
+      fencedBefore: () => this.fences.fencedBefore,
+      deliver: (ch, packets) => this.deliver(ch, packets),
+      warn,
+    });
+    this.fences = new FenceWatch(this.connections.sessions, warn);
+    this.deps = { ...app, sessions: this.connections.sessions };
     this.admission = new Admission({
       maxPendingAuths: options.maxPendingAuths,
       maxEventLoopDelayMs: options.maxEventLoopDelayMs,
@@ -68,7 +68,7 @@ export class Gateway {
     this.budget = new QueueBudget(
       { maxBytes: options.maxQueuedBytes },
       {
-        channels: () => this.all,
+        channels: () => this.connections.transportChannels(),
         evict: (ch) => {
           const reason = disconnectReason('RATE_LIMITED', 'the server holds too much queued for its connections and this one holds the most; read what is sent, send less', this.spreadRetryMs(options.overloadRetryMs));
           this.close(ch, reason, false, Math.min(1000, options.closeLingerMs));
@@ -76,16 +76,37 @@ export class Gateway {
         destroy: (ch) => ch.destroy(),
       },
     );
-    this.userSlots = new UserSlots(options.maxConnectionsPerUser);
-    this.fences = new FenceWatch(app.sessions, (message, extra) => app.logger.warn(message, extra));
+    this.requests = new RequestQueue(options, {
+      run: (ch, p) => dispatch(this, ch, p),
+      close: (ch, reason) => this.close(ch, reason, true),
+      note: (ch) => this.budget.note(ch),
+      failed: (p, cause) => app.logger.error('gateway request failed', { op: p.op, error: new RequestFailedError(p.op, { cause }) }),
+    });
   }
 
+  /** An open connection by id (connection-table.ts). */
   channel(connectionId: string): Channel | undefined {
-    return this.channels.get(connectionId);
+    return this.connections.channel(connectionId);
   }
 
-  /** Starts the sweep (see `sweep`). */
-  start(): void {
+  /** This task's `@connections` endpoint, as written in its sessions ('' before it listens). */
+  get endpoint(): string {
+    return this.connections.endpoint;
+  }
+
+  /** Open connections, for the sweep and the fence check. */
+  openChannels(): Iterable<Channel> {
+    return this.connections.openChannels();
+  }
+
+  /** Whether the task is shutting down (`/healthz` answers 503, new connections are dropped). */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Starts the sweep (see `sweep`) once the task listens at `endpoint`. */
+  start(endpoint: string): void {
+    this.connections.listenAt(endpoint);
     this.sweeper = setInterval(() => this.sweep(), this.sweepIntervalMs);
     this.sweeper.unref();
     this.admission.start();
@@ -118,86 +139,24 @@ export class Gateway {
       ch.destroy();
       return;
     }
-    this.all.add(ch);
+    this.connections.accept(ch);
     ch.handshakeTimer = setTimeout(handshakeExpired, this.options.handshakeTimeoutMs, this, ch);
   }
 
-  /** Auth arrived: the handshake timeout no longer applies. */
+  /** Auth arrived: the connection is authenticating; the handshake timeout no longer applies. */
   authReceived(ch: Channel): void {
+    ch.state = ChannelState.Authenticating;
     if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
     ch.handshakeTimer = null;
   }
 
-  /**
-   * A packet from the client. Requests run one at a time per connection, in order.
-   *
-   * Bounds per connection, so no client can grow the task's memory or hog it:
-   * - a request budget (token bucket, `rateLimit`): a request over it still takes its
-   *   turn (replies stay in order, its id echoed) but is answered RATE_LIMITED with
-   *   `retryAfterMs` and never reaches the domain;
-   * - at most `maxPendingRequests` requests and `maxPendingBytes` of their bodies
-   *   waiting behind the running one: a client pipelining past that is closed with
-   *   DisconnectReply RATE_LIMITED (after what was already queued for it).
-   */
+  /** A packet from the client: once open (or Auth before), queued to run in order within the connection's bounds (request-queue.ts). */
   onPacket(ch: Channel, p: Packet): void {
     if (ch.state >= ChannelState.Closing) return;
     const now = Date.now();
     ch.lastActive = now;
     if (ch.state === ChannelState.Handshake && p.op !== Op.Auth) return; // goim ignores other ops before auth
-    const retryAfterMs = this.admit(ch, now);
-    if (ch.busy) {
-      const queued = ch.requests?.length ?? 0;
-      const bytes = p.body.length;
-      if (queued >= this.options.maxPendingRequests || ch.pendingBytes + bytes > this.options.maxPendingBytes) {
-        const wait = Math.max(retryAfterMs, this.pendingRetryAfterMs());
-        this.close(ch, disconnectReason('RATE_LIMITED', `more than ${this.options.maxPendingRequests} requests or ${this.options.maxPendingBytes} bytes waiting; wait for replies`, wait), true);
-        return;
-      }
-      ch.pendingBytes += bytes;
-      (ch.requests ??= []).push(pending(p, retryAfterMs));
-      this.budget.note(ch);
-      return;
-    }
-    void this.run(ch, pending(p, retryAfterMs));
-  }
-
-  /** Takes one token of the connection's request budget: 0 when taken, else the wait in ms. */
-  private admit(ch: Channel, now: number): number {
-    const limit = this.options.rateLimit;
-    if (limit.perSecond <= 0) return 0;
-    const bucket = { tokens: ch.tokens < 0 ? limit.burst : ch.tokens, at: ch.tokensAt };
-    const wait = takeToken(bucket, limit, now);
-    ch.tokens = bucket.tokens;
-    ch.tokensAt = bucket.at;
-    return wait;
-  }
-
-  /** How long a client closed for pipelining should wait: the time its budget takes to serve a full queue. */
-  private pendingRetryAfterMs(): number {
-    const perSecond = this.options.rateLimit.perSecond;
-    return perSecond > 0 ? Math.ceil((this.options.maxPendingRequests / perSecond) * 1000) : 1000;
-  }
-
-  private async run(ch: Channel, first: PendingRequest): Promise<void> {
-    ch.busy = true;
-    let p: PendingRequest | undefined = first;
-    while (p !== undefined) {
-      try {
-        await dispatch(this, ch, p);
-      } catch (err) {
-        this.app.logger.error('gateway request failed', { op: p.op, err: String(err) });
-      }
-      if (ch.state >= ChannelState.Closing) break;
-      p = ch.requests?.shift();
-      if (p !== undefined) {
-        ch.pendingBytes -= p.body.length;
-        this.budget.note(ch);
-      }
-      if (ch.requests?.length === 0) ch.requests = null;
-    }
-    ch.requests = null;
-    ch.pendingBytes = 0;
-    ch.busy = false;
+    this.requests.push(ch, p, now);
   }
 
   /** Sends one packet to a channel through the outbound queue (keeps order with pushes). */
@@ -219,6 +178,11 @@ export class Gateway {
     return true;
   }
 
+  /** Delivers translated packets to this task's members of a room but `except` (room pushes: no accepts); returns how many took them. */
+  broadcastRoom(rid: string, packets: readonly OutPacket[], except: string | null): number {
+    return this.connections.broadcastRoom(rid, packets, except);
+  }
+
   /**
    * Closes a connection on purpose: optionally flushes what is queued, sends a
    * DisconnectReply with `reason`, half-closes, and forgets the session.
@@ -236,31 +200,35 @@ export class Gateway {
   /** The transport closed (client went away, or after close()). */
   onTransportClosed(ch: Channel): void {
     ch.state = ChannelState.Closed;
-    this.all.delete(ch);
+    this.connections.transportClosed(ch);
     this.outbound.discard(ch);
     this.budget.release(ch);
     this.forget(ch);
   }
 
-  /** Removes a channel from every index and deletes its session (once). */
-  private forget(ch: Channel): void {
-    if (ch.forgotten) return;
-    ch.forgotten = true;
-    if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
-    ch.handshakeTimer = null;
-    this.userSlots.release(ch);
-    if (ch.id === '') return;
-    if (this.channels.get(ch.id) === ch) this.channels.delete(ch.id);
-    for (const rid of ch.rooms) this.rooms.remove(rid, ch);
-    this.removeSession(ch.id, sessionOf(ch, this.endpoint));
+  /** Deletes a session this task wrote (no read first), tracked so shutdown can wait for it. */
+  removeSession(connectionId: string, known: Session): void {
+    this.connections.removeSession(connectionId, known);
   }
 
-  /** Deletes a session (known to this task: no read first), tracked so shutdown can wait for it. */
-  removeSession(connectionId: string, known: Session): void {
-    const done: Promise<void> = disconnect(this.deps, connectionId, known)
-      .catch((err: unknown) => this.app.logger.warn('could not remove gateway session', { connectionId, err: String(err) }))
-      .finally(() => this.removals.delete(done));
-    this.removals.add(done);
+  /**
+   * Shutdown, first step: drops new connections and stops the timers; every connection
+   * gets what is queued for it, then DisconnectReply SERVER_SHUTDOWN, and is half-closed.
+   */
+  drain(): void {
+    this.draining = true;
+    this.stop();
+    this.outbound.flush();
+    for (const ch of [...this.connections.transportChannels()]) {
+      this.close(ch, disconnectReason('SERVER_SHUTDOWN', 'server is shutting down; reconnect'), true);
+    }
+  }
+
+  /** The handshake timer no longer applies; the table forgets the channel (once). */
+  private forget(ch: Channel): void {
+    if (ch.handshakeTimer) clearTimeout(ch.handshakeTimer);
+    ch.handshakeTimer = null;
+    this.connections.close(ch);
   }
 
   /**
@@ -273,7 +241,7 @@ export class Gateway {
     const now = Date.now();
     const silentBefore = now - this.options.heartbeatTimeoutMs;
     const renewBefore = Math.floor(now / 1000) + Math.floor(this.options.sessionTtlSeconds / 2);
-    for (const ch of this.channels.values()) {
+    for (const ch of this.connections.openChannels()) {
       if (ch.state !== ChannelState.Open) continue;
       if (ch.lastActive < silentBefore) {
         this.close(ch, disconnectReason('HEARTBEAT_TIMEOUT', 'no heartbeat within the timeout'), true);
@@ -283,24 +251,12 @@ export class Gateway {
         this.close(ch, disconnectReason('MAX_AGE', 'the connection reached its maximum age; reconnect'), true);
       } else if (ch.expiresAt < renewBefore && !ch.busy) {
         // (Not while a request runs: a join in flight would race the rewrite of its rooms; next sweep.)
-        ch.expiresAt = Math.floor(now / 1000) + this.options.sessionTtlSeconds;
-        this.app.sessions.renew(sessionOf(ch, this.endpoint)).catch((err: unknown) => {
-          this.app.logger.warn('could not renew gateway session', { connectionId: ch.id, err: String(err) });
-        });
+        this.connections.renew(ch, now);
       }
     }
-    this.sessions.prune(now);
+    this.connections.sessions.prune(now);
     void this.fences.check(this, now);
   }
-}
-
-/**
- * A packet as it waits its turn: its body copied (the read chunk it views is reused),
- * marked with `retryAfterMs` when it is over the connection's request budget.
- */
-function pending(p: Packet, retryAfterMs: number): PendingRequest {
-  const body = p.body.length === 0 ? p.body : Buffer.from(p.body);
-  return retryAfterMs > 0 ? { ver: p.ver, op: p.op, seq: p.seq, body, retryAfterMs } : { ver: p.ver, op: p.op, seq: p.seq, body };
 }
 
 /**

@@ -13,39 +13,17 @@ const ROOM = /^(?:\/[^/@]+)?\/@rooms(?:\/([^/?]+))?$/;
 const BATCH = /^(?:\/[^/@]+)?\/@batch$/;
 
 /**
- * The task's internal HTTP API (not exposed through the NLB):
- *
- * - `POST /@connections/{id}`: body = one JSON frame (docs/PROTOCOL.md: `message`, `notify`,
- *   `push`, `batch`) → 200 (queued for the connection), 410 with
- *   `x-amzn-errortype: GoneException` when the connection is not here (any more),
- *   400 for a frame the gateway cannot translate. The same contract as API Gateway's
- *   PostToConnection, so `ApiGatewayManagementApiClient` works against it unchanged.
- * - `GET /@connections/{id}`: `{ConnectedAt, LastActiveAt, Identity: {SourceIp}}` or 410.
- * - `DELETE /@connections/{id}`: DisconnectReply CLOSED_BY_SERVER and close → 204, or 410.
- * - `POST /@batch`: `{"items": [{"connectionId", "data"}]}` → 200 `{"gone": [ids]}`:
- *   many connections in one call; identical `data` strings are translated once.
- * - `POST /@rooms/{rid}[?except=<connectionId>]` (or `/@rooms?rid=<rid>`, for the room
- *   ids `.` and `..` that a URL path cannot carry): body = one JSON frame → 200
- *   `{"delivered": n}`: the task fans the frame out to its own members of the room,
- *   encoded once (goim's comet-side room broadcast). Pushes here are room pushes: no
- *   accepts filtering.
- * - `GET /healthz`: 200 `{"status": "ok", "connections": n}`; 503 while shutting down.
- *
- * Credential: every call but `/healthz` must carry `x-edgeim-signature`, an HMAC with
- * the shared secret over method, request target, time and body hash
- * (shared/protocol/gateway-signature.ts); without a valid one, or with one seen before
- * (its nonce is remembered for the signature's window: replay-guard.ts), it is answered
- * 401 (`x-amzn-errortype: UnauthorizedException`) before its body is read, and nothing
- * happens. `/healthz` stays open for the load balancer's and ECS's health checks: it
- * tells only whether the task is up and how many connections it holds.
- *
- * Accepts: a `push` frame through `/@connections` or `/@batch` reaches a connection
- * only if its `accepts` hold the op, unless the frame carries `"room": rid`.
+ * The task's internal HTTP API, not exposed through the NLB: `@connections` (the
+ * PostToConnection contract, so `ApiGatewayManagementApiClient` works against it),
+ * `/@batch`, `/@rooms/{rid}` and `/healthz`; routes, bodies and answers are in
+ * docs/GATEWAY.md, "Internal API (the task's `@connections`)". Every call but `/healthz`
+ * must carry a valid, unseen `x-edgeim-signature` (gateway-signature.ts, replay-guard.ts),
+ * else it is answered 401 before its body is read, and nothing happens.
  */
 export function createInternalApi(gw: Gateway): Server {
   const server = createServer((req, res) => {
     handle(gw, req, res).catch((err: unknown) => {
-      gw.app.logger.error('internal api failed', { url: req.url, err: String(err) });
+      gw.app.logger.error('internal api failed', { url: req.url, error: err });
       if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
     });
   });
@@ -61,7 +39,7 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
 
   if (path === '/healthz') {
     req.resume();
-    return json(res, gw.draining ? 503 : 200, { status: gw.draining ? 'draining' : 'ok', connections: gw.channels.size });
+    return json(res, gw.isDraining ? 503 : 200, { status: gw.isDraining ? 'draining' : 'ok', connections: gw.connections.counts.open });
   }
 
   const header = req.headers[SIGNATURE_HEADER];
@@ -124,7 +102,8 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
         try {
           packets = translateFrameText(item.data, false);
         } catch (err) {
-          return json(res, 400, { message: `item ${item.connectionId}: ${(err as Error).message}` });
+          if (!(err instanceof FrameTranslationError)) throw err;
+          return json(res, 400, { message: `item ${item.connectionId}: ${err.message}` });
         }
         translated.set(item.data, packets);
       }
@@ -142,15 +121,7 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
     const except = query.get('except');
     const packets = translate(res, text, true);
     if (!packets) return;
-    let delivered = 0;
-    const members = gw.rooms.members(rid);
-    if (members) {
-      // A member closed as a slow consumer during the loop leaves the Set; Set iteration allows that.
-      for (const ch of members) {
-        if (ch.id !== except && gw.deliver(ch, packets)) delivered++;
-      }
-    }
-    return json(res, 200, { delivered });
+    return json(res, 200, { delivered: gw.broadcastRoom(rid, packets, except) });
   }
 
   return json(res, 404, { message: 'Not Found' });

@@ -22,25 +22,24 @@ try {
 const app = await createApp(config);
 const gw = await startGateway(app);
 console.log(JSON.stringify({ event: 'listening', ...gw.ports, endpoint: gw.endpoint, pid: process.pid }));
-const metric = config.EDGEIM_GATEWAY_METRICS_NAMESPACE
-  ? startConnectionMetric({ namespace: config.EDGEIM_GATEWAY_METRICS_NAMESPACE, service: config.EDGEIM_GATEWAY_METRICS_SERVICE, count: () => gw.gateway.channels.size })
-  : undefined;
+const { metrics, shutdownTimeoutMs } = gw.gateway.options;
+const metric = metrics ? startConnectionMetric({ ...metrics, count: () => gw.gateway.connections.counts.open }) : undefined;
 
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
   metric?.stop();
-  app.logger.info('gateway stopping', { signal, connections: gw.gateway.channels.size });
+  app.logger.info('gateway stopping', { signal, connections: gw.gateway.connections.counts.open });
   // Exit even if something hangs: the task must go within the bound.
-  setTimeout(() => process.exit(1), config.EDGEIM_GATEWAY_SHUTDOWN_TIMEOUT_MS + 2000).unref();
+  setTimeout(() => process.exit(1), shutdownTimeoutMs + 2000).unref();
   gw.close().then(
     () => {
       console.log(JSON.stringify({ event: 'stopped', signal }));
       process.exit(0);
     },
     (err: unknown) => {
-      app.logger.error('gateway shutdown failed', { err: String(err) });
+      app.logger.error('gateway shutdown failed', { error: err });
       process.exit(1);
     },
   );

@@ -64,6 +64,11 @@ export interface GatewayOptions {
    * Default: plaintext, as behind a load balancer that terminates TLS (the cloud stack).
    */
   tls?: GatewayTls | undefined;
+  /**
+   * Print the open-connection count as a CloudWatch embedded-metric line every minute
+   * (connection-metric.ts; the standalone process, gateway/main.ts). Default: none.
+   */
+  metrics?: { namespace: string; service: string } | undefined;
 }
 
 /** A certificate chain and its private key, PEM. */
@@ -81,7 +86,10 @@ function tlsFromConfig(config: Config): GatewayTls | undefined {
   return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
 
-/** Gateway options from the configuration (EDGEIM_GATEWAY_*, EDGEIM_GOIM_*, timeouts). */
+/**
+ * Gateway options from the configuration (EDGEIM_GATEWAY_*, EDGEIM_GOIM_*, timeouts): every
+ * setting the gateway reads is read here, and each is in docs/GATEWAY.md, "Settings".
+ */
 export function gatewayOptions(config: Config, overrides: Partial<GatewayOptions> = {}): GatewayOptions {
   return {
     host: config.EDGEIM_GATEWAY_HOST,
@@ -113,6 +121,7 @@ export function gatewayOptions(config: Config, overrides: Partial<GatewayOptions
     maxEventLoopDelayMs: config.EDGEIM_GATEWAY_MAX_EVENT_LOOP_DELAY_MS,
     overloadRetryMs: config.EDGEIM_GATEWAY_OVERLOAD_RETRY_MS,
     listenBacklog: 4096,
+    metrics: config.EDGEIM_GATEWAY_METRICS_NAMESPACE ? { namespace: config.EDGEIM_GATEWAY_METRICS_NAMESPACE, service: config.EDGEIM_GATEWAY_METRICS_SERVICE } : undefined,
     ...overrides,
   };
 }

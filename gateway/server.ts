@@ -43,17 +43,17 @@ export async function startGateway(app: App, overrides: Partial<GatewayOptions> 
     http.listen(options.httpPort, options.host, () => resolve());
   });
   const httpPort = (http.address() as AddressInfo).port;
-  gw.endpoint = options.publicEndpoint ?? `http://${advertisedHost(options.host)}:${httpPort}`;
+  const endpoint = options.publicEndpoint ?? `http://${advertisedHost(options.host)}:${httpPort}`;
   const tcp = await listenTcp(gw, options.tcpPort, options.host);
   const { server: ws, wss } = await listenWs(gw, options.wsPort, options.host);
-  gw.start();
+  gw.start(endpoint);
 
   const listeners: Listeners = { tcp, ws, wss, http };
   const wsPort = (ws.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
     ports: { tcp: (tcp.address() as AddressInfo).port, ws: wsPort, http: httpPort },
-    endpoint: gw.endpoint,
+    endpoint,
     wsUrl: `${options.tls ? 'wss' : 'ws'}://127.0.0.1:${wsPort}${WS_PATH}`,
     gateway: gw,
     close: () => (closing ??= shutdown(gw, listeners, options.shutdownTimeoutMs)),

@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import type { WebSocketServer } from 'ws';
 import type { Gateway } from './gateway.js';
-import { disconnectReason } from './disconnect-codes.js';
 
 /** What a gateway listens with. */
 export interface Listeners {
@@ -22,20 +21,15 @@ export interface Listeners {
  */
 export async function shutdown(gw: Gateway, listeners: Listeners, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  gw.draining = true;
-  gw.stop();
   const closedTcp = new Promise<void>((resolve) => listeners.tcp.close(() => resolve()));
   const closedWs = new Promise<void>((resolve) => listeners.ws.close(() => resolve()));
-  gw.outbound.flush();
-  for (const ch of [...gw.all]) {
-    gw.close(ch, disconnectReason('SERVER_SHUTDOWN', 'server is shutting down; reconnect'), true);
-  }
-  await Promise.race([Promise.all([...gw.removals]), sleep(Math.max(0, deadline - Date.now() - 200))]);
+  gw.drain();
+  await Promise.race([gw.connections.removalsSettled(), sleep(Math.max(0, deadline - Date.now() - 200))]);
   // Give clients a moment to read the DisconnectReply and close their side.
   const linger = Math.min(1000, Math.max(0, deadline - Date.now() - 100));
   const lingerUntil = Date.now() + linger;
-  while (Date.now() < lingerUntil && gw.all.size > 0) await sleep(10);
-  for (const ch of [...gw.all]) ch.destroy();
+  while (Date.now() < lingerUntil && gw.connections.counts.transports > 0) await sleep(10);
+  for (const ch of [...gw.connections.transportChannels()]) ch.destroy();
   listeners.wss.close();
   listeners.ws.closeAllConnections();
   listeners.http.closeAllConnections();

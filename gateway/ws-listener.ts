@@ -72,7 +72,7 @@ function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
     ch.gw.onPacket(ch, decodePacket(data, ch.gw.options.maxBodyBytes));
   } catch (err) {
     const message = err instanceof ProtocolError ? `${err.code}: ${err.message}` : 'bad packet';
-    if (!(err instanceof ProtocolError)) ch.gw.app.logger.error('gateway packet handling failed', { err: String(err) });
+    if (!(err instanceof ProtocolError)) ch.gw.app.logger.error('gateway packet handling failed', { error: err });
     ch.gw.close(ch, disconnectReason('PROTOCOL_ERROR', message), false);
   }
 }

@@ -38,7 +38,7 @@ if (mode === 'gateway') {
     httpPort: 0,
   });
   process.on('message', (m: { cmd: string }) => {
-    if (m.cmd === 'mem') send({ mem: mem(), connections: gw.gateway.channels.size });
+    if (m.cmd === 'mem') send({ mem: mem(), connections: gw.gateway.connections.counts.open });
     if (m.cmd === 'stop') void gw.close().then(() => process.exit(0));
   });
   send({ ready: true, ports: gw.ports, endpoint: gw.endpoint, mem: mem() });

@@ -15,5 +15,5 @@ const gw = await startGateway(app, { host: '127.0.0.1', tcpPort: 0, wsPort: 0, h
 process.send?.({ ready: true, ports: gw.ports, usage: usage(true) });
 serveUsage(
   () => gw.close(),
-  () => ({ connections: gw.gateway.channels.size, writes: (app.sessions as { writer?: { stats: unknown } }).writer?.stats, delayMs: gw.gateway.admission.delayMs }),
+  () => ({ connections: gw.gateway.connections.counts.open, writes: (app.sessions as { writer?: { stats: unknown } }).writer?.stats, delayMs: gw.gateway.admission.delayMs }),
 );

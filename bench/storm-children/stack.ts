@@ -21,10 +21,10 @@ process.send?.({ ready: true, ports: stack.gateway.ports, wsUrl: stack.wsUrl, pu
 serveUsage(
   () => undefined,
   () => ({
-    connections: stack.gateway.gateway.channels.size + stack.emulator.connectionCount,
+    connections: stack.gateway.gateway.connections.counts.open + stack.emulator.connectionCount,
     writes: (stack.app.sessions as { writer?: { stats: unknown } }).writer?.stats,
     delayMs: Math.round(stack.gateway.gateway.admission.delayMs),
-    accepted: stack.gateway.gateway.all.size,
+    accepted: stack.gateway.gateway.connections.counts.transports,
     authenticating: stack.gateway.gateway.admission.pending,
   }),
 );

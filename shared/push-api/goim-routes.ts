@@ -6,26 +6,11 @@ import { pushTransient, type PushTarget } from '../domain/push.js';
 import { onlineTotals, roomsOnline, topRooms } from '../domain/presence.js';
 import { BadRequestError } from '../errors.js';
 import { MAX_BUSINESS_OP, MIN_BUSINESS_OP } from '../protocol/goim/ops.js';
+import { goimRoomId, goimRoomOf, roomIdPrefixFromGoim } from '../protocol/goim/room-keys.js';
 import { ROOM_ID_PATTERN, uidSchema } from '../protocol/identifiers.js';
 import { describeIssues } from '../protocol/validation-message.js';
 import type { PushApiEnv } from './context.js';
 import { keySchema } from './schemas.js';
-
-/**
- * goim's room key is `type://room`; edgeim room ids cannot hold `/`, so the room
- * `live://1000` is the edgeim room `live:1000`. Both halves must be edgeim id characters.
- */
-export function goimRoomId(type: string, room: string, roomParam = 'room'): string {
-  const rid = `${checkRoomType(type)}:${room}`;
-  if (!room || !ROOM_ID_PATTERN.test(rid)) throw new BadRequestError(`${roomParam}: ${JSON.stringify(room.slice(0, 80))} with its type must make a room id of 1-64 chars of [A-Za-z0-9_.:@-]`);
-  return rid;
-}
-
-/** A goim room type (the `live` of `live://1000`): 1-63 id chars without `:`; BAD_REQUEST naming `type` otherwise. */
-function checkRoomType(type: string): string {
-  if (!/^[A-Za-z0-9_.@-]{1,63}$/.test(type)) throw new BadRequestError(`type: must be 1-63 chars of [A-Za-z0-9_.@-], got ${JSON.stringify(type.slice(0, 80))}`);
-  return type;
-}
 
 /**
  * goim's `/online/top` keeps every room whose key `type://room` starts with `type`
@@ -35,15 +20,7 @@ function checkRoomType(type: string): string {
  * id does not match or is not a goim-style `type:room` id.
  */
 function roomWithPrefix(rid: string, prefix: string): string | undefined {
-  const colon = rid.indexOf(':');
-  return colon > 0 && rid.startsWith(prefix) ? rid.slice(colon + 1) : undefined;
-}
-
-/** The `type` of `/online/top` as an edgeim room-id prefix: 1-64 room-id chars once `://` reads `:`. */
-function topPrefix(type: string): string {
-  const prefix = type.replace('://', ':');
-  if (!ROOM_ID_PATTERN.test(prefix)) throw new BadRequestError(`type: expected 1-64 chars of [A-Za-z0-9_.:@-] (a room type, or the start of one), got ${JSON.stringify(type.slice(0, 80))}`);
-  return prefix;
+  return rid.startsWith(prefix) ? goimRoomOf(rid)?.room : undefined;
 }
 
 const OP_EXPECTED = `expected an integer from ${MIN_BUSINESS_OP} to ${MAX_BUSINESS_OP} (a business op; lower ops are the protocol's own)`;
@@ -139,7 +116,7 @@ export function goimRoutes(): Hono<PushApiEnv> {
   });
 
   goim.get('/online/top', async (c) => {
-    const prefix = topPrefix(required(c, 'type'));
+    const prefix = roomIdPrefixFromGoim(required(c, 'type'));
     const limit = param('limit', limitParam, required(c, 'limit'));
     const tops = await topRooms(c.get('deps'), (rid) => roomWithPrefix(rid, prefix), limit);
     return ok(c, tops.map(({ name, count }) => ({ room_id: name, count })));
