@@ -61,8 +61,11 @@ export class GatewaySessions implements SessionStore {
     if (!rewrite) for (const rid of session.rooms) this.adjust(rid, 1);
   }
 
+  /** A held connection's session from memory while it is live; past its expiry (a renewal failed) the store answers, as for any other. */
   async get(connectionId: string, nowMs: number): Promise<Session | undefined> {
-    return this.held.session(connectionId) ?? this.inner.get(connectionId, nowMs);
+    const held = this.held.session(connectionId);
+    if (held && held.expiresAt * 1000 > nowMs) return held;
+    return this.inner.get(connectionId, nowMs);
   }
 
   async remove(connectionId: string, known?: Session): Promise<Session | undefined> {

@@ -112,7 +112,7 @@ export class DynamoSessionStore implements SessionStore {
     return this.put(session);
   }
 
-  /** One conditional update: the connection exists, is not in the room, and is in fewer than `maxRooms` rooms. */
+  /** One conditional update: the connection exists and is live, is not in the room, and is in fewer than `maxRooms` rooms. */
   async joinRoom(connectionId: string, rid: string, nowMs: number, maxRooms = Infinity): Promise<Session | undefined> {
     let session: Session | undefined;
     const capped = Number.isFinite(maxRooms);
@@ -122,12 +122,14 @@ export class DynamoSessionStore implements SessionStore {
           TableName: this.table,
           Key: this.connKey(connectionId),
           UpdateExpression: 'SET rooms = list_append(rooms, :r)',
-          ConditionExpression: `attribute_exists(pk) AND NOT contains(rooms, :rid)${capped ? ' AND size(rooms) < :max' : ''}`,
-          ExpressionAttributeValues: { ':r': [rid], ':rid': rid, ...(capped ? { ':max': maxRooms } : {}) },
+          ConditionExpression: `attribute_exists(pk) AND #ttl > :now AND NOT contains(rooms, :rid)${capped ? ' AND size(rooms) < :max' : ''}`,
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':r': [rid], ':rid': rid, ':now': Math.floor(nowMs / 1000), ...(capped ? { ':max': maxRooms } : {}) },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      session = out.Attributes as Session;
+      const { pk: _pk, sk: _sk, ...rest } = out.Attributes ?? {};
+      session = rest as Session;
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
       return this.get(connectionId, nowMs); // unknown connection, already in the room, or at the cap (rid not in its rooms)

@@ -12,8 +12,11 @@ export type ReadConsistency = 'strong' | 'eventual';
  * Contract:
  * - `put` makes the session visible to `get`, `byUser` (one item per connection), and
  *   makes it a member of each room in `session.rooms` (a connection can join its first
- *   room in the same write, as a goim Auth with `room_id` does); putting the same
- *   connection id again replaces it.
+ *   room in the same write, as a goim Auth with `room_id` does). Putting the same
+ *   connection id again replaces the session's fields; only the connection's holder does
+ *   that (renewal, accepts), with the same uid and the rooms it holds: rooms change
+ *   through `joinRoom`/`leaveRoom`, and a connection id never passes to another user
+ *   (ids are 128 random bits).
  * - Every read ignores sessions whose `expiresAt` has passed (storage may keep them
  *   for hours: DynamoDB deletes expired items lazily).
  * - `remove` deletes the connection, its user routing item and its room memberships,
@@ -23,7 +26,8 @@ export type ReadConsistency = 'strong' | 'eventual';
  * - Rooms: a connection may be in several, at most `maxRooms` (checked in the same atomic
  *   write as the join); `joinRoom` of a room already joined is a no-op; a join past the cap
  *   changes nothing and returns the session without `rid` in its rooms (the caller refuses
- *   it). `joinRoom`/`leaveRoom` on an unknown connection return undefined.
+ *   it). `joinRoom`/`leaveRoom` on an unknown or expired connection return undefined;
+ *   they return the session as `get` reads it.
  * - Writes may be coalesced with other callers' (several connections per storage call),
  *   but each call settles on its own outcome. A store that sheds load rejects with
  *   OverloadedError (retryAfterMs), never with a bare internal error.
