@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GroupInfo } from '../domain/model.js';
-import type { GroupStore } from '../domain/ports/group-store.js';
+import type { GroupRoster, GroupStore } from '../domain/ports/group-store.js';
 import type { ReadConsistency } from '../domain/ports/session-store.js';
 import { mapLimit } from '../domain/pool.js';
 import { batchWriteAll, isConditionFailed, queryAll } from './dynamo-batch.js';
@@ -87,6 +87,20 @@ export class DynamoGroupStore implements GroupStore {
 
   async members(gid: string, consistency: ReadConsistency = 'strong'): Promise<string[]> {
     return this.listSk(groupPk(gid), 'member#', consistency);
+  }
+
+  /** One Query of the group's partition: its `meta` item (createdAt) and its members. */
+  async roster(gid: string, consistency: ReadConsistency = 'strong'): Promise<GroupRoster | undefined> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': groupPk(gid) },
+      ProjectionExpression: 'sk, createdAt',
+      ConsistentRead: consistency === 'strong',
+    });
+    const meta = items.find((i) => i.sk === META);
+    if (!meta) return undefined;
+    return { createdAt: meta.createdAt as number, members: items.flatMap((i) => ((i.sk as string).startsWith('member#') ? [(i.sk as string).slice('member#'.length)] : [])) };
   }
 
   async groupsOf(uid: string): Promise<string[]> {

@@ -9,6 +9,12 @@ import { planRoom } from './room-fanout.js';
 
 /** Parallel store calls per job record (appends, session look-ups). */
 const STORE_CONCURRENCY = 16;
+/**
+ * How far apart the clocks of two hosts may be: a message stamped up to this long before
+ * its group's creation still counts as sent to that group (it cannot have been accepted
+ * before the group existed; only clocks make it look so).
+ */
+export const GROUP_CLOCK_SLACK_MS = 1000;
 
 export type FanoutDeps = Pick<Deps, 'settings' | 'clock' | 'sessions' | 'timelines' | 'groups' | 'offline' | 'queue'>;
 
@@ -74,12 +80,16 @@ export async function planJob(deps: FanoutDeps, job: Job, ctx: RecordContext): P
   }
   if (!('group' in message.to)) return;
   const gid = message.to.group;
-  const members = await ctx.lookups.membersOf(gid);
+  const roster = await ctx.lookups.rosterOf(gid);
+  // Members of the group the message was sent to: none when it was deleted since, or
+  // deleted and created again under the same id (a group created after the message was
+  // sent, beyond the clock slack between the hosts that stamped the two, is another group).
+  const members = roster && roster.createdAt <= message.sentAt + GROUP_CLOCK_SLACK_MS ? roster.members : [];
   // A user's message always reaches its own inbox (docs/PROTOCOL.md), also when the group
   // was deleted, or the sender left it, between the accepted send and this job.
   const sender = message.backend || members.includes(message.from) ? [] : [message.from];
   if (members.length === 0) {
-    ctx.log?.warn(`group has no members any more; message kept in ${sender.length ? "the sender's inbox" : 'the sender log'} only`, { gid, msgId: message.id });
+    ctx.log?.warn(`group gone (deleted, or created again under its id) or without members; message kept in ${sender.length ? "the sender's inbox" : 'the sender log'} only`, { gid, msgId: message.id });
     if (sender.length) await writeFanout(deps, sender, message, ctx, fast, job.origin);
     return;
   }

@@ -28,6 +28,15 @@ describe.each(implementations)('GroupStore contract: $name', (impl) => {
     expect(await store.get('again')).toEqual({ gid: 'again', name: 'again', createdAt: 5, memberCount: 0, timelineBase: 7 });
   });
 
+  it('reads a group\'s creation time and members at once (roster), and nothing for a group that is gone', async () => {
+    await store.create({ gid: 'ro', name: 'ro', owner: 'ro-o', createdAt: 9 }, ['ro-a', 'ro-b']);
+    const roster = await store.roster('ro', 'eventual');
+    expect({ ...roster!, members: roster!.members.sort() }).toEqual({ createdAt: 9, members: ['ro-a', 'ro-b'] });
+    await store.delete('ro');
+    expect(await store.roster('ro')).toBeUndefined();
+    expect(await store.roster('never')).toBeUndefined();
+  });
+
   it('adds and removes members idempotently', async () => {
     await store.addMembers('g1', ['b', 'b', 'a'], 3);
     await store.removeMembers('g1', ['a', 'a', 'zz']);

@@ -30,6 +30,27 @@ describe('a group that changes between an accepted send and its fan-out', () => 
     expect(bob.pending('message')).toEqual([]);
   });
 
+  it('deleted and created again under its id by someone else: the new group\'s members get nothing of it', async () => {
+    const [erin, frank, mallory, mel] = await Promise.all([t.connect('gd-erin'), t.connect('gd-frank'), t.connect('gd-mallory'), t.connect('gd-mel')]);
+    await erin.call('createGroup', { group: 'gd-board', members: ['gd-frank'] });
+    await t.stack.poller.stop();
+    let msgId: string;
+    try {
+      msgId = (await erin.call('send', { to: { group: 'gd-board' }, cmid: 'gd-3', body: { text: 'for the old board' } })).msgId;
+      await erin.call('deleteGroup', { group: 'gd-board' });
+      await new Promise((r) => setTimeout(r, 1200)); // past the clock slack between hosts (1 s)
+      await mallory.call('createGroup', { group: 'gd-board', members: ['gd-mel'] });
+    } finally {
+      t.stack.poller.start();
+    }
+    expect(await t.stack.drain()).toBe(true);
+    expect(await inbox('gd-erin')).toEqual([msgId]); // the sender's own inbox, as for a deleted group
+    expect(await inbox('gd-mallory')).toEqual([]);
+    expect(await inbox('gd-mel')).toEqual([]);
+    expect(await inbox('gd-frank')).toEqual([]);
+    for (const c of [mallory, mel, frank]) expect(c.pending('message')).toEqual([]);
+  });
+
   it('left by the sender: the members and the sender get it (its other devices live; the sending one has the reply)', async () => {
     const [carol, dave, dave2] = await Promise.all([t.connect('gd-carol'), t.connect('gd-dave', { device: 'd1' }), t.connect('gd-dave', { device: 'd2' })]);
     await carol.call('createGroup', { group: 'gd-crew', members: ['gd-dave'] });

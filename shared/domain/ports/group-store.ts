@@ -9,6 +9,8 @@ import type { ReadConsistency } from './session-store.js';
  * - `addMembers`/`removeMembers` are idempotent per member and keep `memberCount` exact.
  * - `delete` removes the group, its members and every member's link to it.
  * - `members` and `groupsOf` return everything (paged internally).
+ * - `roster` is the group's creation time and members in one read; undefined when the
+ *   group does not exist (or is being deleted: its members may outlive it briefly).
  */
 export interface GroupStore {
   create(group: Omit<GroupInfo, 'memberCount'>, members: string[]): Promise<boolean>;
@@ -20,4 +22,12 @@ export interface GroupStore {
   /** Every member; `eventual` may miss a change made within about the last second (default `strong`). */
   members(gid: string, consistency?: ReadConsistency): Promise<string[]>;
   groupsOf(uid: string): Promise<string[]>;
+  /** `createdAt` and every member at once; `eventual` as for `members`. */
+  roster(gid: string, consistency?: ReadConsistency): Promise<GroupRoster | undefined>;
+}
+
+/** Who is in a group, and which group of that id it is (ids may be taken again after a delete). */
+export interface GroupRoster {
+  createdAt: number;
+  members: string[];
 }
