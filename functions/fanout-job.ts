@@ -10,6 +10,7 @@ import type { Deps } from '../shared/domain/deps.js';
 import { fenceUnreachable } from '../shared/domain/endpoint-fence.js';
 import { planJob, type FanoutLog } from '../shared/domain/fanout.js';
 import { parseJob } from '../shared/domain/jobs.js';
+import { Recipients } from '../shared/domain/recipients.js';
 import { mapLimit } from '../shared/domain/pool.js';
 
 /** What the job uses of the app: the domain deps and a logger. */
@@ -44,6 +45,7 @@ export const createFanoutJob =
     const app = await getApp();
     const plan = new DeliveryPlan();
     const lookups = new BatchLookups(app);
+    const recipients = new Recipients();
     const records = event.Records;
     const groups = groupsOf(records);
     const failed = new Set<number>();
@@ -52,7 +54,7 @@ export const createFanoutJob =
         const record = records[i]!;
         try {
           const attempt = { first: record.attributes.ApproximateReceiveCount === '1' };
-          await planJob(app, parseJob(record.body), { plan, record: i, attempt, lookups, log: app.logger });
+          await planJob(app, parseJob(record.body), { plan, record: i, attempt, lookups, recipients, log: app.logger });
         } catch (err) {
           app.logger.error('job record failed; it and the rest of its conversation in this batch will be retried', { messageId: record.messageId, err });
           for (const later of indices.slice(k)) failed.add(later);
@@ -60,6 +62,12 @@ export const createFanoutJob =
         }
       }
     });
+    // Users' connections are looked up only now that every record is stored (recipients.ts).
+    for (const i of await recipients.resolve(app, lookups, plan, app.settings.deliveryConcurrency)) {
+      app.logger.warn('connection look-up failed; the record and the rest of its conversation in this batch will be retried', { messageId: records[i]!.messageId });
+      const indices = groups.get(groupOf(records[i]!))!;
+      for (const later of indices.slice(indices.indexOf(i))) failed.add(later);
+    }
     const delivered = await deliver(app.delivery, plan.lanes(app.settings.maxPushBytes), {
       concurrency: app.settings.deliveryConcurrency,
       onError: (err, ref, outcome) => app.logger.warn(FAILURE_LOG[outcome], { connectionId: ref.connectionId, endpoint: ref.endpoint, err }),

@@ -5,6 +5,7 @@ import type { DeliveryPlan } from './delivery-plan.js';
 import type { Job } from './model.js';
 import { mapLimit } from './pool.js';
 import { planPush } from './push.js';
+import type { Recipients } from './recipients.js';
 import { planRoom } from './room-fanout.js';
 
 /** Parallel store calls per job record (appends, session look-ups). */
@@ -42,6 +43,8 @@ export interface RecordContext {
   record: number;
   attempt: JobAttempt;
   lookups: BatchLookups;
+  /** Frames for users' connections, looked up once the whole batch is stored (Recipients). */
+  recipients: Recipients;
   log?: FanoutLog;
 }
 
@@ -102,23 +105,16 @@ export async function planJob(deps: FanoutDeps, job: Job, ctx: RecordContext): P
   if (ctx.attempt.first && !fresh) return; // a repeat: members were told then
   let frame: PushableFrame = { type: 'message', timeline, seq, message };
   if (Buffer.byteLength(JSON.stringify(frame)) > deps.settings.maxPushBytes) frame = { type: 'notify', timeline, seq };
-  const lists = await mapLimit(members, STORE_CONCURRENCY, (uid) => ctx.lookups.connectionsOf(uid));
-  for (const refs of lists) for (const ref of refs) plan.add(ref, frame, record);
+  for (const uid of members) ctx.recipients.add({ record, uid, frame });
   if (sender.length) await writeFanout(deps, sender, message, ctx, fast, job.origin);
 }
 
 async function writeFanout(deps: FanoutDeps, uids: string[], message: Message, ctx: RecordContext, fast: boolean, origin: string | undefined): Promise<void> {
   const expiresAt = retentionExpiry(deps);
-  const appended = await mapLimit(uids, STORE_CONCURRENCY, async (uid) => {
-    const [stored, refs] = await Promise.all([deps.timelines.append(`user:${uid}`, message, expiresAt, { firstAttempt: fast }), ctx.lookups.connectionsOf(uid)]);
-    return { uid, stored, refs };
-  });
-  for (const { uid, stored, refs } of appended) {
+  const appended = await mapLimit(uids, STORE_CONCURRENCY, async (uid) => ({ uid, stored: await deps.timelines.append(`user:${uid}`, message, expiresAt, { firstAttempt: fast }) }));
+  for (const { uid, stored } of appended) {
     if (ctx.attempt.first && !stored.fresh) continue; // a repeat: this inbox had it, and its connections were sent it then
     const frame: MessageFrame = { type: 'message', timeline: 'inbox', seq: stored.seq, message, ...(stored.own?.length ? { own: stored.own } : {}) };
-    for (const ref of refs) if (ref.connectionId !== origin) ctx.plan.add(ref, frame, ctx.record);
-    if (refs.length === 0 && uid !== message.from) {
-      deps.offline.offline(uid, message).catch(() => undefined);
-    }
+    ctx.recipients.add({ record: ctx.record, uid, frame, except: origin, offline: uid !== message.from ? message : undefined });
   }
 }

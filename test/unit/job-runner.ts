@@ -2,6 +2,7 @@ import { BatchLookups } from '../../shared/domain/batch-lookups.js';
 import { deliver, type PlanResult } from '../../shared/domain/deliver.js';
 import { DeliveryPlan } from '../../shared/domain/delivery-plan.js';
 import { planJob } from '../../shared/domain/fanout.js';
+import { Recipients } from '../../shared/domain/recipients.js';
 import type { Job, Session } from '../../shared/domain/model.js';
 import type { MemoryDeps } from '../../shared/memory/memory-deps.js';
 
@@ -11,7 +12,9 @@ import type { MemoryDeps } from '../../shared/memory/memory-deps.js';
  */
 export async function runJob(deps: MemoryDeps, job: Job, first = true): Promise<PlanResult> {
   const plan = new DeliveryPlan();
-  await planJob(deps, job, { plan, record: 0, attempt: { first }, lookups: new BatchLookups(deps) });
+  const [lookups, recipients] = [new BatchLookups(deps), new Recipients()];
+  await planJob(deps, job, { plan, record: 0, attempt: { first }, lookups, recipients });
+  await recipients.resolve(deps, lookups, plan, 4);
   return deliver(deps.delivery, plan.lanes(deps.settings.maxPushBytes), { concurrency: 4 });
 }
 
