@@ -10,7 +10,7 @@ export const GOIM_HEADER = 16;
 /** Largest packet the SDK reads or writes: goim's 4096-byte body + header, with room for edgeim's larger JSON bodies. */
 export const GOIM_MAX_PACKET = 1 << 20;
 
-/** The goim ops the SDK uses (docs/PROTOCOL.md, gateway section). */
+/** The goim ops the SDK uses (docs/PROTOCOL.md#gateway-goim-protocol); a test keeps them equal to the server's. */
 export const GoimOp = {
   Heartbeat: 2,
   HeartbeatReply: 3,
@@ -37,6 +37,9 @@ export const GoimOp = {
   Message: 26,
   Notify: 27,
 } as const;
+
+/** Smallest business op: transient pushes carry ops from here up (goim `accepts`). */
+export const GOIM_MIN_BUSINESS_OP = 1000;
 
 /** One decoded packet; `body` is a view into the bytes it was read from. */
 export interface GoimPacket {
