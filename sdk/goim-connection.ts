@@ -22,6 +22,11 @@ export interface GoimAuthOptions {
   room?: string;
 }
 
+/** Heartbeat interval of the goim transports until the gateway's AuthReply names one. */
+export const GOIM_DEFAULT_HEARTBEAT_MS = 60_000;
+/** Time a goim transport allows for opening the link plus Auth, unless the app sets `connectTimeoutMs`. */
+export const GOIM_CONNECT_TIMEOUT_MS = 10_000;
+
 const REQUEST_OPS: Partial<Record<Action, [number, number]>> = {
   send: [GoimOp.SendMsg, GoimOp.SendMsgReply],
   sync: [GoimOp.Sync, GoimOp.SyncReply],

@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { RECONNECT, type DisconnectCode as GatewayDisconnectCode } from '../../gateway/disconnect-codes.js';
+import { loadConfig } from '../../shared/config.js';
 import type { syncTimeline } from '../../shared/domain/timelines.js';
 import type { GroupInfo as SharedGroupInfo } from '../../shared/domain/model.js';
 import {
@@ -35,6 +36,9 @@ import { newCmid } from '../../sdk/client.js';
 import { DisconnectCode, NO_RECONNECT_WITHOUT_FLAG } from '../../sdk/disconnect-codes.js';
 import { RETRY_LATER_CODES, SERVER_ERROR_CODES, type ServerErrorCode, type WireError } from '../../sdk/errors.js';
 import { GOIM_HEADER, GOIM_MIN_BUSINESS_OP, GoimOp } from '../../sdk/goim-codec.js';
+import { GOIM_DEFAULT_HEARTBEAT_MS } from '../../sdk/goim-connection.js';
+import { AdaptiveHeartbeat } from '../../sdk/heartbeat.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../../sdk/heartbeat-timer.js';
 import { DEFAULT_SYNC_PAGE_SIZE } from '../../sdk/timeline-sync.js';
 import type { Action } from '../../sdk/transport.js';
 import {
@@ -114,6 +118,11 @@ describe('the SDK’s copies of the wire contract', () => {
   it('the default sync page is the largest the server takes', () => {
     expect(parseWith(syncPayloadSchema, { timeline: 'inbox', limit: DEFAULT_SYNC_PAGE_SIZE }).limit).toBe(DEFAULT_SYNC_PAGE_SIZE);
     expect(() => parseWith(syncPayloadSchema, { timeline: 'inbox', limit: DEFAULT_SYNC_PAGE_SIZE + 1 })).toThrow(/limit/);
+  });
+
+  it('the SDK’s goim heartbeats, late by the heartbeat timeout, come inside the gateway’s default heartbeat timeout', () => {
+    const serverTimeoutMs = loadConfig({}).EDGEIM_HEARTBEAT_TIMEOUT_MS;
+    for (const intervalMs of [GOIM_DEFAULT_HEARTBEAT_MS, new AdaptiveHeartbeat().maxMs]) expect(intervalMs + DEFAULT_HEARTBEAT_TIMEOUT_MS).toBeLessThan(serverTimeoutMs);
   });
 
   it('conversation ids and generated cmids follow the server’s rules', () => {
