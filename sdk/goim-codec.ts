@@ -7,8 +7,13 @@ import { encodeUtf8 } from './utf8.js';
 
 /** Header size of every goim packet. */
 export const GOIM_HEADER = 16;
-/** Largest packet the SDK reads or writes: goim's 4096-byte body + header, with room for edgeim's larger JSON bodies. */
-export const GOIM_MAX_PACKET = 1 << 20;
+/**
+ * Largest packet the SDK reads: a larger header is a broken stream. The gateway writes no
+ * packet above its per-connection outbound bound (EDGEIM_GATEWAY_MAX_OUTBOUND_BYTES,
+ * default 4 MiB), and a `sync` reply alone can pass 1 MiB; 16 MiB leaves room for a
+ * raised bound.
+ */
+export const GOIM_MAX_PACKET = 16 << 20;
 
 /** The goim ops the SDK uses (docs/PROTOCOL.md#gateway-goim-protocol); a test keeps them equal to the server's. */
 export const GoimOp = {

@@ -35,7 +35,7 @@ import type { AckKind } from '../../sdk/ack-batcher.js';
 import { newCmid } from '../../sdk/client.js';
 import { DisconnectCode, NO_RECONNECT_WITHOUT_FLAG } from '../../sdk/disconnect-codes.js';
 import { RETRY_LATER_CODES, SERVER_ERROR_CODES, type ServerErrorCode, type WireError } from '../../sdk/errors.js';
-import { GOIM_HEADER, GOIM_MIN_BUSINESS_OP, GoimOp } from '../../sdk/goim-codec.js';
+import { GOIM_HEADER, GOIM_MAX_PACKET, GOIM_MIN_BUSINESS_OP, GoimOp } from '../../sdk/goim-codec.js';
 import { GOIM_DEFAULT_HEARTBEAT_MS } from '../../sdk/goim-connection.js';
 import { AdaptiveHeartbeat } from '../../sdk/heartbeat.js';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../../sdk/heartbeat-timer.js';
@@ -67,9 +67,10 @@ describe('the SDK’s copies of the wire contract', () => {
     expectTypeOf(GoimOp).toEqualTypeOf<Omit<typeof Op, 'Handshake' | 'HandshakeReply' | 'ProtoReady' | 'ProtoFinish'>>();
   });
 
-  it('goim packet header size and the business-op floor', () => {
+  it('goim packet header size, the business-op floor, and a read limit above anything the gateway writes', () => {
     expect(GOIM_HEADER).toBe(HEADER_SIZE);
     expect(GOIM_MIN_BUSINESS_OP).toBe(MIN_BUSINESS_OP);
+    expect(GOIM_MAX_PACKET).toBeGreaterThanOrEqual(loadConfig({}).EDGEIM_GATEWAY_MAX_OUTBOUND_BYTES);
   });
 
   it('error codes: the server’s list, and which of them carry retryAfterMs', () => {
