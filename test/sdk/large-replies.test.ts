@@ -19,6 +19,8 @@ it('syncs a backlog of large messages whose sync reply passes 1 MiB, on every tr
   const count = 80; // 80 × 15 kB: the first page is cut at the store's 1 MB
   for (let i = 0; i < count; i++) await sender.client.send({ user: 'large-reader' }, { text, i });
   sender.client.close();
+  // Every message stored before the readers come: they get the backlog by sync alone.
+  await expect.poll(() => t.stack.app.timelines.head('user:large-reader'), { timeout: 30_000 }).toBe(count);
   const transports = {
     'goim TCP': goimTcpTransport({ host: '127.0.0.1', port: t.stack.gateway.ports.tcp }),
     'goim WebSocket': goimWsTransport({ url: t.stack.gateway.wsUrl, WebSocket: NodeWebSocket }),
