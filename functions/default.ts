@@ -14,15 +14,10 @@ import { bodyText, callerOf, replyResult, type AppSource, type WsEvent } from '.
 const MAX_TRACKED_CONNECTIONS = 10_000;
 
 /**
- * `$default`: every client action of the WebSocket API (docs/PROTOCOL.md), through the
- * request pipeline shared with the gateway. The reply goes back as the route response;
- * a bad frame gets an error reply and the connection stays open.
- *
- * Each connection has a request budget (EDGEIM_CONNECTION_RATE_LIMIT per second, bursts
- * of EDGEIM_CONNECTION_RATE_BURST), kept in this instance's memory in a bounded map: a
- * request over it is answered RATE_LIMITED with `retryAfterMs`. Requests of one
- * connection spread over several instances each see a budget of their own; the stage's
- * route throttling caps the whole API.
+ * `$default`: every client action of the WebSocket API (docs/PROTOCOL.md#requests-client--server),
+ * through the request pipeline shared with the gateway. The reply goes back as the route
+ * response; a bad frame gets an error reply and the connection stays open. Each
+ * connection's request budget is kept in this instance's memory, in a bounded map.
  */
 /** What client requests need: the domain's settings, stores, ids and queue, the WebSocket API's limits, and a logger. */
 export type RequestApp = RequestDeps & {

@@ -8,7 +8,7 @@ import { Outbox, type SendOptions, type SendResult } from './outbox.js';
 import { MemoryStorage, type ClientStorage } from './storage.js';
 import { TimelineSync } from './timeline-sync.js';
 import { tokenSubject } from './token.js';
-import type { Action, Connection } from './transport.js';
+import type { Action, Connection, UnreadableFrame } from './transport.js';
 import { convOf, type GroupInfo, type PushEvent, type ServerFrame, type Target, type TimelineMessage, type TimelineName } from './types.js';
 
 export type { ConnectionState, EdgeImEvents, StateChange } from './client-events.js';
@@ -231,7 +231,7 @@ export class EdgeImClient extends Emitter<EdgeImEvents> {
     this.loop.conn?.close();
   }
 
-  private onFrame(frame: ServerFrame): void {
+  private onFrame(frame: ServerFrame | UnreadableFrame): void {
     switch (frame.type) {
       case 'message':
         return this.timelines.onMessage(frame);

@@ -1,10 +1,11 @@
 import { backoffDelay, retryAfterDelay } from './backoff.js';
 import type { ConnectionState, EmitEvent, StateChange } from './client-events.js';
 import type { EdgeImClientOptions } from './client-options.js';
+import { DisconnectCode } from './disconnect-codes.js';
 import { asError, EdgeImError } from './errors.js';
 import { HeartbeatTimer } from './heartbeat-timer.js';
 import { tokenExpired } from './token.js';
-import type { CloseReason, Connection } from './transport.js';
+import type { CloseReason, Connection, UnreadableFrame } from './transport.js';
 import type { ServerFrame } from './types.js';
 
 /** What the connection loop needs from the client around it. */
@@ -16,7 +17,7 @@ export interface ConnectionLoopHooks {
   /** Takes the token the refresh hook returned. */
   setToken(token: string): void;
   /** A frame pushed on the current connection. */
-  frame(frame: ServerFrame): void;
+  frame(frame: ServerFrame | UnreadableFrame): void;
   /** A connection opened and heartbeats started: rejoin, resend, resync. */
   opened(conn: Connection): Promise<void>;
   /** The connection went away (before the loop decides what to do next). */
@@ -144,7 +145,7 @@ export class ConnectionLoop {
       this.heartbeat.stop();
       this.hooks.down();
       if (gen !== this.generation) return;
-      if (reason.code === '1006' || reason.code === 'CLOSED' || reason.code === 'HEARTBEAT_TIMEOUT') this.heartbeat.failed();
+      if (reason.code === '1006' || reason.code === 'CLOSED' || reason.code === DisconnectCode.HeartbeatTimeout) this.heartbeat.failed();
       const error = new EdgeImError(reason.unauthorized ? 'UNAUTHORIZED' : reason.reconnect ? 'DISCONNECTED' : 'CLOSED', `${reason.code}: ${reason.message}`, {
         retryAfterMs: reason.retryAfterMs,
       });

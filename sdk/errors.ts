@@ -1,6 +1,6 @@
 /**
- * Stable error codes the SDK reports. The server's codes (docs/PROTOCOL.md) come through as they
- * are; the SDK adds its own for client-side conditions.
+ * Stable error codes the SDK reports: the server's (`ServerErrorCode`, docs/PROTOCOL.md#errors)
+ * come through as they are; the SDK adds its own for client-side conditions.
  *
  * | code | meaning |
  * |------|---------|
@@ -11,31 +11,31 @@
  * | `UNAUTHORIZED` | the token was refused or has expired (also after a goim DisconnectReply `TOKEN_EXPIRED` when `refreshToken` gives none); refresh it (the client does not loop) |
  * | `CONFIGURATION` | the client cannot work as configured (no WebSocket on Node 20, a malformed URL or port): `connect()` rejects at once |
  * | `QUEUE_FULL` | `send()` while offline with the offline queue at `maxQueuedSends` |
- * | `DISCONNECTED` | the connection went away before a reply (not for `send`, which is retried); also the `state` event's error when the server closed it to be reconnected (goim DisconnectReply codes with `reconnect: true`, e.g. `SERVER_SHUTDOWN`, `RESYNC`, `MAX_AGE`, `TOKEN_EXPIRED`, `TOO_MANY_CONNECTIONS`: the message starts with the code) |
+ * | `DISCONNECTED` | the connection went away before a reply (not for `send`, which is retried); also the `state` event's error when the server closed it to be reconnected (a goim DisconnectReply with `reconnect: true`, docs/PROTOCOL.md#gateway-goim-protocol: the message starts with its code) |
  * | `TIMEOUT` | no reply within `requestTimeoutMs`, or a `send()` not durable within its `timeoutMs` |
  * | `CLOSED` | the client was closed with `close()`, or the server closed it for good (DisconnectReply with `reconnect: false`) |
  * | `UNSUPPORTED` | the transport cannot do this (e.g. `createGroup` over goim) |
  * | `NETWORK` | the connection could not be opened |
  * | `PROTOCOL` | the server sent something the SDK cannot read |
  */
-export type EdgeImErrorCode =
-  | 'BAD_REQUEST'
-  | 'TOO_LARGE'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'OVERLOADED'
-  | 'INTERNAL'
-  | 'CONFIGURATION'
-  | 'QUEUE_FULL'
-  | 'DISCONNECTED'
-  | 'TIMEOUT'
-  | 'CLOSED'
-  | 'UNSUPPORTED'
-  | 'NETWORK'
-  | 'PROTOCOL';
+export type EdgeImErrorCode = ServerErrorCode | ClientErrorCode;
+
+/**
+ * The server's stable error codes (docs/PROTOCOL.md#errors): the codes of `reply` and
+ * `error` frames. The SDK's copy of the server's list; a test keeps the two equal.
+ */
+export const SERVER_ERROR_CODES = ['BAD_REQUEST', 'TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'OVERLOADED', 'INTERNAL'] as const;
+/** One of the server's error codes. */
+export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
+/** The codes the SDK adds for conditions on the client's side. */
+export type ClientErrorCode = 'CONFIGURATION' | 'QUEUE_FULL' | 'DISCONNECTED' | 'TIMEOUT' | 'CLOSED' | 'UNSUPPORTED' | 'NETWORK' | 'PROTOCOL';
+
+/** An error as the server sends it in a `reply` or `error` frame (`retryAfterMs` with RATE_LIMITED and OVERLOADED). */
+export interface WireError {
+  code: ServerErrorCode;
+  message: string;
+  retryAfterMs?: number;
+}
 
 /**
  * The one error type of the SDK: every rejected promise and every `error` event carries
@@ -64,7 +64,7 @@ export class EdgeImError extends Error {
 }
 
 /** Codes a request may be retried after, once `retryAfterMs` has passed. */
-export const RETRY_LATER_CODES: ReadonlySet<string> = new Set(['RATE_LIMITED', 'OVERLOADED']);
+export const RETRY_LATER_CODES: ReadonlySet<string> = new Set<ServerErrorCode>(['RATE_LIMITED', 'OVERLOADED']);
 
 /** A non-negative finite number of milliseconds, or undefined. */
 export function retryAfter(value: unknown): number | undefined {

@@ -7,10 +7,15 @@ import { encodeUtf8 } from './utf8.js';
 
 /** Header size of every goim packet. */
 export const GOIM_HEADER = 16;
-/** Largest packet the SDK reads or writes: goim's 4096-byte body + header, with room for edgeim's larger JSON bodies. */
-export const GOIM_MAX_PACKET = 1 << 20;
+/**
+ * Largest packet the SDK reads: a larger header is a broken stream. The gateway writes no
+ * packet above its per-connection outbound bound (EDGEIM_GATEWAY_MAX_OUTBOUND_BYTES,
+ * default 4 MiB), and a `sync` reply alone can pass 1 MiB; 16 MiB leaves room for a
+ * raised bound.
+ */
+export const GOIM_MAX_PACKET = 16 << 20;
 
-/** The goim ops the SDK uses (docs/PROTOCOL.md, gateway section). */
+/** The goim ops the SDK uses (docs/PROTOCOL.md#gateway-goim-protocol); a test keeps them equal to the server's. */
 export const GoimOp = {
   Heartbeat: 2,
   HeartbeatReply: 3,
@@ -37,6 +42,9 @@ export const GoimOp = {
   Message: 26,
   Notify: 27,
 } as const;
+
+/** Smallest business op: transient pushes carry ops from here up (goim `accepts`). */
+export const GOIM_MIN_BUSINESS_OP = 1000;
 
 /** One decoded packet; `body` is a view into the bytes it was read from. */
 export interface GoimPacket {

@@ -1,5 +1,6 @@
+import { DisconnectCode, NO_RECONNECT_WITHOUT_FLAG } from './disconnect-codes.js';
 import { EdgeImError, fromWireError, retryAfter } from './errors.js';
-import { encodePacket, GoimOp, GoimStreamReader, type GoimPacket } from './goim-codec.js';
+import { encodePacket, GOIM_MIN_BUSINESS_OP, GoimOp, GoimStreamReader, type GoimPacket } from './goim-codec.js';
 import { PendingRequests, type Action, type CloseReason, type Connection, type ConnectionHandlers } from './transport.js';
 import type { PushEvent, ServerFrame } from './types.js';
 import { decodeUtf8 } from './utf8.js';
@@ -20,6 +21,11 @@ export interface GoimAuthOptions {
   /** A room to join at auth, goim style `type://id` or an edgeim room id. */
   room?: string;
 }
+
+/** Heartbeat interval of the goim transports until the gateway's AuthReply names one. */
+export const GOIM_DEFAULT_HEARTBEAT_MS = 60_000;
+/** Time a goim transport allows for opening the link plus Auth, unless the app sets `connectTimeoutMs`. */
+export const GOIM_CONNECT_TIMEOUT_MS = 10_000;
 
 const REQUEST_OPS: Partial<Record<Action, [number, number]>> = {
   send: [GoimOp.SendMsg, GoimOp.SendMsgReply],
@@ -104,7 +110,7 @@ export class GoimConnection implements Connection {
     try {
       packets = this.reader.push(chunk);
     } catch (err) {
-      this.disconnect = { code: 'PROTOCOL_ERROR', message: String((err as Error).message), reconnect: false };
+      this.disconnect = { code: DisconnectCode.ProtocolError, message: String((err as Error).message), reconnect: false };
       this.link.close();
       return;
     }
@@ -127,8 +133,8 @@ export class GoimConnection implements Connection {
           code: d.code,
           message: d.message,
           reconnect: d.reconnect,
-          unauthorized: d.code === 'UNAUTHORIZED',
-          ...(d.code === 'TOKEN_EXPIRED' ? { expired: true } : {}),
+          unauthorized: d.code === DisconnectCode.Unauthorized,
+          ...(d.code === DisconnectCode.TokenExpired ? { expired: true } : {}),
           ...(d.retryAfterMs !== undefined ? { retryAfterMs: d.retryAfterMs } : {}),
         }
       : { code: 'CLOSED', message: error ? String((error as Error).message ?? error) : 'connection closed', reconnect: true };
@@ -175,7 +181,7 @@ export class GoimConnection implements Connection {
         return;
       }
       default:
-        if (p.op >= 1000) this.handlers.onFrame({ type: 'push', ...goimPush(p) } as ServerFrame);
+        if (p.op >= GOIM_MIN_BUSINESS_OP) this.handlers.onFrame({ type: 'push', ...goimPush(p) } as ServerFrame);
     }
   }
 }
@@ -187,8 +193,8 @@ export class GoimConnection implements Connection {
  */
 function readDisconnect(body: unknown): Disconnect {
   const d = (body ?? {}) as { code?: unknown; message?: unknown; reconnect?: unknown; retryAfterMs?: unknown };
-  const code = typeof d.code === 'string' ? d.code : 'CLOSED_BY_SERVER';
-  const reconnect = typeof d.reconnect === 'boolean' ? d.reconnect : code !== 'UNAUTHORIZED' && code !== 'PROTOCOL_ERROR';
+  const code = typeof d.code === 'string' ? d.code : DisconnectCode.ClosedByServer;
+  const reconnect = typeof d.reconnect === 'boolean' ? d.reconnect : !NO_RECONNECT_WITHOUT_FLAG.has(code);
   const wait = retryAfter(d.retryAfterMs);
   return { code, message: typeof d.message === 'string' ? d.message : '', reconnect, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
 }
@@ -200,7 +206,7 @@ function readDisconnect(body: unknown): Disconnect {
 function authFailure(d: Disconnect | undefined, cause: unknown): EdgeImError {
   if (!d) return new EdgeImError('NETWORK', 'connection closed during auth', { cause });
   const text = `${d.code}: ${d.message}`;
-  if (d.code === 'UNAUTHORIZED') return new EdgeImError('UNAUTHORIZED', text, { cause });
+  if (d.code === DisconnectCode.Unauthorized) return new EdgeImError('UNAUTHORIZED', text, { cause });
   if (!d.reconnect) return new EdgeImError('CLOSED', text, { cause });
   return new EdgeImError('NETWORK', text, { cause, retryAfterMs: d.retryAfterMs });
 }

@@ -1,5 +1,5 @@
 import { EdgeImError } from './errors.js';
-import { GoimConnection, type ByteLink, type GoimAuthOptions } from './goim-connection.js';
+import { GOIM_CONNECT_TIMEOUT_MS, GOIM_DEFAULT_HEARTBEAT_MS, GoimConnection, type ByteLink, type GoimAuthOptions } from './goim-connection.js';
 import type { Connection, ConnectionHandlers, Transport } from './transport.js';
 
 /** What a socket opener reports about its socket. */
@@ -46,7 +46,7 @@ export interface GoimSocketTransportOptions extends GoimAuthOptions {
 export function goimSocketTransport(options: GoimSocketTransportOptions): Transport {
   return {
     kind: options.kind ?? 'goim-socket',
-    defaultHeartbeatMs: 60_000,
+    defaultHeartbeatMs: GOIM_DEFAULT_HEARTBEAT_MS,
     connect: (token, handlers) => openGoimSocket(options, token, handlers),
   };
 }
@@ -63,7 +63,7 @@ async function openGoimSocket(options: GoimSocketTransportOptions, token: string
     },
   });
   if (closedEarly) throw new EdgeImError('NETWORK', 'the socket closed as it opened');
-  await withTimeout(conn.authenticate(token, options), options.connectTimeoutMs ?? 10_000, () => link?.close());
+  await withTimeout(conn.authenticate(token, options), options.connectTimeoutMs ?? GOIM_CONNECT_TIMEOUT_MS, () => link?.close());
   return conn;
 }
 

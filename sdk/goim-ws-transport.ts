@@ -1,5 +1,5 @@
 import { EdgeImError } from './errors.js';
-import { GoimConnection, type GoimAuthOptions } from './goim-connection.js';
+import { GOIM_CONNECT_TIMEOUT_MS, GOIM_DEFAULT_HEARTBEAT_MS, GoimConnection, type GoimAuthOptions } from './goim-connection.js';
 import { withTimeout } from './goim-socket-transport.js';
 import { openWebSocket, resolveWebSocket, type Connection, type ConnectionHandlers, type Transport, type WebSocketLike } from './transport.js';
 
@@ -31,7 +31,7 @@ export interface GoimWsTransportOptions extends GoimAuthOptions {
 export function goimWsTransport(options: GoimWsTransportOptions): Transport {
   return {
     kind: 'goim-ws',
-    defaultHeartbeatMs: 60_000,
+    defaultHeartbeatMs: GOIM_DEFAULT_HEARTBEAT_MS,
     connect: (token, handlers) => openGoimWs(options, token, handlers),
   };
 }
@@ -54,6 +54,6 @@ async function openGoimWs(options: GoimWsTransportOptions, token: string, handle
     ws.onclose = (ev) => reject(new EdgeImError('NETWORK', `cannot connect to ${options.url} (${ev.code})`, { cause: failure }));
   });
   ws.onclose = () => conn.onLinkClosed(failure);
-  await withTimeout(conn.authenticate(token, options), options.connectTimeoutMs ?? 10_000, () => ws.close());
+  await withTimeout(conn.authenticate(token, options), options.connectTimeoutMs ?? GOIM_CONNECT_TIMEOUT_MS, () => ws.close());
   return conn;
 }

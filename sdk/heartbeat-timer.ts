@@ -3,6 +3,9 @@ import { asError, type EdgeImError } from './errors.js';
 import { AdaptiveHeartbeat, FixedHeartbeat, type HeartbeatPolicy } from './heartbeat.js';
 import type { Connection } from './transport.js';
 
+/** How long a heartbeat may take when the app sets no `heartbeatTimeoutMs`. */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
+
 /**
  * Runs keep-alives on the current connection (the transport's cheapest: WebSocket API
  * `ping`, goim heartbeat), spaced by the `heartbeat` option's policy
@@ -32,7 +35,7 @@ export class HeartbeatTimer {
       this.timer = setTimeout(async () => {
         if (!this.isCurrent(conn)) return;
         try {
-          const timeoutMs = this.options.heartbeatTimeoutMs ?? 10_000;
+          const timeoutMs = this.options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
           if (conn.keepAlive) await conn.keepAlive(timeoutMs);
           else await conn.request('heartbeat', {}, timeoutMs);
           policy.succeeded();

@@ -10,12 +10,12 @@
  * await client.connect();
  */
 export { EdgeImClient, newCmid, type ConnectionState, type EdgeImClientOptions, type EdgeImEvents, type StateChange } from './client.js';
-export { EdgeImError, type EdgeImErrorCode } from './errors.js';
+export { EdgeImError, type ClientErrorCode, type EdgeImErrorCode, type ServerErrorCode, type WireError } from './errors.js';
 export { wsApiTransport, type WsApiTransportOptions } from './ws-api-transport.js';
 export { goimWsTransport, type GoimWsTransportOptions } from './goim-ws-transport.js';
 export { goimSocketTransport, type GoimSocketTransportOptions, type SocketEvents, type SocketOpener } from './goim-socket-transport.js';
 export type { ByteLink, GoimAuthOptions } from './goim-connection.js';
-export type { Transport, Connection, ConnectionHandlers, CloseReason, Action, WebSocketLike, WebSocketInstance } from './transport.js';
+export type { Transport, Connection, ConnectionHandlers, CloseReason, Action, UnreadableFrame, WebSocketLike, WebSocketInstance } from './transport.js';
 export { MemoryStorage, type ClientStorage } from './storage.js';
 export { backoffDelay, retryAfterDelay, type BackoffOptions } from './backoff.js';
 export { AdaptiveHeartbeat, FixedHeartbeat, type HeartbeatOption, type HeartbeatPolicy } from './heartbeat.js';
@@ -29,6 +29,7 @@ export {
   type GroupInfo,
   type Message,
   type NotifyEvent,
+  type PushableFrame,
   type PushEvent,
   type ServerFrame,
   type SyncPage,

@@ -5,7 +5,10 @@ import { asError } from './errors.js';
 import type { ClientStorage } from './storage.js';
 import { TimelineTracker } from './timeline-tracker.js';
 import type { Connection } from './transport.js';
-import type { Message, OwnSeq, SyncPage, TimelineMessage, TimelineName } from './types.js';
+import type { Message, NotifyEvent, OwnSeq, SyncPage, TimelineMessage, TimelineName } from './types.js';
+
+/** `sync` page size when the app sets no `syncPageSize`: the largest the server takes. */
+export const DEFAULT_SYNC_PAGE_SIZE = 200;
 
 /** Own sent messages remembered to close the gaps they leave (the server does not push them back). */
 const MAX_OWN = 1000;
@@ -104,7 +107,7 @@ export class TimelineSync {
   }
 
   /** A large group's timeline moved: follow it, tell the app, pull it when behind. */
-  onNotify(timeline: TimelineName, seq: number): void {
+  onNotify(timeline: NotifyEvent['timeline'], seq: number): void {
     this.followed.add(timeline);
     this.emit('notify', { timeline, seq });
     if (seq > this.tracker(timeline).last) void this.pull(timeline);
@@ -173,7 +176,7 @@ export class TimelineSync {
     const conn = this.connection();
     if (!conn) return;
     const tracker = this.tracker(timeline);
-    const limit = this.options.syncPageSize ?? 200;
+    const limit = this.options.syncPageSize ?? DEFAULT_SYNC_PAGE_SIZE;
     let after = tracker.last;
     for (;;) {
       const page = (await conn.request('sync', { timeline, after, limit }, this.options.requestTimeoutMs)) as SyncPage;

@@ -26,8 +26,14 @@ export interface Transport {
 
 /** Callbacks of one connection. */
 export interface ConnectionHandlers {
-  onFrame(frame: ServerFrame): void;
+  onFrame(frame: ServerFrame | UnreadableFrame): void;
   onClose(reason: CloseReason): void;
+}
+
+/** What a transport hands on in place of a frame it cannot read (the client emits it as a `PROTOCOL` error). */
+export interface UnreadableFrame {
+  type: 'error';
+  error: { code: 'PROTOCOL'; message: string };
 }
 
 /** Why a connection closed. */

@@ -8,8 +8,10 @@ export type Target = { user: string } | { group: string } | { room: string };
  */
 export type TimelineName = 'inbox' | `group:${string}` | `room:${string}`;
 
+import type { WireError } from './errors.js';
+
 /**
- * A message as the server stores and delivers it (docs/PROTOCOL.md).
+ * A message as the server stores and delivers it (docs/PROTOCOL.md#frames-server--client).
  *
  * @example
  * { id: '4711', conv: 'u:alice:bob', from: 'alice', to: { user: 'bob' },
@@ -25,7 +27,7 @@ export interface Message {
    * True when a business backend sent it through the push API. `from` is then only a
    * label (not a user id, and it grants nothing): show such messages apart from users'.
    */
-  backend?: boolean;
+  backend?: true;
   to: Target;
   body: unknown;
   cmid: string;
@@ -48,15 +50,22 @@ export interface OwnSeq {
   id: string;
 }
 
-/** Server → client frames, as the SDK hands them around (goim packets are translated to these). */
+/**
+ * Server → client frames (docs/PROTOCOL.md#frames-server--client), as the SDK hands them
+ * around (goim packets are translated to these). A `push` frame with `room` is a room push.
+ */
 export type ServerFrame =
   | { type: 'reply'; id?: string; ok: true; data: unknown }
-  | { type: 'reply'; id?: string; ok: false; error: { code: string; message: string } }
+  | { type: 'reply'; id?: string; ok: false; error: WireError }
+  | PushableFrame
+  | { type: 'batch'; frames: PushableFrame[] }
+  | { type: 'error'; error: WireError };
+
+/** The frames a push carries, alone or in a `batch`. */
+export type PushableFrame =
   | ({ type: 'message'; own?: OwnSeq[] } & TimelineMessage)
-  | { type: 'notify'; timeline: TimelineName; seq: number }
-  | { type: 'push'; op: number; body: unknown; encoding?: 'base64' }
-  | { type: 'batch'; frames: ServerFrame[] }
-  | { type: 'error'; error: { code: string; message: string } };
+  | ({ type: 'notify' } & NotifyEvent)
+  | { type: 'push'; op: number; body: unknown; encoding?: 'base64'; room?: string };
 
 /** A transient push (push API, goim business op ≥ 1000). Not stored, not synced. */
 export interface PushEvent {
@@ -69,7 +78,7 @@ export interface PushEvent {
 
 /** A `notify` for a large group: its timeline has a new head; the client pulls it. */
 export interface NotifyEvent {
-  timeline: TimelineName;
+  timeline: `group:${string}`;
   seq: number;
 }
 
@@ -82,8 +91,10 @@ export interface SyncPage {
 /** A group as `createGroup` / `addMembers` / `removeMembers` return it. */
 export interface GroupInfo {
   gid: string;
-  name?: string;
-  owner: string;
+  /** The name given at creation; the gid when none was. */
+  name: string;
+  /** The owning user; absent for a group a backend created without one (only backends manage it). */
+  owner?: string;
   createdAt: number;
   memberCount: number;
 }

@@ -10,6 +10,7 @@
 import { connect, type Socket } from 'node:net';
 import { LOCAL_JWT_SECRET } from '../../shared/config.js';
 import { signToken } from '../../shared/domain/auth.js';
+import { encodePacket, MIN_BUSINESS_OP, Op } from '../../shared/protocol/goim/index.js';
 
 const send = (m: unknown) => process.send?.(m);
 const sockets: Socket[] = [];
@@ -19,18 +20,7 @@ let firstAt = 0;
 const latencies: number[] = [];
 let waiter: { total: number; resolve: () => void } | null = null;
 
-function header(op: number, body: Buffer, seq: number): Buffer {
-  const b = Buffer.alloc(16 + body.length);
-  b.writeInt32BE(16 + body.length, 0);
-  b.writeInt16BE(16, 4);
-  b.writeInt16BE(1, 6);
-  b.writeInt32BE(op, 8);
-  b.writeInt32BE(seq, 12);
-  body.copy(b, 16);
-  return b;
-}
-
-/** Minimal stream parser: counts op >= 1000, samples latency on every 50th socket. */
+/** Minimal stream parser: counts business ops, samples latency on every 50th socket. */
 function attach(s: Socket, index: number, onAuth: () => void): void {
   let pending: Buffer | null = null;
   let authed = false;
@@ -43,12 +33,12 @@ function attach(s: Socket, index: number, onAuth: () => void): void {
       const len = buf.readInt32BE(off);
       if (buf.length - off < len) break;
       const op = buf.readInt32BE(off + 8);
-      if (op >= 1000) {
+      if (op >= MIN_BUSINESS_OP) {
         received++;
         if (firstAt === 0) firstAt = now;
         lastAt = now;
         if (sample) latencies.push(now - Number(buf.toString('latin1', off + 16, off + 16 + 17).trim()));
-      } else if (op === 8 && !authed) {
+      } else if (op === Op.AuthReply && !authed) {
         authed = true;
         onAuth();
       }
@@ -80,8 +70,8 @@ async function open(port: number, n: number, auth: boolean, room?: string): Prom
         }
         attach(s, i, resolve);
         s.once('connect', () => {
-          const body = JSON.stringify({ token, key: `k${i}`, accepts: [1000], ...(room ? { room_id: room } : {}) });
-          s.write(header(7, Buffer.from(body), 1));
+          const body = JSON.stringify({ token, key: `k${i}`, accepts: [MIN_BUSINESS_OP], ...(room ? { room_id: room } : {}) });
+          s.write(encodePacket({ ver: 1, op: Op.Auth, seq: 1, body: Buffer.from(body) }));
         });
       });
     }

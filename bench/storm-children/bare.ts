@@ -6,22 +6,13 @@
 import { createServer, type Socket } from 'node:net';
 import { LOCAL_JWT_SECRET } from '../../shared/config.js';
 import { createTokenVerifier } from '../../shared/domain/auth.js';
+import { encodePacket, Op } from '../../shared/protocol/goim/index.js';
 import { serveUsage, usage } from './usage.js';
 
 const verifier = createTokenVerifier({ secret: LOCAL_JWT_SECRET });
 const sockets = new Set<Socket>();
 
-function reply(op: number, body: string | Buffer, seq: number): Buffer {
-  const b = typeof body === 'string' ? Buffer.from(body) : body;
-  const out = Buffer.allocUnsafe(16 + b.length);
-  out.writeInt32BE(16 + b.length, 0);
-  out.writeInt16BE(16, 4);
-  out.writeInt16BE(1, 6);
-  out.writeInt32BE(op, 8);
-  out.writeInt32BE(seq, 12);
-  b.copy(out, 16);
-  return out;
-}
+const reply = (op: number, body: string | Buffer, seq: number): Buffer => encodePacket({ ver: 1, op, seq, body: typeof body === 'string' ? Buffer.from(body) : body });
 
 const HEARTBEAT_REPLY_BODY = Buffer.alloc(4); // int32 0: no room count kept here
 
@@ -34,12 +25,12 @@ const server = createServer({ noDelay: true }, (s) => {
     for (let off = 0; chunk.length - off >= 16; off += chunk.readInt32BE(off)) {
       const op = chunk.readInt32BE(off + 8);
       const seq = chunk.readInt32BE(off + 12);
-      if (op === 2) s.write(reply(3, HEARTBEAT_REPLY_BODY, seq));
-      if (op !== 7) continue;
+      if (op === Op.Heartbeat) s.write(reply(Op.HeartbeatReply, HEARTBEAT_REPLY_BODY, seq));
+      if (op !== Op.Auth) continue;
       const body = JSON.parse(chunk.toString('utf8', off + 16, off + chunk.readInt32BE(off))) as { token?: string };
       verifier.verify(body.token).then(
-        ({ uid }) => s.write(reply(8, JSON.stringify({ uid, key: uid, heartbeat: 240 }), seq)),
-        () => s.end(reply(6, JSON.stringify({ code: 'UNAUTHORIZED', message: 'bad token', reconnect: false }), seq)),
+        ({ uid }) => s.write(reply(Op.AuthReply, JSON.stringify({ uid, key: uid, heartbeat: 240 }), seq)),
+        () => s.end(reply(Op.DisconnectReply, JSON.stringify({ code: 'UNAUTHORIZED', message: 'bad token', reconnect: false }), seq)),
       );
     }
   });

@@ -16,6 +16,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { LOCAL_JWT_SECRET } from '../../shared/config.js';
 import { signToken } from '../../shared/domain/auth.js';
+import { encodePacket, MIN_BUSINESS_OP, Op } from '../../shared/protocol/goim/index.js';
 
 export interface StormOrder {
   /** goim TCP clients: uids `${prefix}${offset + i}`. */
@@ -42,19 +43,7 @@ export interface KindReport {
 }
 
 const send = (m: unknown) => process.send?.(m);
-const OP = { Heartbeat: 2, HeartbeatReply: 3, SendMsg: 4, SendMsgReply: 5, DisconnectReply: 6, Auth: 7, AuthReply: 8 } as const;
-
-function packet(op: number, body: string, seq: number): Buffer {
-  const b = Buffer.from(body);
-  const out = Buffer.allocUnsafe(16 + b.length);
-  out.writeInt32BE(16 + b.length, 0);
-  out.writeInt16BE(16, 4);
-  out.writeInt16BE(1, 6);
-  out.writeInt32BE(op, 8);
-  out.writeInt32BE(seq, 12);
-  b.copy(out, 16);
-  return out;
-}
+const packet = (op: number, body: string, seq: number): Buffer => encodePacket({ ver: 1, op, seq, body: Buffer.from(body) });
 
 interface Open {
   uid: string;
@@ -86,13 +75,13 @@ function goimClient(port: number, uid: string, token: string, room: string | und
           report.latencies.push(performance.now() - t0);
           report.doneAt.push(performance.now() - started);
           heartbeatAt = performance.now();
-          s.write(packet(OP.Heartbeat, '', 2));
+          s.write(packet(Op.Heartbeat, '', 2));
           open.push({
             uid,
             sendOne: () =>
               new Promise((r) => {
                 replyWaiter = r;
-                s.write(packet(OP.SendMsg, JSON.stringify({ to: { user: uid }, cmid: 'storm-1', body: 'first send after the storm' }), 3));
+                s.write(packet(Op.SendMsg, JSON.stringify({ to: { user: uid }, cmid: 'storm-1', body: 'first send after the storm' }), 3));
               }),
           });
           return resolve();
@@ -109,7 +98,7 @@ function goimClient(port: number, uid: string, token: string, room: string | und
         resolve();
       };
       const timer = setTimeout(() => finish('TIMEOUT'), Math.max(0, deadline - performance.now()));
-      s.on('connect', () => s.write(packet(OP.Auth, JSON.stringify({ token, key: uid, platform: 'bench', accepts: [1000], ...(room ? { room_id: room } : {}) }), 1)));
+      s.on('connect', () => s.write(packet(Op.Auth, JSON.stringify({ token, key: uid, platform: 'bench', accepts: [MIN_BUSINESS_OP], ...(room ? { room_id: room } : {}) }), 1)));
       s.on('data', (chunk: Buffer) => {
         let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
         let off = 0;
@@ -118,19 +107,19 @@ function goimClient(port: number, uid: string, token: string, room: string | und
           if (buf.length - off < len) break;
           const op = buf.readInt32BE(off + 8);
           const body = buf.toString('utf8', off + 16, off + len);
-          if (op === OP.AuthReply) {
+          if (op === Op.AuthReply) {
             clearTimeout(timer);
             finish('ok');
-          } else if (op === OP.HeartbeatReply && heartbeatAt > 0) {
+          } else if (op === Op.HeartbeatReply && heartbeatAt > 0) {
             report.heartbeats.push(performance.now() - heartbeatAt);
             heartbeatAt = 0;
-          } else if (op === OP.DisconnectReply) {
+          } else if (op === Op.DisconnectReply) {
             try {
               disconnect = JSON.parse(body);
             } catch {
               disconnect = { code: 'BAD_DISCONNECT_REPLY' };
             }
-          } else if (op === OP.SendMsgReply && replyWaiter) {
+          } else if (op === Op.SendMsgReply && replyWaiter) {
             let code = 'BAD_REPLY';
             try {
               const frame = JSON.parse(body) as { ok: boolean; error?: { code: string; message?: string } };

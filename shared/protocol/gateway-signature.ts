@@ -1,32 +1,10 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * The credential of a gateway task's internal API (docs/GATEWAY.md): every call but
- * `/healthz` carries
- *
- *     x-edgeim-signature: t=<unix seconds>,n=<nonce: 32 hex digits>,body=<hex SHA-256 of the body>,v1=<hex HMAC>
- *
- * where `v1` is HMAC-SHA256, keyed with the shared secret (EDGEIM_GATEWAY_SECRET, UTF-8),
- * over the lines
- *
- *     EDGEIM-HMAC-SHA256
- *     <t>
- *     <n>
- *     <METHOD>
- *     <request target: the path and query exactly as sent, e.g. /@rooms/live%3A1?except=abc>
- *     <body hash, as in the header>
- *
- * joined with `\n`. The gateway accepts it when `t` is within MAX_SKEW_SECONDS of its
- * clock, `v1` matches (compared in constant time), the nonce was not seen in a valid
- * signature before (the gateway remembers the nonces of the skew window: a captured call
- * cannot be replayed; gateway/replay-guard.ts) and the body it then reads hashes to
- * `body`. Every call, every retry included, is signed with a fresh random nonce.
- *
- * Why an HMAC and not the secret itself in a header: the internal API is plain HTTP
- * inside the VPC, so whatever is on the wire may be seen; a signature reveals nothing of
- * the secret, cannot be moved to another method, path, body or time, and expires with
- * the skew window. The body hash is in the header so a forged call is refused before
- * its body is read.
+ * The credential of a gateway task's internal API: every call but `/healthz` carries an
+ * HMAC-SHA256 signature (keyed with EDGEIM_GATEWAY_SECRET) over the time, a fresh nonce,
+ * the method, the request target and the body hash. Header format, string to sign and the
+ * gateway's checks: docs/GATEWAY.md#internal-api-the-tasks-connections.
  */
 export const SIGNATURE_HEADER = 'x-edgeim-signature';
 

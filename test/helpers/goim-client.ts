@@ -1,40 +1,18 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import WebSocket from 'ws';
+import { encodePacket, GOIM_MIN_BUSINESS_OP, GoimOp } from '../../sdk/goim-codec.js';
 import { LOCAL_JWT_SECRET } from '../../shared/config.js';
 import { signToken } from '../../shared/domain/auth.js';
 
 /**
- * A goim client for tests, written from the spec (docs/PROTOCOL.md, gateway section),
- * not from the server's code: its own packet encoder and stream parser, over TCP or over
- * WebSocket (`/sub`, binary, one packet per message, op-9 batches unwrapped).
+ * A goim client for tests, written from the spec (docs/PROTOCOL.md#gateway-goim-protocol),
+ * not from the server's code: the SDK's op table and packet encoder and a lenient stream
+ * parser of its own, over TCP or over WebSocket (`/sub`, binary, one packet per message,
+ * op-9 batches unwrapped).
  */
 
-export const OP = {
-  Heartbeat: 2,
-  HeartbeatReply: 3,
-  SendMsg: 4,
-  SendMsgReply: 5,
-  DisconnectReply: 6,
-  Auth: 7,
-  AuthReply: 8,
-  Raw: 9,
-  ChangeRoom: 12,
-  ChangeRoomReply: 13,
-  Sub: 14,
-  SubReply: 15,
-  Unsub: 16,
-  UnsubReply: 17,
-  Sync: 18,
-  SyncReply: 19,
-  Ack: 20,
-  AckReply: 21,
-  Join: 22,
-  Leave: 23,
-  JoinReply: 24,
-  LeaveReply: 25,
-  Message: 26,
-  Notify: 27,
-} as const;
+/** The goim ops, as the SDK names them (test/sdk/sdk-copies.test.ts keeps them equal to the server's). */
+export const OP = GoimOp;
 
 export interface GoimPacket {
   ver: number;
@@ -45,17 +23,10 @@ export interface GoimPacket {
   json?: any;
 }
 
-/** Encodes one packet: 16-byte big-endian header + body. */
+/** Encodes one packet (16-byte big-endian header + body) with the SDK's encoder, as a Buffer. */
 export function encode(op: number, body: Buffer | string = Buffer.alloc(0), seq = 0, ver = 1): Buffer {
-  const b = typeof body === 'string' ? Buffer.from(body) : body;
-  const out = Buffer.alloc(16 + b.length);
-  out.writeInt32BE(16 + b.length, 0);
-  out.writeInt16BE(16, 4);
-  out.writeInt16BE(ver, 6);
-  out.writeInt32BE(op, 8);
-  out.writeInt32BE(seq, 12);
-  b.copy(out, 16);
-  return out;
+  const bytes = encodePacket(op, seq, body, ver);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function toPacket(buf: Buffer): GoimPacket {
@@ -239,7 +210,7 @@ export class GoimClient {
  * can hold WebSocket-API and gateway clients in one list.
  */
 export function asReceiver(client: GoimClient) {
-  const toFrame = (p: GoimPacket) => (p.op >= 1000 ? { type: 'push', op: p.op, body: p.body.toString('utf8') } : { type: `goim:${p.op}` });
+  const toFrame = (p: GoimPacket) => (p.op >= GOIM_MIN_BUSINESS_OP ? { type: 'push', op: p.op, body: p.body.toString('utf8') } : { type: `goim:${p.op}` });
   return {
     next: async (match: (f: Record<string, any>) => boolean, timeoutMs?: number) => toFrame(await client.next((p) => match(toFrame(p)), timeoutMs)),
     pending: (type: string) => client.packets.map(toFrame).filter((f) => f.type === type),

@@ -1,12 +1,24 @@
 /**
  * Unit tests of the client's rules against a scripted transport (the server side of
  * these contracts is tested where it is built): send retries after RATE_LIMITED /
- * OVERLOADED, CONFLICT surfaced, per-send deadlines, DisconnectReply readings, UTF-8
+ * OVERLOADED, CONFLICT surfaced, per-send deadlines, DisconnectReply readings, unreadable frames, UTF-8
  * without the host's TextDecoder.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EdgeImClient, encodePacket, GoimOp, retryAfterDelay, type CloseReason, type Connection, type ServerFrame, type Transport } from '../../sdk/index.js';
+import {
+  EdgeImClient,
+  encodePacket,
+  GoimOp,
+  retryAfterDelay,
+  wsApiTransport,
+  type CloseReason,
+  type Connection,
+  type EdgeImError,
+  type ServerFrame,
+  type Transport,
+  type WebSocketInstance,
+} from '../../sdk/index.js';
 import { fromWireError } from '../../sdk/errors.js';
 import { GoimConnection } from '../../sdk/goim-connection.js';
 import { decodeUtf8, encodeUtf8 } from '../../sdk/utf8.js';
@@ -256,5 +268,34 @@ describe('UTF-8 without the host’s TextEncoder/TextDecoder (Hermes before RN 0
         expect(ours).toBe(host);
       }),
     );
+  });
+});
+
+describe('frames the SDK cannot read', () => {
+  it('a WebSocket API frame that is not JSON is an error event with code PROTOCOL; the connection stays', async () => {
+    let socket: WebSocketInstance | undefined;
+    class FakeSocket implements WebSocketInstance {
+      binaryType = 'blob';
+      readyState = 1;
+      onopen: WebSocketInstance['onopen'] = null;
+      onmessage: WebSocketInstance['onmessage'] = null;
+      onerror: WebSocketInstance['onerror'] = null;
+      onclose: WebSocketInstance['onclose'] = null;
+      constructor() {
+        socket = this;
+        setTimeout(() => this.onopen?.({}), 0);
+      }
+      send(): void {}
+      close(): void {
+        this.onclose?.({ code: 1000, reason: '' });
+      }
+    }
+    const client = await make(wsApiTransport({ url: 'ws://fake.invalid', WebSocket: FakeSocket }));
+    const errors: EdgeImError[] = [];
+    client.on('error', (e) => errors.push(e));
+    await client.connect();
+    socket!.onmessage?.({ data: 'not json at all' });
+    expect(errors.map((e) => [e.code, e.message])).toEqual([['PROTOCOL', 'frame is not JSON']]);
+    expect(client.state).toBe('open');
   });
 });

@@ -1,12 +1,35 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AckBatcher } from '../../sdk/ack-batcher.js';
-import { AdaptiveHeartbeat, backoffDelay, encodePacket, GoimOp, GoimStreamReader, MemoryStorage, TimelineTracker, type TimelineMessage } from '../../sdk/index.js';
+import {
+  AdaptiveHeartbeat,
+  backoffDelay,
+  encodePacket,
+  GoimOp,
+  GoimStreamReader,
+  MemoryStorage,
+  TimelineTracker,
+  tokenExpired,
+  tokenExpiry,
+  tokenSubject,
+  type TimelineMessage,
+} from '../../sdk/index.js';
 import { TimelineSync } from '../../sdk/timeline-sync.js';
 
 const tm = (seq: number): TimelineMessage => ({ timeline: 'inbox', seq, message: { id: String(100 + seq), conv: 'u:a:b', from: 'a', to: { user: 'b' }, body: seq, cmid: `c${seq}`, sentAt: 0 } });
 const seqs = (list: TimelineMessage[]) => list.map((m) => m.seq);
 
 describe('SDK building blocks', () => {
+  it('reads a token’s exp and sub without verifying it; anything unreadable is undefined', () => {
+    const jwt = (claims: unknown) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s`;
+    expect(tokenExpiry(jwt({ sub: 'ann-é', exp: 1795318111 }))).toBe(1795318111);
+    expect(tokenSubject(jwt({ sub: 'ann~?', exp: 1795318111 }))).toBe('ann~?');
+    expect(tokenExpired(jwt({ exp: 10 }), 10_000)).toBe(true);
+    expect(tokenExpired(jwt({ exp: 11 }), 10_000)).toBe(false);
+    for (const bad of ['', 'only-one-part', 'h.!!!.s', jwt(null), jwt(5), jwt({ sub: 7, exp: '1' })]) {
+      expect([tokenExpiry(bad), tokenSubject(bad), tokenExpired(bad)]).toEqual([undefined, undefined, false]);
+    }
+  });
+
   it('backs off exponentially with full jitter, capped', () => {
     expect(backoffDelay(0, { random: () => 0.999 })).toBe(499);
     expect(backoffDelay(3, { random: () => 0.5 })).toBe(2000);
