@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { GroupInfo } from '../domain/model.js';
+import type { StoredGroup } from '../domain/model.js';
 import type { GroupRoster, GroupStore } from '../domain/ports/group-store.js';
 import type { ReadConsistency } from '../domain/ports/session-store.js';
 import { mapLimit } from '../domain/pool.js';
@@ -20,7 +20,7 @@ export class DynamoGroupStore implements GroupStore {
     private readonly table: string,
   ) {}
 
-  async create(group: Omit<GroupInfo, 'memberCount'>, members: string[]): Promise<boolean> {
+  async create(group: Omit<StoredGroup, 'memberCount'>, members: string[]): Promise<boolean> {
     try {
       await this.db.send(
         new PutCommand({
@@ -37,10 +37,10 @@ export class DynamoGroupStore implements GroupStore {
     return true;
   }
 
-  async get(gid: string): Promise<GroupInfo | undefined> {
+  async get(gid: string): Promise<StoredGroup | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: groupPk(gid), sk: META }, ConsistentRead: true }));
     if (!out.Item) return undefined;
-    const { gid: id, name, owner, createdAt, memberCount, timelineBase } = out.Item as GroupInfo;
+    const { gid: id, name, owner, createdAt, memberCount, timelineBase } = out.Item as StoredGroup;
     return { gid: id, name, owner, createdAt, memberCount, ...(timelineBase ? { timelineBase } : {}) };
   }
 

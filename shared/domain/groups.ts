@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
 import { subjectOf, type Caller, type Deps } from './deps.js';
-import type { GroupInfo } from './model.js';
+import type { GroupInfo, StoredGroup } from './model.js';
 
 type GroupDeps = Pick<Deps, 'groups' | 'clock'>;
 
 /** A group as replies show it (without the internal `timelineBase`). */
-function shown({ timelineBase: _, ...group }: GroupInfo): GroupInfo {
+function shown({ timelineBase: _, ...group }: StoredGroup): GroupInfo {
   return group;
 }
 
@@ -42,7 +42,7 @@ export async function createGroup(
   return { ...info, memberCount: members.length };
 }
 
-async function requireGroup(deps: GroupDeps, gid: string): Promise<GroupInfo> {
+async function requireGroup(deps: GroupDeps, gid: string): Promise<StoredGroup> {
   const group = await deps.groups.get(gid);
   if (!group) throw new NotFoundError(`group ${gid} does not exist`);
   return group;

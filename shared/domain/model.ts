@@ -38,11 +38,14 @@ export interface GroupInfo {
   owner?: string;
   createdAt: number;
   memberCount: number;
+}
+
+/** A group as the store keeps it: what replies show, and what only the server reads. */
+export interface StoredGroup extends GroupInfo {
   /**
    * The head of `group:<gid>` when this group was created: its shared timeline is served
    * after this seq only. A deleted group's id may be taken again, and the messages stored
-   * under it (kept until they expire) belong to the group that had it before. Internal:
-   * not part of any reply.
+   * under it (kept until they expire) belong to the group that had it before.
    */
   timelineBase?: number;
 }

@@ -1,9 +1,9 @@
-import type { GroupInfo } from '../domain/model.js';
+import type { StoredGroup } from '../domain/model.js';
 import type { GroupRoster, GroupStore } from '../domain/ports/group-store.js';
 import type { ReadConsistency } from '../domain/ports/session-store.js';
 
 interface Group {
-  info: Omit<GroupInfo, 'memberCount'>;
+  info: Omit<StoredGroup, 'memberCount'>;
   /** uid → joinedAt (epoch ms). */
   members: Map<string, number>;
 }
@@ -19,14 +19,14 @@ export class MemoryGroupStore implements GroupStore {
   /** uid → gids (the reverse link). */
   private readonly links = new Map<string, Set<string>>();
 
-  async create(group: Omit<GroupInfo, 'memberCount'>, members: string[]): Promise<boolean> {
+  async create(group: Omit<StoredGroup, 'memberCount'>, members: string[]): Promise<boolean> {
     if (this.groups.has(group.gid)) return false;
     this.groups.set(group.gid, { info: { ...group }, members: new Map() });
     await this.addMembers(group.gid, members, group.createdAt);
     return true;
   }
 
-  async get(gid: string): Promise<GroupInfo | undefined> {
+  async get(gid: string): Promise<StoredGroup | undefined> {
     const g = this.groups.get(gid);
     return g && { ...g.info, memberCount: g.members.size };
   }

@@ -1,4 +1,4 @@
-import type { GroupInfo } from '../model.js';
+import type { StoredGroup } from '../model.js';
 import type { ReadConsistency } from './session-store.js';
 
 /**
@@ -13,8 +13,8 @@ import type { ReadConsistency } from './session-store.js';
  *   group does not exist (or is being deleted: its members may outlive it briefly).
  */
 export interface GroupStore {
-  create(group: Omit<GroupInfo, 'memberCount'>, members: string[]): Promise<boolean>;
-  get(gid: string): Promise<GroupInfo | undefined>;
+  create(group: Omit<StoredGroup, 'memberCount'>, members: string[]): Promise<boolean>;
+  get(gid: string): Promise<StoredGroup | undefined>;
   delete(gid: string): Promise<void>;
   addMembers(gid: string, uids: string[], nowMs: number): Promise<void>;
   removeMembers(gid: string, uids: string[]): Promise<void>;
