@@ -62,7 +62,7 @@ function onData(this: TaggedSocket, chunk: Buffer): void {
   try {
     ch.reader.push(chunk);
   } catch (err) {
-    const message = err instanceof ProtocolError ? `${err.code}: ${err.message}` : 'bad packet';
+    const message = err instanceof ProtocolError ? `${err.reason}: ${err.message}` : 'bad packet';
     if (!(err instanceof ProtocolError)) ch.gw.app.logger.error('gateway packet handling failed', { error: err });
     this.pause();
     ch.gw.close(ch, disconnectReason('PROTOCOL_ERROR', message), false);

@@ -71,7 +71,7 @@ function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
     if (!isBinary) throw new ProtocolError('BAD_PACK_LEN', 'goim over WebSocket takes binary messages only');
     ch.gw.onPacket(ch, decodePacket(data, ch.gw.options.maxBodyBytes));
   } catch (err) {
-    const message = err instanceof ProtocolError ? `${err.code}: ${err.message}` : 'bad packet';
+    const message = err instanceof ProtocolError ? `${err.reason}: ${err.message}` : 'bad packet';
     if (!(err instanceof ProtocolError)) ch.gw.app.logger.error('gateway packet handling failed', { error: err });
     ch.gw.close(ch, disconnectReason('PROTOCOL_ERROR', message), false);
   }

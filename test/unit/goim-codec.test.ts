@@ -69,7 +69,7 @@ function codeOf(fn: () => unknown): string {
   } catch (err) {
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err).toBeInstanceOf(Error);
-    return (err as ProtocolError).code;
+    return (err as ProtocolError).reason;
   }
   throw new Error('expected a ProtocolError');
 }

@@ -11,6 +11,8 @@
  * range-checked readInt32BE/writeInt32BE and works on any Uint8Array.
  */
 
+import { BadRequestError } from '../../errors.js';
+
 export const PACK_LEN_OFFSET = 0;
 export const PACK_LEN_SIZE = 4;
 export const HEADER_LEN_OFFSET = 4;
@@ -41,14 +43,18 @@ export interface Packet {
 /** Stable reason codes of a ProtocolError. */
 export type ProtocolErrorCode = 'BAD_HEADER_LEN' | 'BAD_PACK_LEN' | 'TOO_LARGE' | 'TRUNCATED';
 
-/** A malformed packet. On a stream the caller should close the connection. */
-export class ProtocolError extends Error {
+/**
+ * A malformed packet: bad input (BAD_REQUEST on the wire), with the packet-level
+ * `reason`. On a stream the caller should close the connection.
+ */
+export class ProtocolError extends BadRequestError {
   override name = 'ProtocolError';
   constructor(
-    readonly code: ProtocolErrorCode,
+    readonly reason: ProtocolErrorCode,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
