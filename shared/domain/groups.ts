@@ -10,17 +10,7 @@ function shown({ timelineBase: _, ...group }: StoredGroup): GroupInfo {
   return group;
 }
 
-/**
- * Who may do what to a group (docs/PROTOCOL.md):
- *
- * | action | user caller | backend caller |
- * |---|---|---|
- * | create | yes; the caller owns it and is a member | yes; `owner` optional (none: only backends manage it) |
- * | add members, delete | the owner only | any group |
- * | remove members | the owner; a member may remove only itself (leave) | any group |
- * | read members | (no user action) | any group |
- * | list groups | its own | any user's |
- */
+/** The owner (or any backend) manages a group: docs/PROTOCOL.md#who-may-do-what. */
 const mayManage = (caller: Caller, group: GroupInfo) => caller.kind === 'backend' || (group.owner !== undefined && caller.uid === group.owner);
 
 /**
