@@ -99,3 +99,16 @@ export class TestClient {
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The HTTP status of a WebSocket upgrade: 101 when it went through (then closed), else the refusal's status. */
+export function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('error', (err) => (err.message.includes('Unexpected server response') ? undefined : reject(err)));
+  });
+}

@@ -1,24 +1,10 @@
-import WebSocket from 'ws';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
 import { LOCAL_JWT_SECRET } from '../../shared/config.js';
 import { signToken } from '../../shared/domain/auth.js';
 import { startTestStack } from '../helpers/local-stack.js';
-import { TestClient } from '../helpers/ws-client.js';
-
-/** The HTTP status of a refused upgrade (or 101 when it went through). */
-function upgradeStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('error', (err) => (err.message.includes('Unexpected server response') ? undefined : reject(err)));
-  });
-}
+import { TestClient, upgradeStatus } from '../helpers/ws-client.js';
 
 describe('bad input on the WebSocket API', () => {
   let stack: LocalStack;

@@ -1,4 +1,3 @@
-import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_JWT_SECRET } from '../../shared/config.js';
 import { signToken } from '../../shared/domain/auth.js';
@@ -6,19 +5,7 @@ import { useTestStack } from '../helpers/local-stack.js';
 import { sendMessage } from '../../shared/domain/messaging.js';
 import { checkInbox, oddCmid, wholeInbox, type Sent } from '../helpers/durability.js';
 import { PushApiClient } from '../helpers/push-api-client.js';
-import { sleep, TestClient } from '../helpers/ws-client.js';
-
-function upgradeStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('error', (err) => (err.message.includes('Unexpected server response') ? undefined : reject(err)));
-  });
-}
+import { sleep, TestClient, upgradeStatus } from '../helpers/ws-client.js';
 
 describe('fault suite on the local stack: odd ids, duplicate sends, reconnecting recipients', () => {
   const t = useTestStack({ queueDedupWindowMs: 1000, pollers: 4 });

@@ -1,25 +1,11 @@
-import WebSocket from 'ws';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_API_KEY, LOCAL_JWT_SECRET } from '../../shared/config.js';
 import { signToken } from '../../shared/domain/auth.js';
 import { useTestStack } from '../helpers/local-stack.js';
 import { PushApiClient } from '../helpers/push-api-client.js';
-import type { TestClient } from '../helpers/ws-client.js';
+import { type TestClient, upgradeStatus } from '../helpers/ws-client.js';
 import { fixture, otherOwnsAGroup, outcomeOf, ROWS, UID, USERS, type Who } from './matrix.js';
-
-/** The HTTP status of an upgrade (101 when it went through). */
-function upgradeStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('error', (err) => (err.message.includes('Unexpected server response') ? undefined : reject(err)));
-  });
-}
 
 const sign = (claims: Record<string, unknown>) =>
   new SignJWT(claims)
