@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { checkSignature, sha256Hex, SIGNATURE_HEADER } from '../shared/protocol/gateway-signature.js';
+import { readBody } from '../shared/http-body.js';
 import { ChannelState } from './channel.js';
 import { FrameTranslationError, translateFrameText, type OutPacket } from './frame-packets.js';
 import type { Gateway } from './gateway.js';
@@ -46,10 +47,10 @@ async function handle(gw: Gateway, req: IncomingMessage, res: ServerResponse): P
   const check = checkSignature(await gw.options.internalSecret(), typeof header === 'string' ? header : undefined, { method, target: url });
   if (!check.ok) return unauthorized(gw, req, res, check.reason);
   if (!gw.replays.admit(check.t, check.nonce)) return unauthorized(gw, req, res, 'signature seen before (replay)');
-  const raw = await readBody(req, res);
+  const raw = await readBody(req, MAX_REQUEST_BYTES);
   if (raw === undefined) {
     gw.replays.release(check.t, check.nonce);
-    return;
+    return json(res, 413, { message: 'Payload Too Large' }, { 'x-amzn-errortype': 'PayloadTooLargeException', connection: 'close' });
   }
   if (sha256Hex(raw) !== check.bodyHash) {
     gw.replays.release(check.t, check.nonce); // not the signed call: the genuine one may still come
@@ -151,26 +152,6 @@ function translate(res: ServerResponse, text: string, inRoom: boolean): OutPacke
     json(res, 400, { message: err.message }, { 'x-amzn-errortype': 'BadRequestException' });
     return undefined;
   }
-}
-
-/** The request body (at most MAX_REQUEST_BYTES; larger answers 413 and resolves undefined). */
-function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_REQUEST_BYTES) {
-        req.pause();
-        json(res, 413, { message: 'Payload Too Large' }, { 'x-amzn-errortype': 'PayloadTooLargeException', connection: 'close' });
-        resolve(undefined);
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(size > MAX_REQUEST_BYTES ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
 }
 
 function gone(res: ServerResponse): void {

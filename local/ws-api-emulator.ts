@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { readBody } from '../shared/http-body.js';
 
 type Handler = (event: never) => Promise<unknown>;
 
@@ -42,6 +43,8 @@ interface Connection {
   idle?: NodeJS.Timeout;
 }
 
+/** API Gateway's largest WebSocket message: a larger `@connections` POST is refused with 413. */
+const MAX_POST_BYTES = 128 * 1024;
 const CONNECTIONS_PATH = /^(?:\/[^/]+)?\/@connections\/([^/?]+)$/;
 
 /**
@@ -287,21 +290,17 @@ export class WsApiEmulator {
       return;
     }
     if (method !== 'POST') return json(res, 405, { message: 'Method Not Allowed' });
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const data = Buffer.concat(chunks).toString('utf8');
+    void readBody(req, MAX_POST_BYTES).then((body) => {
+      if (body === undefined) return json(res, 413, { message: 'Payload Too Large' }, { 'x-amzn-errortype': 'PayloadTooLargeException', connection: 'close' });
+      const data = body.toString('utf8');
       const fault = this.faults.find((f) => f.times > 0 && f.match(data, connectionId));
       if (fault) {
         fault.times--;
         return json(res, fault.status ?? 500, { message: 'Injected fault' }, { 'x-amzn-errortype': 'InternalServerErrorException' });
       }
-      if (Buffer.byteLength(data) > 128 * 1024) {
-        return json(res, 413, { message: 'Payload Too Large' }, { 'x-amzn-errortype': 'PayloadTooLargeException' });
-      }
       conn.socket.send(data);
       res.writeHead(200, { 'content-length': '0' }).end();
-    });
+    }, () => res.destroy());
   }
 }
 

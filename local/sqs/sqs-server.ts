@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { readBody } from '../../shared/http-body.js';
 import { SqsError } from './fifo-queue.js';
 import type { DeadLettered } from './fifo-queue.js';
 import { Journal, type JournalOptions } from './journal.js';
@@ -91,7 +92,9 @@ async function handle(service: SqsService, baseUrl: string, req: IncomingMessage
   const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
   try {
     const target = String(req.headers['x-amz-target'] ?? '');
-    const text = await readBody(req);
+    const body = await readBody(req, MAX_REQUEST_BYTES);
+    if (!body) throw new SqsError('RequestTooLarge', 'The request is too large.', 'RequestTooLarge', 413);
+    const text = body.toString('utf8');
     if (!target.startsWith('AmazonSQS.')) throw new SqsError('InvalidAction', 'The local SQS speaks the JSON protocol only (X-Amz-Target: AmazonSQS.<Action>).', 'InvalidAction');
     let input: Record<string, unknown>;
     try {
@@ -116,20 +119,3 @@ function reply(res: ServerResponse, status: number, body: unknown, headers: Reco
   res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID(), ...headers }).end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_REQUEST_BYTES) {
-        reject(new SqsError('RequestTooLarge', 'The request is too large.', 'RequestTooLarge', 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
