@@ -56,6 +56,12 @@ describe('gateway internal @connections API', () => {
     expect(wants.log.filter((p) => p.op === 1002 || (p.op === 1001 && p.body.toString() === 'after unsub'))).toEqual([]);
   });
 
+  it('answers a body past 16 MiB 413 without buffering it, and keeps serving', async () => {
+    const res = await post('/@connections/none', 'x'.repeat(16 * 1024 * 1024 + 1));
+    expect(res.status).toBe(413);
+    expect((await post('/@connections/none', push(1001, 'hi'))).status).toBe(410);
+  });
+
   it('keeps push bodies unchanged: UTF-8 strings as is, base64 decoded', async () => {
     const c = await connect('tcp', 'bytes', { accepts: [1100] });
     const bytes = Buffer.from([0, 1, 2, 0xff, 0xfe]);
