@@ -43,7 +43,7 @@ interface Connection {
   idle?: NodeJS.Timeout;
 }
 
-/** API Gateway's largest WebSocket message: a larger `@connections` POST is refused with 413. */
+/** API Gateway's largest WebSocket message: a larger `@connections` POST is refused with 413, a larger route response fails. */
 const MAX_POST_BYTES = 128 * 1024;
 const CONNECTIONS_PATH = /^(?:\/[^/]+)?\/@connections\/([^/?]+)$/;
 
@@ -248,6 +248,8 @@ export class WsApiEmulator {
         requestContext: this.context(connectionId, routeKey, 'MESSAGE', conn),
       } as never)) as APIGatewayProxyResultV2 | undefined;
       const reply = typeof result === 'object' ? result.body : result;
+      // A route response past API Gateway's message size cannot be sent: the integration fails.
+      if (reply && Buffer.byteLength(reply) > MAX_POST_BYTES) throw new Error(`route response of ${Buffer.byteLength(reply)} bytes is over API Gateway's 128 KiB message limit`);
       if (reply && conn.socket.readyState === conn.socket.OPEN) conn.socket.send(reply);
     } catch (err) {
       // API Gateway answers a failed integration with this message and keeps the connection.

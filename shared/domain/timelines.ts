@@ -30,8 +30,27 @@ async function baseOf(deps: TimelineDeps, timeline: TimelineName): Promise<numbe
 }
 
 /**
- * Messages of a timeline after `after`, ascending, with the timeline's head. `uid`
- * names the inbox's user for a backend caller; a user reads its own.
+ * The most a sync page's messages may take, as JSON: the reply goes out as one WebSocket
+ * API message, which API Gateway caps at 128 KiB (the rest is the reply's envelope). A
+ * page keeps at least one message (a message body is at most 64 KiB).
+ */
+export const SYNC_PAGE_MAX_BYTES = 96 * 1024;
+
+/** The first entries of `entries` whose JSON stays within SYNC_PAGE_MAX_BYTES (at least one). */
+function withinReplyBudget<T>(entries: T[]): T[] {
+  let bytes = 0;
+  for (let i = 0; i < entries.length; i++) {
+    bytes += Buffer.byteLength(JSON.stringify(entries[i])) + 1;
+    if (bytes > SYNC_PAGE_MAX_BYTES && i > 0) return entries.slice(0, i);
+  }
+  return entries;
+}
+
+/**
+ * Messages of a timeline after `after`, ascending, with the timeline's head: at most
+ * `limit`, and no more than fit one reply (SYNC_PAGE_MAX_BYTES; the client pages on from
+ * the last seq it got, up to the head). `uid` names the inbox's user for a backend
+ * caller; a user reads its own.
  */
 export async function syncTimeline(
   deps: TimelineDeps,
@@ -40,7 +59,7 @@ export async function syncTimeline(
 ): Promise<{ messages: { seq: number; message: Message }[]; head: number }> {
   const [owner, base] = await Promise.all([ownerFor(deps, caller, req.timeline, req.uid), baseOf(deps, req.timeline)]);
   const { entries, head } = await deps.timelines.read(owner, Math.max(req.after, base), req.limit, deps.clock.now());
-  return { messages: entries, head };
+  return { messages: withinReplyBudget(entries), head };
 }
 
 /**
