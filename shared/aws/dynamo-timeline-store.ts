@@ -5,7 +5,7 @@ import type { Message } from '../protocol/frames.js';
 import { InvariantError, StoreContentionError, StoreInconsistencyError } from '../errors.js';
 import { isUid } from '../protocol/identifiers.js';
 import { isConditionFailed } from './dynamo-batch.js';
-import { NOT_EXPIRED, TTL_ATTRIBUTE } from './tables.js';
+import { TTL_ATTRIBUTE } from './tables.js';
 
 const timelinePk = (owner: string) => `tl#${owner}`;
 
@@ -55,19 +55,11 @@ const CLOCK_SLACK_MS = 60_000;
 export const SETTLE_MS = 15_000;
 
 /**
- * The index of the first item in `items` (ascending seqs after `after`) that sits above
- * a missing seq and was written less than `settleMs` before `nowMs`, if any. Items of an
- * older version carry no write time: they count as settled.
+ * Whether `item`, at a seq above a missing one, was written less than `settleMs` before
+ * `nowMs` (an append below it may still be in flight). Items of an older version carry
+ * no write time: they count as settled.
  */
-function unsettledGap(items: readonly Record<string, unknown>[], after: number, nowMs: number, settleMs: number): number | undefined {
-  let expected = after + 1;
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    if (item.sk !== expected && typeof item.at === 'number' && item.at > nowMs - settleMs) return i;
-    expected = (item.sk as number) + 1;
-  }
-  return undefined;
-}
+const unsettled = (item: Record<string, unknown>, nowMs: number, settleMs: number) => typeof item.at === 'number' && item.at > nowMs - settleMs;
 
 /** What the register records for `message` in `owner`'s timeline: its id, marked when the owner sent it. */
 function registerValue(owner: string, message: Message): string {
@@ -155,25 +147,44 @@ export class DynamoTimelineStore implements TimelineStore {
     return withOwn({ seq: taken.seq, fresh }, taken.own);
   }
 
+  /**
+   * Reads the items after `after` page by page until it has `limit` live entries, the
+   * end, or a gap that may still fill. Expired items (kept until TTL deletes them) are
+   * read, not filtered out: they count as present for the gap check (their seqs are no
+   * holes), and a page of only expired items does not end the read (DynamoDB applies
+   * `Limit` before a filter, so a filtered page could come back empty with live messages
+   * after it, and an empty page reads as "synced" to a client).
+   */
   async read(owner: string, after: number, limit: number, nowMs: number): Promise<{ entries: TimelineEntry[]; head: number }> {
-    const [out, head] = await Promise.all([
-      this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk > :after',
-          FilterExpression: NOT_EXPIRED,
-          ExpressionAttributeValues: { ':pk': timelinePk(owner), ':after': after, ':now': Math.floor(nowMs / 1000) },
-          Limit: limit,
-          ConsistentRead: true,
-        }),
-      ),
-      this.head(owner),
-    ]);
-    const items = out.Items ?? [];
-    const gap = unsettledGap(items, after, nowMs, this.settleMs);
-    const entries = items.slice(0, gap ?? items.length).map((item) => ({ seq: item.sk as number, message: decode(item.m) }));
-    // A gap that may still fill: the page ends before it and the head is the seq below it.
-    return { entries, head: gap === undefined ? head : Math.min(head, gap === 0 ? after : (items[gap - 1]!.sk as number)) };
+    const headRead = this.head(owner);
+    const entries: TimelineEntry[] = [];
+    const nowSeconds = Math.floor(nowMs / 1000);
+    let expected = after + 1;
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const out = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND sk > :after',
+            ExpressionAttributeValues: { ':pk': timelinePk(owner), ':after': after },
+            Limit: limit - entries.length,
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          // A gap that may still fill: the page ends before it and the head is the seq below it.
+          if (item.sk !== expected && unsettled(item, nowMs, this.settleMs)) return { entries, head: Math.min(await headRead, expected - 1) };
+          expected = (item.sk as number) + 1;
+          if ((item[TTL_ATTRIBUTE] as number) > nowSeconds) entries.push({ seq: item.sk as number, message: decode(item.m) });
+        }
+        start = out.LastEvaluatedKey;
+      } while (start && entries.length < limit);
+      return { entries, head: await headRead };
+    } finally {
+      await headRead.catch(() => undefined); // never an unhandled rejection when a query failed first
+    }
   }
 
   async head(owner: string): Promise<number> {
