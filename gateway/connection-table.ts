@@ -203,10 +203,18 @@ export class ConnectionTable implements HeldConnections {
     }
   }
 
-  /** Moves an open connection's session expiry to a full ttl from `nowMs` (a failed write is logged; the next sweep retries). */
+  /**
+   * Moves an open connection's session expiry to a full ttl from `nowMs`. The channel
+   * takes the new expiry at once (writes meanwhile, its accepts, carry it); a failed write
+   * is logged and puts the channel back on the expiry the store still holds, so the next
+   * sweep retries and the session layer stops answering for it from memory past it.
+   */
   renew(ch: Channel, nowMs: number): void {
-    ch.expiresAt = Math.floor(nowMs / 1000) + this.options.sessionTtlSeconds;
+    const previous = ch.expiresAt;
+    const expiresAt = Math.floor(nowMs / 1000) + this.options.sessionTtlSeconds;
+    ch.expiresAt = expiresAt;
     this.sessions.renew(this.sessionOf(ch)).catch((cause: unknown) => {
+      if (ch.expiresAt === expiresAt) ch.expiresAt = previous;
       this.deps.warn('could not renew gateway session', { connectionId: ch.id, error: new SessionStoreError('renew', ch.id, { cause }) });
     });
   }
