@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TimelineEntry } from '../domain/model.js';
-import type { AckKind, Appended, AppendOptions, OwnEntry, TimelineStore } from '../domain/ports/timeline-store.js';
+import type { AckKind, Appended, AppendOptions, OwnEntry, TimelinePage, TimelineStore } from '../domain/ports/timeline-store.js';
 import type { Message } from '../protocol/frames.js';
 import { InvariantError, StoreContentionError, StoreInconsistencyError } from '../errors.js';
 import { isUid } from '../protocol/identifiers.js';
@@ -155,7 +155,7 @@ export class DynamoTimelineStore implements TimelineStore {
    * `Limit` before a filter, so a filtered page could come back empty with live messages
    * after it, and an empty page reads as "synced" to a client).
    */
-  async read(owner: string, after: number, limit: number, nowMs: number): Promise<{ entries: TimelineEntry[]; head: number }> {
+  async read(owner: string, after: number, limit: number, nowMs: number): Promise<TimelinePage> {
     const headRead = this.head(owner);
     const entries: TimelineEntry[] = [];
     const nowSeconds = Math.floor(nowMs / 1000);
@@ -174,8 +174,8 @@ export class DynamoTimelineStore implements TimelineStore {
           }),
         );
         for (const item of out.Items ?? []) {
-          // A gap that may still fill: the page ends before it and the head is the seq below it.
-          if (item.sk !== expected && unsettled(item, nowMs, this.settleMs)) return { entries, head: Math.min(await headRead, expected - 1) };
+          // A gap that may still fill: the page ends before it (held) and the head is the seq below it.
+          if (item.sk !== expected && unsettled(item, nowMs, this.settleMs)) return { entries, head: Math.min(await headRead, expected - 1), held: true };
           expected = (item.sk as number) + 1;
           if ((item[TTL_ATTRIBUTE] as number) > nowSeconds) entries.push({ seq: item.sk as number, message: decode(item.m) });
         }

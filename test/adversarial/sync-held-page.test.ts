@@ -10,16 +10,13 @@ import { NodeWebSocket, probe, texts, type Probe } from '../sdk/sdk-helpers.js';
  * `sync` ends a page below a missing seq that sits under a recent write (an append may be
  * in flight) and reports the head as the seq below that gap. A device that comes online
  * then sees a complete page up to its head: "synced". When nothing is pushed to it later
- * (a quiet conversation), nothing makes it pull again, and the messages above the gap
- * are not shown until some later push or reconnect.
+ * (a quiet conversation), nothing made it pull again, and the messages above the gap
+ * were not shown until some later push or reconnect.
  *
- * KNOWN DEFECT (it.fails): a held page is indistinguishable from a complete one (the
- * head is the seq below the gap), so the SDK (sdk/timeline-sync.ts pullOnce) emits
- * `synced` and schedules no re-pull: its gap re-pull runs only while pushed messages wait
- * (`tracker.hasGap`). Proposed fix: `read` reports that it held the page back
- * (`held: true` on the store result, the `sync` reply and the push API's timeline page:
- * an additive wire field, docs/PROTOCOL.md), and the SDK re-pulls a held page with the
- * same doubling waits (250 ms → 4 s) until a page comes back not held.
+ * A held page was indistinguishable from a complete one (the head is the seq below the
+ * gap), so the SDK emitted `synced` and scheduled no re-pull (its gap re-pull ran only
+ * while pushed messages waited). The page now says `held`, and the SDK pulls it again
+ * with the gap re-pull's doubling waits.
  */
 describe('a device that syncs while a gap below recent messages is held back', () => {
   let stack: LocalStack;
@@ -39,7 +36,7 @@ describe('a device that syncs while a gap below recent messages is held back', (
     return p;
   };
 
-  it.fails('gets the messages above the gap once it settles, without another push', async () => {
+  it('gets the messages above the gap once it settles, without another push', async () => {
     const sender = await start('held-ann');
     await sender.client.send({ user: 'held-bob' }, { text: 'm1' });
     await stack.drain();
