@@ -102,6 +102,8 @@ export class ConnectionTable implements HeldConnections {
         { connectionId: id, uid: auth.uid, endpoint: this.endpoint, kind: 'gateway', device: auth.device, platform: auth.platform, accepts: auth.accepts, rooms: room ? [room] : [], ttlSeconds: this.options.sessionTtlSeconds },
       );
     } catch (cause) {
+      // The write may have been partly taken (a batch's items succeed or fail one by one): remove what it left.
+      this.track(this.deps.store.remove(id, attempted(id, auth.uid, room)), id);
       // Shed load stays an OverloadedError (the client is told when to come back); anything else is named.
       const error = cause instanceof OverloadedError ? cause : new SessionStoreError('write', id, { cause });
       return { open: false, why: 'store', error };
@@ -221,7 +223,13 @@ export class ConnectionTable implements HeldConnections {
 
   /** Deletes a session this task wrote (no read first), tracked until it settles. */
   removeSession(connectionId: string, known: Session): void {
-    const done: Promise<void> = disconnect({ sessions: this.sessions }, connectionId, known)
+    this.track(disconnect({ sessions: this.sessions }, connectionId, known), connectionId);
+  }
+
+  /** Tracks a session removal until it settles; a failure is logged. */
+  private track(removal: Promise<unknown>, connectionId: string): void {
+    const done: Promise<void> = removal
+      .then(() => undefined)
       .catch((cause: unknown) => this.deps.warn('could not remove gateway session', { connectionId, error: new SessionStoreError('remove', connectionId, { cause }) }))
       .finally(() => this.removals.delete(done));
     this.removals.add(done);
@@ -272,6 +280,11 @@ export class ConnectionTable implements HeldConnections {
       expiresAt: ch.expiresAt,
     };
   }
+}
+
+/** The keys a refused open's session write may have left (the store removes by id, uid and rooms; the rest is not read). */
+function attempted(connectionId: string, uid: string, room: string | undefined): Session {
+  return { connectionId, uid, endpoint: '', kind: 'gateway', device: '', platform: '', rooms: room ? [room] : [], connectedAt: 0, expiresAt: 0 };
 }
 
 /** A connection id nobody can guess: 128 random bits, base64url (22 chars). */
