@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthResult } from '../../gateway/auth.js';
 import { Channel, ChannelState } from '../../gateway/channel.js';
 import { ConnectionTable } from '../../gateway/connection-table.js';
+import { createConnectHandler } from '../../functions/connect.js';
 import { DynamoBatchWriter, type WriteRequest } from '../../shared/aws/dynamo-batch-writer.js';
 import { DynamoSessionStore } from '../../shared/aws/dynamo-session-store.js';
 import { domainSettings, type Config } from '../../shared/config.js';
@@ -71,6 +72,41 @@ describe('an Auth whose session write is only partly taken', () => {
     expect(outcome).toMatchObject({ open: false, why: 'store' });
     await table.removalsSettled();
     expect(await real.byUser('partial-ann', Date.now())).toEqual([]);
+    expect((await real.liveCounts(Date.now())).connections).toBe(0);
+  });
+});
+
+/** The same through API Gateway's `$connect` (a Lambda): refused with 503, and nothing left of the session. */
+describe('a $connect whose session write is only partly taken', () => {
+  let d: Awaited<ReturnType<typeof startDynalite>>;
+  beforeAll(async () => {
+    d = await startDynalite();
+  });
+  afterAll(() => d.close());
+
+  it('is refused with 503 leaving no session item behind', async () => {
+    const name = d.config.EDGEIM_SESSIONS_TABLE;
+    const real = new DynamoSessionStore(d.db, name, 3);
+    // The user routing item of a batch is always left unprocessed (a throttled partition); the session item is written.
+    const db = new Proxy(d.db, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: unknown) => {
+          if (!(command instanceof BatchWriteCommand)) return target.send(command as never);
+          const requests = (command.input.RequestItems?.[name] ?? []) as WriteRequest[];
+          const isUser = (r: WriteRequest) => 'PutRequest' in r && String(r.PutRequest.Item.pk).startsWith('user#');
+          const rest = requests.filter((r) => !isUser(r));
+          if (rest.length > 0) await target.send(new BatchWriteCommand({ RequestItems: { [name]: rest } }));
+          return { UnprocessedItems: { [name]: requests.filter(isUser) } };
+        };
+      },
+    }) as DynamoDBDocumentClient;
+    const sessions = new DynamoSessionStore(db, name, 3, new DynamoBatchWriter(db, name, { maxAttempts: 2, baseBackoffMs: 1, maxBackoffMs: 2 }));
+    const app = { config: { EDGEIM_WS_MANAGEMENT_ENDPOINT: 'https://api.example/prod' }, settings: domainSettings(d.config as Config), clock: systemClock, sessions, logger: { warn: () => undefined } };
+    const event = { requestContext: { connectionId: 'partial-c1', routeKey: '$connect', domainName: 'api.example', stage: 'prod', authorizer: { uid: 'partial-bob' } } };
+    const reply = await createConnectHandler(async () => app)(event as Parameters<ReturnType<typeof createConnectHandler>>[0]);
+    expect(reply).toMatchObject({ statusCode: 503 });
+    expect(await real.get('partial-c1', Date.now())).toBeUndefined();
     expect((await real.liveCounts(Date.now())).connections).toBe(0);
   });
 });
