@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GroupInfo } from '../domain/model.js';
-import type { GroupStore } from '../domain/ports/group-store.js';
+import type { GroupRoster, GroupStore } from '../domain/ports/group-store.js';
 import type { ReadConsistency } from '../domain/ports/session-store.js';
 import { mapLimit } from '../domain/pool.js';
 import { batchWriteAll, isConditionFailed, queryAll } from './dynamo-batch.js';
@@ -92,6 +92,24 @@ export class DynamoGroupStore implements GroupStore {
 
   async members(gid: string, consistency: ReadConsistency = 'strong'): Promise<string[]> {
     return this.listSk(groupPk(gid), 'member#', consistency);
+  }
+
+  /** One Query of the group's partition: its item (createdAt) and its member items. */
+  async roster(gid: string, consistency: ReadConsistency = 'strong'): Promise<GroupRoster> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': groupPk(gid) },
+      ProjectionExpression: 'sk, createdAt',
+      ConsistentRead: consistency === 'strong',
+    });
+    const roster: GroupRoster = { members: [] };
+    for (const item of items) {
+      const sk = item.sk as string;
+      if (sk === META) roster.createdAt = item.createdAt as number;
+      else if (sk.startsWith('member#')) roster.members.push(sk.slice('member#'.length));
+    }
+    return roster;
   }
 
   async groupsOf(uid: string): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { Deps } from './deps.js';
 import type { ConnectionRef } from './model.js';
+import type { GroupRoster } from './ports/group-store.js';
 
 /**
  * The look-ups of one job invocation (a batch of up to 10 records), shared by its records:
@@ -13,7 +14,7 @@ import type { ConnectionRef } from './model.js';
  */
 export class BatchLookups {
   private readonly connections = new Map<string, Promise<ConnectionRef[]>>();
-  private readonly members = new Map<string, Promise<string[]>>();
+  private readonly rosters = new Map<string, Promise<GroupRoster>>();
 
   constructor(private readonly deps: Pick<Deps, 'sessions' | 'groups' | 'clock'>) {}
 
@@ -22,9 +23,9 @@ export class BatchLookups {
     return memo(this.connections, uid, () => this.deps.sessions.byUser(uid, this.deps.clock.now(), 'eventual'));
   }
 
-  /** The group's members. */
-  membersOf(gid: string): Promise<string[]> {
-    return memo(this.members, gid, () => this.deps.groups.members(gid, 'eventual'));
+  /** The group's creation time and members (GroupStore.roster). */
+  rosterOf(gid: string): Promise<GroupRoster> {
+    return memo(this.rosters, gid, () => this.deps.groups.roster(gid, 'eventual'));
   }
 }
 

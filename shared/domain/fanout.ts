@@ -74,12 +74,18 @@ export async function planJob(deps: FanoutDeps, job: Job, ctx: RecordContext): P
   }
   if (!('group' in message.to)) return;
   const gid = message.to.group;
-  const members = await ctx.lookups.membersOf(gid);
+  const roster = await ctx.lookups.rosterOf(gid);
+  // A group created after the message was sent is another group under the same id (the
+  // one it was sent to was deleted meanwhile): its members never shared a group with the
+  // sender, so it counts as deleted. No slack for clock skew between the two processes:
+  // the deletion and re-creation this guards against happen within a job's latency, and
+  // a send can only follow its group's creation by a network round trip at least.
+  const members = roster.createdAt !== undefined && roster.createdAt <= message.sentAt ? roster.members : [];
   // A user's message always reaches its own inbox (docs/PROTOCOL.md), also when the group
   // was deleted, or the sender left it, between the accepted send and this job.
   const sender = message.backend || members.includes(message.from) ? [] : [message.from];
   if (members.length === 0) {
-    ctx.log?.warn(`group has no members any more; message kept in ${sender.length ? "the sender's inbox" : 'the sender log'} only`, { gid, msgId: message.id });
+    ctx.log?.warn(`group has no members any more (or its id was taken again); message kept in ${sender.length ? "the sender's inbox" : 'the sender log'} only`, { gid, msgId: message.id });
     if (sender.length) await writeFanout(deps, sender, message, ctx, fast, job.origin);
     return;
   }

@@ -1,5 +1,5 @@
 import type { GroupInfo } from '../domain/model.js';
-import type { GroupStore } from '../domain/ports/group-store.js';
+import type { GroupRoster, GroupStore } from '../domain/ports/group-store.js';
 import type { ReadConsistency } from '../domain/ports/session-store.js';
 
 interface Group {
@@ -63,6 +63,11 @@ export class MemoryGroupStore implements GroupStore {
 
   async members(gid: string, _consistency?: ReadConsistency): Promise<string[]> {
     return [...(this.groups.get(gid)?.members.keys() ?? [])];
+  }
+
+  async roster(gid: string, _consistency?: ReadConsistency): Promise<GroupRoster> {
+    const g = this.groups.get(gid);
+    return g ? { createdAt: g.info.createdAt, members: [...g.members.keys()] } : { members: [] };
   }
 
   async groupsOf(uid: string): Promise<string[]> {

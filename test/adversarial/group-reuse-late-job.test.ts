@@ -11,21 +11,17 @@ const texts = (page: Synced) => page.messages.map((m) => m.message.body.text);
  * members never shared a group with the sender. (The timeline base a group keeps covers
  * what was stored before the new group was created, not what its old jobs store after.)
  *
- * KNOWN DEFECT (it.fails): planJob (shared/domain/fanout.ts) reads the group's members
- * when the job runs, whichever group holds the id then, so the old message is appended
- * to the new group's timeline above its timelineBase (large) or to the new members'
- * inboxes (small), and pushed to them live. Proposed fix, no extra store call: the member
- * items already carry `joinedAt` (the new group's members joined at its createdAt);
- * let GroupStore.members return it (same Query) and have the fan-out drop members who
- * joined after `message.sentAt` (BatchLookups already documents a member added that
- * recently as added after the message); a group left with none is handled as a deleted
- * one (the sender's inbox only).
+ * The job read the group's members when it ran, whichever group held the id then, so the
+ * old message was appended to the new group's timeline above its timelineBase (large) or
+ * to the new members' inboxes (small), and pushed to them live. It now reads the group's
+ * creation time with its members (the same Query) and treats a group created after the
+ * message was sent as a deleted one: the sender's inbox only.
  */
 describe("a deleted group's message whose job runs after the id was taken again", () => {
   // Groups above EDGEIM_WRITE_FANOUT_MAX (here 2) keep one shared timeline; smaller ones write to every member's inbox.
   const t = useTestStack({ env: { EDGEIM_WRITE_FANOUT_MAX: '2' } });
 
-  it.fails('reaches neither the new large group\'s timeline nor the new small group\'s inboxes', async () => {
+  it('reaches neither the new large group\'s timeline nor the new small group\'s inboxes', async () => {
     const owner = await t.connect('late-owner');
     await owner.call('createGroup', { group: 'late-big', members: ['late-b', 'late-c'] });
     await owner.call('createGroup', { group: 'late-small', members: ['late-b'] });

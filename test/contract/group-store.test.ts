@@ -23,6 +23,13 @@ describe.each(implementations)('GroupStore contract: $name', (impl) => {
     expect(await store.get('missing')).toBeUndefined();
   });
 
+  it('reads a group\'s creation time with its members in one roster; none for a missing group', async () => {
+    await store.create({ gid: 'rost', name: 'R', createdAt: 11 }, ['r1', 'r2']);
+    const roster = await store.roster('rost', 'eventual');
+    expect({ ...roster, members: roster.members.sort() }).toEqual({ createdAt: 11, members: ['r1', 'r2'] });
+    expect(await store.roster('missing')).toEqual({ members: [] });
+  });
+
   it('keeps the timeline base a group was created with', async () => {
     await store.create({ gid: 'again', name: 'again', createdAt: 5, timelineBase: 7 }, []);
     expect(await store.get('again')).toEqual({ gid: 'again', name: 'again', createdAt: 5, memberCount: 0, timelineBase: 7 });

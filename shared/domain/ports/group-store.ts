@@ -8,8 +8,15 @@ import type { ReadConsistency } from './session-store.js';
  * - `create` fails with `false` when the group id is taken; members given are added.
  * - `addMembers`/`removeMembers` are idempotent per member and keep `memberCount` exact.
  * - `delete` removes the group, its members and every member's link to it.
- * - `members` and `groupsOf` return everything (paged internally).
+ * - `members`, `roster` and `groupsOf` return everything (paged internally).
  */
+
+/** A group's creation time (undefined: no such group) and its members, as one read sees them. */
+export interface GroupRoster {
+  createdAt?: number;
+  members: string[];
+}
+
 export interface GroupStore {
   create(group: Omit<GroupInfo, 'memberCount'>, members: string[]): Promise<boolean>;
   get(gid: string): Promise<GroupInfo | undefined>;
@@ -19,5 +26,10 @@ export interface GroupStore {
   isMember(gid: string, uid: string): Promise<boolean>;
   /** Every member; `eventual` may miss a change made within about the last second (default `strong`). */
   members(gid: string, consistency?: ReadConsistency): Promise<string[]>;
+  /**
+   * The group's creation time and every member in one read (DynamoDB: the same Query as
+   * `members`): whoever holds a group id now, and since when. `eventual` as for `members`.
+   */
+  roster(gid: string, consistency?: ReadConsistency): Promise<GroupRoster>;
   groupsOf(uid: string): Promise<string[]>;
 }
