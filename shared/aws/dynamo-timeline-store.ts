@@ -120,16 +120,28 @@ export class DynamoTimelineStore implements TimelineStore {
    * message was sent; only when neither holds it does it append as a first attempt
    * would. Every retry then claims its seq (`claim#…`, one conditional write): retries
    * racing each other all settle on the first claim, however many other appends pass
-   * meanwhile. No duplicate, and no hole while the register remembers the dead attempt.
+   * meanwhile. No duplicate, and no hole while the register remembers the dead attempt;
+   * but a dead attempt's seq that readers may have moved past (an item above it written
+   * more than half the settle time ago: a retry comes after the queue's visibility
+   * timeout, minutes later) is left a hole and the message appended anew, above them.
    */
   async append(owner: string, message: Message, expiresAt: number, options: AppendOptions = {}): Promise<Appended> {
     const mid = registerValue(owner, message);
     if (!options.firstAttempt) {
       const earlier = await this.earlierAttempt(owner, message, mid);
-      if (earlier) {
+      if (earlier && (earlier.stored || earlier.claimed || !(await this.passed(owner, earlier.seq)))) {
         const seq = await this.claim(owner, message.id, earlier.seq, expiresAt);
         if (!earlier.stored || seq !== earlier.seq) await this.putMessage(owner, seq, message, expiresAt);
         return withOwn({ seq, fresh: false }, seq === earlier.seq ? earlier.own : undefined);
+      }
+      if (earlier) {
+        // The dead attempt's seq was never written and readers may be past it: it stays a
+        // hole, and the message takes a new seq (the register then names that one first;
+        // the claim settles racing retries).
+        const taken = await this.allocate(owner, mid, false);
+        const seq = await this.claim(owner, message.id, taken.seq, expiresAt);
+        await this.putMessage(owner, seq, message, expiresAt);
+        return withOwn({ seq, fresh: false }, seq === taken.seq ? taken.own : undefined);
       }
     }
     let { taken, fresh } = await this.takeSeq(owner, message, mid, options);
@@ -259,13 +271,36 @@ export class DynamoTimelineStore implements TimelineStore {
   }
 
   /** Where an earlier attempt of this append got to, if any: its seq, and whether its message item is known to be written. */
-  private async earlierAttempt(owner: string, message: Message, mid: string): Promise<{ seq: number; stored: boolean; own?: OwnEntry[] } | undefined> {
+  private async earlierAttempt(owner: string, message: Message, mid: string): Promise<{ seq: number; stored: boolean; claimed?: true; own?: OwnEntry[] } | undefined> {
     const [register, claim] = await Promise.all([this.register(owner), this.claimedSeq(owner, message.id)]);
-    if (claim !== undefined) return { seq: claim, stored: false }; // a claim decides, wherever the register points
+    if (claim !== undefined) return { seq: claim, stored: false, claimed: true }; // a claim decides, wherever the register points
     const registered = findIn(register, mid);
     if (registered) return { seq: registered.seq, stored: false, own: registered.own };
     const seq = await this.findStored(owner, message, (register.head as number | undefined) ?? 0);
     return seq === undefined ? undefined : { seq, stored: true };
+  }
+
+  /**
+   * Whether readers may have moved past `seq` as a hole: it holds no message and the
+   * first message above it was written more than half the settle time ago (or by an
+   * older version: no write time). Half, so a message written now at `seq` still lands
+   * well before any reader's settle time runs out.
+   */
+  private async passed(owner: string, seq: number): Promise<boolean> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk >= :seq',
+        ExpressionAttributeValues: { ':pk': timelinePk(owner), ':seq': seq },
+        ProjectionExpression: 'sk, #at',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    const first = out.Items?.[0];
+    if (!first || first.sk === seq) return false; // nothing above it (no reader passes it), or it is written
+    return typeof first.at !== 'number' || first.at <= Date.now() - this.settleMs / 2;
   }
 
   /** The seq `mid` holds in the head's register, and the owner's own sends just below it. */
@@ -331,14 +366,17 @@ export class DynamoTimelineStore implements TimelineStore {
     return undefined;
   }
 
-  /** Takes the timeline's next seq for `mid`; fails the condition when the register already holds it. */
-  private async allocate(owner: string, mid: string): Promise<{ seq: number; own: OwnEntry[] }> {
+  /**
+   * Takes the timeline's next seq for `mid`; fails the condition when the register already
+   * holds it (`once`, the default; a retry abandoning a dead attempt's seq allocates again).
+   */
+  private async allocate(owner: string, mid: string, once = true): Promise<{ seq: number; own: OwnEntry[] }> {
     const out = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: timelinePk(owner), sk: 0 },
         UpdateExpression: ALLOCATE,
-        ConditionExpression: NOT_ALLOCATED,
+        ...(once ? { ConditionExpression: NOT_ALLOCATED } : {}),
         ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':mid': mid, ':none': '-' },
         ReturnValues: 'UPDATED_NEW',
       }),

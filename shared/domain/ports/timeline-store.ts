@@ -51,7 +51,10 @@ export interface AppendOptions {
  *   concurrently) it is called (at-least-once job delivery): a repeat returns the seq of
  *   the first call with `fresh: false`. Seqs of one owner are 1, 2, 3 …; a process dying
  *   anywhere inside `append` leaves no duplicate, and no hole as long as the retry comes
- *   before many other appends to the same owner (DynamoDB: 32); past that, a hole.
+ *   before many other appends to the same owner (DynamoDB: 32); past that, a hole. A
+ *   retry never writes below what readers may already have moved past: the seq of a dead
+ *   attempt that `read` may have reported as a hole stays one, and the message takes a
+ *   new seq.
  *   Cost (DynamoDB): a first attempt is two writes of one unit each for a message under
  *   1 KB (the seq, the message) and no read; a retry reads first.
  * - `read` returns entries with seq > after, ascending, at most `limit`, skipping expired
