@@ -102,6 +102,8 @@ export class ConnectionTable implements HeldConnections {
         { connectionId: id, uid: auth.uid, endpoint: this.endpoint, kind: 'gateway', device: auth.device, platform: auth.platform, accepts: auth.accepts, rooms: room ? [room] : [], ttlSeconds: this.options.sessionTtlSeconds },
       );
     } catch (cause) {
+      // The write may have been partly taken (a batch's items succeed or fail one by one): remove what it left.
+      this.track(this.deps.store.remove(id, attempted(id, auth.uid, room)), id);
       // Shed load stays an OverloadedError (the client is told when to come back); anything else is named.
       const error = cause instanceof OverloadedError ? cause : new SessionStoreError('write', id, { cause });
       return { open: false, why: 'store', error };
@@ -203,17 +205,31 @@ export class ConnectionTable implements HeldConnections {
     }
   }
 
-  /** Moves an open connection's session expiry to a full ttl from `nowMs` (a failed write is logged; the next sweep retries). */
+  /**
+   * Moves an open connection's session expiry to a full ttl from `nowMs`. The channel
+   * takes the new expiry at once (writes meanwhile, its accepts, carry it); a failed write
+   * is logged and puts the channel back on the expiry the store still holds, so the next
+   * sweep retries and the session layer stops answering for it from memory past it.
+   */
   renew(ch: Channel, nowMs: number): void {
-    ch.expiresAt = Math.floor(nowMs / 1000) + this.options.sessionTtlSeconds;
+    const previous = ch.expiresAt;
+    const expiresAt = Math.floor(nowMs / 1000) + this.options.sessionTtlSeconds;
+    ch.expiresAt = expiresAt;
     this.sessions.renew(this.sessionOf(ch)).catch((cause: unknown) => {
+      if (ch.expiresAt === expiresAt) ch.expiresAt = previous;
       this.deps.warn('could not renew gateway session', { connectionId: ch.id, error: new SessionStoreError('renew', ch.id, { cause }) });
     });
   }
 
   /** Deletes a session this task wrote (no read first), tracked until it settles. */
   removeSession(connectionId: string, known: Session): void {
-    const done: Promise<void> = disconnect({ sessions: this.sessions }, connectionId, known)
+    this.track(disconnect({ sessions: this.sessions }, connectionId, known), connectionId);
+  }
+
+  /** Tracks a session removal until it settles; a failure is logged. */
+  private track(removal: Promise<unknown>, connectionId: string): void {
+    const done: Promise<void> = removal
+      .then(() => undefined)
       .catch((cause: unknown) => this.deps.warn('could not remove gateway session', { connectionId, error: new SessionStoreError('remove', connectionId, { cause }) }))
       .finally(() => this.removals.delete(done));
     this.removals.add(done);
@@ -264,6 +280,11 @@ export class ConnectionTable implements HeldConnections {
       expiresAt: ch.expiresAt,
     };
   }
+}
+
+/** The keys a refused open's session write may have left (the store removes by id, uid and rooms; the rest is not read). */
+function attempted(connectionId: string, uid: string, room: string | undefined): Session {
+  return { connectionId, uid, endpoint: '', kind: 'gateway', device: '', platform: '', rooms: room ? [room] : [], connectedAt: 0, expiresAt: 0 };
 }
 
 /** A connection id nobody can guess: 128 random bits, base64url (22 chars). */

@@ -36,6 +36,8 @@ export class TimelineSync {
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Per timeline: the pointer at the last gap re-pull, and how many re-pulls in a row left it there. */
   private readonly gapRepulls = new Map<string, { last: number; repeats: number }>();
+  /** Timelines whose last pull the server held back before a seq that may still land (`held`): pulled again like a gap. */
+  private readonly held = new Set<string>();
   private readonly seen = new Set<string>();
   /** This client's confirmed sends, by message id. */
   private readonly own = new Map<string, Message>();
@@ -151,9 +153,9 @@ export class TimelineSync {
   }
 
   /**
-   * Re-pulls a gap after `gapGraceMs`; while re-pulls leave the pointer where it was (the
-   * server holds a page back below a seq whose write may still be in flight), each waits
-   * twice as long as the one before, up to MAX_GAP_PULL_MS.
+   * Re-pulls a gap, or a page the server held back (`held`: below a seq whose write may
+   * still be in flight), after `gapGraceMs`; while re-pulls leave the pointer where it was,
+   * each waits twice as long as the one before, up to MAX_GAP_PULL_MS.
    */
   private scheduleGapPull(timeline: string): void {
     if (this.gapTimers.has(timeline)) return;
@@ -166,7 +168,7 @@ export class TimelineSync {
       timeline,
       setTimeout(() => {
         this.gapTimers.delete(timeline);
-        if (this.tracker(timeline).hasGap) void this.pull(timeline);
+        if (this.tracker(timeline).hasGap || this.held.has(timeline)) void this.pull(timeline);
         else this.gapRepulls.delete(timeline);
       }, delay),
     );
@@ -185,9 +187,11 @@ export class TimelineSync {
       this.deliver(tracker.pulled(entries, page.head));
       if (tracker.last !== before) void this.storage.savePointer(timeline, tracker.last);
       const pageMax = entries.length > 0 ? entries[entries.length - 1]!.seq : after;
+      if (page.held) this.held.add(timeline);
+      else this.held.delete(timeline);
       if (entries.length === 0 || pageMax >= page.head) {
         this.emit('synced', { timeline: timeline as TimelineName, head: page.head });
-        if (tracker.hasGap) this.scheduleGapPull(timeline);
+        if (tracker.hasGap || page.held) this.scheduleGapPull(timeline);
         return;
       }
       after = pageMax;

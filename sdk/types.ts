@@ -86,6 +86,8 @@ export interface NotifyEvent {
 export interface SyncPage {
   messages: { seq: number; message: Message }[];
   head: number;
+  /** The page ends before a seq whose message may still land (`head` is the seq below it): pull again shortly. */
+  held?: true;
 }
 
 /** A group as `createGroup` / `addMembers` / `removeMembers` return it. */

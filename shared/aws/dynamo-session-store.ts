@@ -1,11 +1,17 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRef, Session } from '../domain/model.js';
-import { StoreContentionError } from '../errors.js';
+import { OverloadedError, StoreContentionError } from '../errors.js';
 import type { LiveCounts, ReadConsistency, SessionStore } from '../domain/ports/session-store.js';
 import { countAll, isConditionFailed, queryAll } from './dynamo-batch.js';
 import { DynamoBatchWriter, type WriteRequest } from './dynamo-batch-writer.js';
 import { SharedReads } from './shared-reads.js';
 import { isExpired, NOT_EXPIRED, TTL_ATTRIBUTE } from './tables.js';
+
+/** Tries of a leave whose conditional removal keeps losing to the connection's other room changes; the base and cap of their jittered waits, ms; the retry hint after. */
+const LEAVE_ATTEMPTS = 12;
+const LEAVE_BACKOFF_MS = 5;
+const LEAVE_MAX_WAIT_MS = 1000;
+const LEAVE_RETRY_AFTER_MS = 200;
 
 const sessionsPk = (shard: number) => `conns#${shard}`;
 const userKey = (uid: string, id: string) => ({ pk: `user#${uid}`, sk: `conn#${id}` });
@@ -139,8 +145,17 @@ export class DynamoSessionStore implements SessionStore {
     return session;
   }
 
+  /**
+   * Removes `rid` from the session's rooms by index, conditioned on the element still
+   * being `rid`. Leaves of one connection may run at once (API Gateway invokes a
+   * connection's requests in parallel) and shift each other's indices: a refused
+   * condition reads again after a short jittered wait; one that keeps losing is
+   * OverloadedError (retryAfterMs), never INTERNAL.
+   */
   async leaveRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined> {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    let lost: unknown;
+    for (let attempt = 0; attempt < LEAVE_ATTEMPTS; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(LEAVE_BACKOFF_MS * 2 ** attempt, LEAVE_MAX_WAIT_MS)));
       const session = await this.get(connectionId, nowMs);
       const index = session?.rooms.indexOf(rid) ?? -1;
       if (!session || index < 0) return session;
@@ -159,9 +174,12 @@ export class DynamoSessionStore implements SessionStore {
         return session;
       } catch (err) {
         if (!isConditionFailed(err)) throw err; // rooms changed under us: read again
+        lost = err;
       }
     }
-    throw new StoreContentionError(`could not leave room ${rid}: the session kept changing`);
+    throw new OverloadedError(`could not leave room ${rid}: the connection's rooms kept changing; retry`, LEAVE_RETRY_AFTER_MS, {
+      cause: new StoreContentionError(`leave of ${rid} lost ${LEAVE_ATTEMPTS} times`, { cause: lost }),
+    });
   }
 
   async roomMembers(rid: string, nowMs: number): Promise<ConnectionRef[]> {

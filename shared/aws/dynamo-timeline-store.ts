@@ -1,11 +1,11 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TimelineEntry } from '../domain/model.js';
-import type { AckKind, Appended, AppendOptions, OwnEntry, TimelineStore } from '../domain/ports/timeline-store.js';
+import type { AckKind, Appended, AppendOptions, OwnEntry, TimelinePage, TimelineStore } from '../domain/ports/timeline-store.js';
 import type { Message } from '../protocol/frames.js';
 import { InvariantError, StoreContentionError, StoreInconsistencyError } from '../errors.js';
 import { isUid } from '../protocol/identifiers.js';
 import { isConditionFailed } from './dynamo-batch.js';
-import { NOT_EXPIRED, TTL_ATTRIBUTE } from './tables.js';
+import { TTL_ATTRIBUTE } from './tables.js';
 
 const timelinePk = (owner: string) => `tl#${owner}`;
 
@@ -55,19 +55,11 @@ const CLOCK_SLACK_MS = 60_000;
 export const SETTLE_MS = 15_000;
 
 /**
- * The index of the first item in `items` (ascending seqs after `after`) that sits above
- * a missing seq and was written less than `settleMs` before `nowMs`, if any. Items of an
- * older version carry no write time: they count as settled.
+ * Whether `item`, at a seq above a missing one, was written less than `settleMs` before
+ * `nowMs` (an append below it may still be in flight). Items of an older version carry
+ * no write time: they count as settled.
  */
-function unsettledGap(items: readonly Record<string, unknown>[], after: number, nowMs: number, settleMs: number): number | undefined {
-  let expected = after + 1;
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    if (item.sk !== expected && typeof item.at === 'number' && item.at > nowMs - settleMs) return i;
-    expected = (item.sk as number) + 1;
-  }
-  return undefined;
-}
+const unsettled = (item: Record<string, unknown>, nowMs: number, settleMs: number) => typeof item.at === 'number' && item.at > nowMs - settleMs;
 
 /** What the register records for `message` in `owner`'s timeline: its id, marked when the owner sent it. */
 function registerValue(owner: string, message: Message): string {
@@ -128,16 +120,28 @@ export class DynamoTimelineStore implements TimelineStore {
    * message was sent; only when neither holds it does it append as a first attempt
    * would. Every retry then claims its seq (`claim#…`, one conditional write): retries
    * racing each other all settle on the first claim, however many other appends pass
-   * meanwhile. No duplicate, and no hole while the register remembers the dead attempt.
+   * meanwhile. No duplicate, and no hole while the register remembers the dead attempt;
+   * but a dead attempt's seq that readers may have moved past (an item above it written
+   * more than half the settle time ago: a retry comes after the queue's visibility
+   * timeout, minutes later) is left a hole and the message appended anew, above them.
    */
   async append(owner: string, message: Message, expiresAt: number, options: AppendOptions = {}): Promise<Appended> {
     const mid = registerValue(owner, message);
     if (!options.firstAttempt) {
       const earlier = await this.earlierAttempt(owner, message, mid);
-      if (earlier) {
+      if (earlier && (earlier.stored || earlier.claimed || !(await this.passed(owner, earlier.seq)))) {
         const seq = await this.claim(owner, message.id, earlier.seq, expiresAt);
         if (!earlier.stored || seq !== earlier.seq) await this.putMessage(owner, seq, message, expiresAt);
         return withOwn({ seq, fresh: false }, seq === earlier.seq ? earlier.own : undefined);
+      }
+      if (earlier) {
+        // The dead attempt's seq was never written and readers may be past it: it stays a
+        // hole, and the message takes a new seq (the register then names that one first;
+        // the claim settles racing retries).
+        const taken = await this.allocate(owner, mid, false);
+        const seq = await this.claim(owner, message.id, taken.seq, expiresAt);
+        await this.putMessage(owner, seq, message, expiresAt);
+        return withOwn({ seq, fresh: false }, seq === taken.seq ? taken.own : undefined);
       }
     }
     let { taken, fresh } = await this.takeSeq(owner, message, mid, options);
@@ -155,25 +159,44 @@ export class DynamoTimelineStore implements TimelineStore {
     return withOwn({ seq: taken.seq, fresh }, taken.own);
   }
 
-  async read(owner: string, after: number, limit: number, nowMs: number): Promise<{ entries: TimelineEntry[]; head: number }> {
-    const [out, head] = await Promise.all([
-      this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk > :after',
-          FilterExpression: NOT_EXPIRED,
-          ExpressionAttributeValues: { ':pk': timelinePk(owner), ':after': after, ':now': Math.floor(nowMs / 1000) },
-          Limit: limit,
-          ConsistentRead: true,
-        }),
-      ),
-      this.head(owner),
-    ]);
-    const items = out.Items ?? [];
-    const gap = unsettledGap(items, after, nowMs, this.settleMs);
-    const entries = items.slice(0, gap ?? items.length).map((item) => ({ seq: item.sk as number, message: decode(item.m) }));
-    // A gap that may still fill: the page ends before it and the head is the seq below it.
-    return { entries, head: gap === undefined ? head : Math.min(head, gap === 0 ? after : (items[gap - 1]!.sk as number)) };
+  /**
+   * Reads the items after `after` page by page until it has `limit` live entries, the
+   * end, or a gap that may still fill. Expired items (kept until TTL deletes them) are
+   * read, not filtered out: they count as present for the gap check (their seqs are no
+   * holes), and a page of only expired items does not end the read (DynamoDB applies
+   * `Limit` before a filter, so a filtered page could come back empty with live messages
+   * after it, and an empty page reads as "synced" to a client).
+   */
+  async read(owner: string, after: number, limit: number, nowMs: number): Promise<TimelinePage> {
+    const headRead = this.head(owner);
+    const entries: TimelineEntry[] = [];
+    const nowSeconds = Math.floor(nowMs / 1000);
+    let expected = after + 1;
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const out = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND sk > :after',
+            ExpressionAttributeValues: { ':pk': timelinePk(owner), ':after': after },
+            Limit: limit - entries.length,
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          // A gap that may still fill: the page ends before it (held) and the head is the seq below it.
+          if (item.sk !== expected && unsettled(item, nowMs, this.settleMs)) return { entries, head: Math.min(await headRead, expected - 1), held: true };
+          expected = (item.sk as number) + 1;
+          if ((item[TTL_ATTRIBUTE] as number) > nowSeconds) entries.push({ seq: item.sk as number, message: decode(item.m) });
+        }
+        start = out.LastEvaluatedKey;
+      } while (start && entries.length < limit);
+      return { entries, head: await headRead };
+    } finally {
+      await headRead.catch(() => undefined); // never an unhandled rejection when a query failed first
+    }
   }
 
   async head(owner: string): Promise<number> {
@@ -248,13 +271,36 @@ export class DynamoTimelineStore implements TimelineStore {
   }
 
   /** Where an earlier attempt of this append got to, if any: its seq, and whether its message item is known to be written. */
-  private async earlierAttempt(owner: string, message: Message, mid: string): Promise<{ seq: number; stored: boolean; own?: OwnEntry[] } | undefined> {
+  private async earlierAttempt(owner: string, message: Message, mid: string): Promise<{ seq: number; stored: boolean; claimed?: true; own?: OwnEntry[] } | undefined> {
     const [register, claim] = await Promise.all([this.register(owner), this.claimedSeq(owner, message.id)]);
-    if (claim !== undefined) return { seq: claim, stored: false }; // a claim decides, wherever the register points
+    if (claim !== undefined) return { seq: claim, stored: false, claimed: true }; // a claim decides, wherever the register points
     const registered = findIn(register, mid);
     if (registered) return { seq: registered.seq, stored: false, own: registered.own };
     const seq = await this.findStored(owner, message, (register.head as number | undefined) ?? 0);
     return seq === undefined ? undefined : { seq, stored: true };
+  }
+
+  /**
+   * Whether readers may have moved past `seq` as a hole: it holds no message and the
+   * first message above it was written more than half the settle time ago (or by an
+   * older version: no write time). Half, so a message written now at `seq` still lands
+   * well before any reader's settle time runs out.
+   */
+  private async passed(owner: string, seq: number): Promise<boolean> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk >= :seq',
+        ExpressionAttributeValues: { ':pk': timelinePk(owner), ':seq': seq },
+        ProjectionExpression: 'sk, #at',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    const first = out.Items?.[0];
+    if (!first || first.sk === seq) return false; // nothing above it (no reader passes it), or it is written
+    return typeof first.at !== 'number' || first.at <= Date.now() - this.settleMs / 2;
   }
 
   /** The seq `mid` holds in the head's register, and the owner's own sends just below it. */
@@ -320,14 +366,17 @@ export class DynamoTimelineStore implements TimelineStore {
     return undefined;
   }
 
-  /** Takes the timeline's next seq for `mid`; fails the condition when the register already holds it. */
-  private async allocate(owner: string, mid: string): Promise<{ seq: number; own: OwnEntry[] }> {
+  /**
+   * Takes the timeline's next seq for `mid`; fails the condition when the register already
+   * holds it (`once`, the default; a retry abandoning a dead attempt's seq allocates again).
+   */
+  private async allocate(owner: string, mid: string, once = true): Promise<{ seq: number; own: OwnEntry[] }> {
     const out = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: timelinePk(owner), sk: 0 },
         UpdateExpression: ALLOCATE,
-        ConditionExpression: NOT_ALLOCATED,
+        ...(once ? { ConditionExpression: NOT_ALLOCATED } : {}),
         ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':mid': mid, ':none': '-' },
         ReturnValues: 'UPDATED_NEW',
       }),

@@ -85,9 +85,11 @@ export async function planJob(deps: FanoutDeps, job: Job, ctx: RecordContext): P
   const gid = message.to.group;
   const roster = await ctx.lookups.rosterOf(gid);
   // Members of the group the message was sent to: none when it was deleted since, or
-  // deleted and created again under the same id (a group created after the message was
-  // sent, beyond the clock slack between the hosts that stamped the two, is another group).
-  const members = roster && roster.createdAt <= message.sentAt + GROUP_CLOCK_SLACK_MS ? roster.members : [];
+  // deleted and created again under the same id. The job names that group by its
+  // createdAt; a job enqueued before jobs did counts a group created after the message
+  // was sent (beyond the clock slack between the hosts that stamped the two) as another.
+  const sameGroup = roster !== undefined && (job.groupCreatedAt !== undefined ? roster.createdAt === job.groupCreatedAt : roster.createdAt <= message.sentAt + GROUP_CLOCK_SLACK_MS);
+  const members = sameGroup ? roster.members : [];
   // A user's message always reaches its own inbox (docs/PROTOCOL.md), also when the group
   // was deleted, or the sender left it, between the accepted send and this job.
   const sender = message.backend || members.includes(message.from) ? [] : [message.from];

@@ -39,7 +39,7 @@ const pushJobSchema = z.object({
 
 /** Every job the fan-out job runs (model.ts `Job`), as the queue carries it. */
 export const jobSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('message'), message: messageSchema, origin: z.optional(z.string()), repeat: z.optional(z.literal(true)) }),
+  z.object({ kind: z.literal('message'), message: messageSchema, groupCreatedAt: z.optional(z.number()), origin: z.optional(z.string()), repeat: z.optional(z.literal(true)) }),
   // `room` is optional only for room jobs enqueued before jobs carried it: then it is the message's room.
   z.object({ kind: z.literal('room'), room: z.optional(ridSchema), message: messageSchema, origin: z.optional(z.string()) }),
   z.object({ kind: z.literal('push'), push: pushJobSchema }),

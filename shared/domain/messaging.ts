@@ -34,7 +34,7 @@ export async function sendMessage(deps: RequestDeps, caller: Caller, input: Send
   if (!isRoom && !input.cmid) throw new BadRequestError('cmid is required when sending to a user or a group');
   const badCmid = input.cmid === undefined ? undefined : cmidProblem(input.cmid, MAX_IDEMPOTENCY_KEY_CHARS);
   if (badCmid) throw new BadRequestError(badCmid);
-  await authorizeSend(deps, caller, input.to);
+  const groupCreatedAt = await authorizeSend(deps, caller, input.to);
   const from = senderOf(caller, input.from);
 
   const id = String(await deps.ids.next());
@@ -62,7 +62,7 @@ export async function sendMessage(deps: RequestDeps, caller: Caller, input: Send
   const job: Job =
     'room' in input.to
       ? { kind: 'room', room: input.to.room, message, ...(origin ? { origin } : {}) }
-      : { kind: 'message', message, ...(origin ? { origin } : {}), ...(repeat ? { repeat: true as const } : {}) };
+      : { kind: 'message', message, ...(groupCreatedAt !== undefined ? { groupCreatedAt } : {}), ...(origin ? { origin } : {}), ...(repeat ? { repeat: true as const } : {}) };
   await deps.queue.enqueue(job, { group: message.conv, dedup: messageDedupId(message.from, message.cmid, Boolean(message.backend)) });
   return { msgId: message.id };
 }
@@ -106,18 +106,16 @@ function senderOf(caller: Caller, from: string | undefined): string {
 
 /**
  * Who may send where: a user to any user, to a group it is a member of, to a room its
- * connection joined; a backend to any user, any existing group and any room.
+ * connection joined; a backend to any user, any existing group and any room. For a
+ * group, returns its `createdAt`: which group of that id the message is sent to (the
+ * job delivers it to that group only, not to one created later under the same id).
  */
-async function authorizeSend(deps: RequestDeps, caller: Caller, to: Target): Promise<void> {
+async function authorizeSend(deps: RequestDeps, caller: Caller, to: Target): Promise<number | undefined> {
   if ('group' in to) {
-    if (caller.kind === 'backend') {
-      if (!(await deps.groups.get(to.group))) throw new NotFoundError(`group ${to.group} does not exist`);
-      return;
-    }
-    // A member's item exists only while its group does: one read for the common case.
-    if (await deps.groups.isMember(to.group, caller.uid)) return;
-    if (!(await deps.groups.get(to.group))) throw new NotFoundError(`group ${to.group} does not exist`);
-    throw new ForbiddenError(`${caller.uid} is not a member of group ${to.group}`);
+    const [member, group] = await Promise.all([caller.kind === 'user' ? deps.groups.isMember(to.group, caller.uid) : true, deps.groups.get(to.group)]);
+    if (!group) throw new NotFoundError(`group ${to.group} does not exist`);
+    if (!member && caller.kind === 'user') throw new ForbiddenError(`${caller.uid} is not a member of group ${to.group}`);
+    return group.createdAt;
   } else if ('room' in to) {
     if (caller.kind === 'backend') return;
     const session = caller.connectionId ? await deps.sessions.get(caller.connectionId, deps.clock.now()) : undefined;

@@ -56,8 +56,10 @@ export type Job =
    * A stored message. `origin`: the sending connection (it gets no copy of its own message:
    * the send reply told it). `repeat`: enqueued again for a send that was already recorded
    * (a client retry), so an earlier job may have stored it: the job looks before appending.
+   * `groupCreatedAt`: for a group message, the `createdAt` of the group it was sent to (a
+   * group created later under the same id is another group).
    */
-  | { kind: 'message'; message: Message; origin?: string; repeat?: true }
+  | { kind: 'message'; message: Message; groupCreatedAt?: number; origin?: string; repeat?: true }
   /** A room message (not stored): `room` is the room it goes to (the message's `to.room`). */
   | { kind: 'room'; room: string; message: Message; origin?: string }
   | { kind: 'push'; push: PushJob };

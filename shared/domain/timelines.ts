@@ -50,16 +50,17 @@ function withinReplyBudget<T>(entries: T[]): T[] {
  * Messages of a timeline after `after`, ascending, with the timeline's head: at most
  * `limit`, and no more than fit one reply (SYNC_PAGE_MAX_BYTES; the client pages on from
  * the last seq it got, up to the head). `uid` names the inbox's user for a backend
- * caller; a user reads its own.
+ * caller; a user reads its own. `held`: the page ends before a gap that may still fill
+ * (an append in flight) and `head` is the seq below it; sync again shortly.
  */
 export async function syncTimeline(
   deps: TimelineDeps,
   caller: Caller,
   req: { timeline: TimelineName; after: number; limit: number; uid?: string | undefined },
-): Promise<{ messages: { seq: number; message: Message }[]; head: number }> {
+): Promise<{ messages: { seq: number; message: Message }[]; head: number; held?: true }> {
   const [owner, base] = await Promise.all([ownerFor(deps, caller, req.timeline, req.uid), baseOf(deps, req.timeline)]);
-  const { entries, head } = await deps.timelines.read(owner, Math.max(req.after, base), req.limit, deps.clock.now());
-  return { messages: withinReplyBudget(entries), head };
+  const { entries, head, held } = await deps.timelines.read(owner, Math.max(req.after, base), req.limit, deps.clock.now());
+  return { messages: withinReplyBudget(entries), head, ...(held ? { held } : {}) };
 }
 
 /**

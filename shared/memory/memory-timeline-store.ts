@@ -1,5 +1,5 @@
 import type { TimelineEntry } from '../domain/model.js';
-import type { AckKind, Appended, AppendOptions, OwnEntry, TimelineStore } from '../domain/ports/timeline-store.js';
+import type { AckKind, Appended, AppendOptions, OwnEntry, TimelinePage, TimelineStore } from '../domain/ports/timeline-store.js';
 import type { Message } from '../protocol/frames.js';
 import { isUid } from '../protocol/identifiers.js';
 
@@ -45,7 +45,7 @@ export class MemoryTimelineStore implements TimelineStore {
     return withOwn({ seq, fresh: true }, ownBelow(owner, tl, seq));
   }
 
-  async read(owner: string, after: number, limit: number, nowMs: number): Promise<{ entries: TimelineEntry[]; head: number }> {
+  async read(owner: string, after: number, limit: number, nowMs: number): Promise<TimelinePage> {
     const tl = this.timelines.get(owner);
     const entries: TimelineEntry[] = [];
     if (!tl) return { entries, head: 0 };

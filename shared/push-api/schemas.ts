@@ -80,7 +80,11 @@ export const timelineQuery = z.object({
 });
 
 export const timelinePage = z
-  .object({ messages: z.array(z.object({ seq: z.number().int(), message: messageSchema })), head: z.number().int() })
+  .object({
+    messages: z.array(z.object({ seq: z.number().int(), message: messageSchema })),
+    head: z.number().int(),
+    held: z.optional(z.literal(true)).meta({ description: 'The page ends before a seq whose message may still be on its way (for a few seconds); `head` is the seq below it. Read again shortly.' }),
+  })
   .meta({ title: 'TimelinePage' });
 
 const membersField = z.array(uidSchema).max(1000);

@@ -13,7 +13,7 @@ const appWith = (put: (s: Session) => Promise<void>) =>
     config: loadConfig({ EDGEIM_JWT_SECRET: 'x' }),
     settings: domainSettings(loadConfig({ EDGEIM_JWT_SECRET: 'x' })),
     clock: { now: () => 1_800_000_000_000 },
-    sessions: { put },
+    sessions: { put, remove: async () => undefined },
     logger: { warn: () => undefined },
   }) as unknown as App;
 

@@ -24,6 +24,13 @@ export interface Appended {
   own?: OwnEntry[];
 }
 
+/** One page of a timeline: `held` when it ends before a gap that may still fill (read again shortly). */
+export interface TimelinePage {
+  entries: TimelineEntry[];
+  head: number;
+  held?: true;
+}
+
 /** What the caller knows about an append. */
 export interface AppendOptions {
   /**
@@ -44,14 +51,18 @@ export interface AppendOptions {
  *   concurrently) it is called (at-least-once job delivery): a repeat returns the seq of
  *   the first call with `fresh: false`. Seqs of one owner are 1, 2, 3 …; a process dying
  *   anywhere inside `append` leaves no duplicate, and no hole as long as the retry comes
- *   before many other appends to the same owner (DynamoDB: 32); past that, a hole.
+ *   before many other appends to the same owner (DynamoDB: 32); past that, a hole. A
+ *   retry never writes below what readers may already have moved past: the seq of a dead
+ *   attempt that `read` may have reported as a hole stays one, and the message takes a
+ *   new seq.
  *   Cost (DynamoDB): a first attempt is two writes of one unit each for a message under
  *   1 KB (the seq, the message) and no read; a retry reads first.
  * - `read` returns entries with seq > after, ascending, at most `limit`, skipping expired
  *   ones, and the owner's head (highest seq allocated, 0 when empty). A missing seq below
  *   an entry written within the last few seconds may be an append still in flight: the
- *   page ends before it and `head` is then the seq below it, so a reader never moves past
- *   a message that is about to land (DynamoDB: 15 s, then the gap counts as a hole).
+ *   page ends before it, `head` is then the seq below it and the page says `held`, so a
+ *   reader never moves past a message that is about to land, and knows to read again
+ *   (DynamoDB: 15 s, then the gap counts as a hole).
  * - `recordSend` stores a sender's message under (sender, cmid) once: the first call wins
  *   and every call returns the first message, so a retried send keeps its id. Any cmid
  *   string works (the key is unambiguous whatever characters it holds).
@@ -60,7 +71,7 @@ export interface AppendOptions {
  */
 export interface TimelineStore {
   append(owner: string, message: Message, expiresAt: number, options?: AppendOptions): Promise<Appended>;
-  read(owner: string, after: number, limit: number, nowMs: number): Promise<{ entries: TimelineEntry[]; head: number }>;
+  read(owner: string, after: number, limit: number, nowMs: number): Promise<TimelinePage>;
   head(owner: string): Promise<number>;
   recordSend(message: Message, expiresAt: number): Promise<Message>;
   ack(uid: string, timeline: string, kind: AckKind, seq: number): Promise<void>;
