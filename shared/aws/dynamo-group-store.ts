@@ -44,14 +44,19 @@ export class DynamoGroupStore implements GroupStore {
     return { gid: id, name, owner, createdAt, memberCount, ...(timelineBase ? { timelineBase } : {}) };
   }
 
+  /**
+   * The memberships first, the group item last: a delete that dies half way leaves the
+   * group (its owner deletes it again), never memberships without their group (a group
+   * created with the id next would have them).
+   */
   async delete(gid: string): Promise<void> {
     const members = await this.members(gid);
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: groupPk(gid), sk: META } }));
     await batchWriteAll(
       this.db,
       this.table,
       members.flatMap((uid) => [{ DeleteRequest: { Key: memberKey(gid, uid) } }, { DeleteRequest: { Key: linkKey(uid, gid) } }]),
     );
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: groupPk(gid), sk: META } }));
   }
 
   /** Each member is a conditional put, so memberCount moves only for members really added. */
