@@ -6,6 +6,8 @@ import { InvariantError, StoreContentionError, StoreInconsistencyError } from '.
 import { isUid } from '../protocol/identifiers.js';
 import { isConditionFailed } from './dynamo-batch.js';
 import { TTL_ATTRIBUTE } from './tables.js';
+import { TimelinePointers } from './timeline-pointers.js';
+import { ALLOCATE, findIn, NOT_ALLOCATED, ownRun, registerValue, withOwn } from './timeline-register.js';
 
 const timelinePk = (owner: string) => `tl#${owner}`;
 
@@ -25,24 +27,6 @@ function sendKey(message: Pick<Message, 'from' | 'cmid' | 'backend'>) {
   return { pk: `send#${message.backend ? '!backend#' : ''}${message.from}#${message.cmid}`, sk: 0 };
 }
 
-/**
- * How many of a timeline's latest allocations its head item remembers (message ids m0 =
- * newest … m31): an append that died after taking its seq finds it there on retry instead
- * of taking another, so seqs stay dense. 32 ids of ≤ 20 digits keep the item under 1 KB
- * (one write unit, as the bare counter cost).
- */
-const REGISTER = 32;
-const slot = (i: number) => `m${i}`;
-/** `SET head = head + 1, m0 = :mid, m1 = m0, …`: operands are read before the update, so this shifts the register by one. */
-const ALLOCATE =
-  'SET head = if_not_exists(head, :zero) + :one, m0 = :mid, ' +
-  Array.from({ length: REGISTER - 1 }, (_, i) => `${slot(i + 1)} = if_not_exists(${slot(i)}, :none)`).join(', ');
-/** The allocation is refused when the register already holds this message id (a retry of an append that died). */
-const NOT_ALLOCATED = `NOT (${Array.from({ length: REGISTER }, (_, i) => `${slot(i)} = :mid`).join(' OR ')})`;
-/** Register entries of messages the timeline's owner sent carry this prefix (message ids are decimal). */
-const OWN = 's';
-/** Pointers one store instance remembers (least recently acked go first). */
-const MAX_KNOWN_POINTERS = 10_000;
 /** How far a retry looks back for its message: items appended this long before the message was sent cannot be it (clock skew slack). */
 const CLOCK_SLACK_MS = 60_000;
 
@@ -61,34 +45,6 @@ export const SETTLE_MS = 15_000;
  */
 const unsettled = (item: Record<string, unknown>, nowMs: number, settleMs: number) => typeof item.at === 'number' && item.at > nowMs - settleMs;
 
-/** What the register records for `message` in `owner`'s timeline: its id, marked when the owner sent it. */
-function registerValue(owner: string, message: Message): string {
-  return !message.backend && owner === `user:${message.from}` ? `${OWN}${message.id}` : message.id;
-}
-
-/** The owner's own sends in the register slots after `from` (older seqs), down to the first that is not one. */
-function ownRun(register: Record<string, unknown>, head: number, from: number): OwnEntry[] {
-  const own: OwnEntry[] = [];
-  for (let i = from; i < REGISTER; i++) {
-    const v = register[slot(i)];
-    if (typeof v !== 'string' || !v.startsWith(OWN)) break;
-    own.push({ seq: head - i, id: v.slice(OWN.length) });
-  }
-  return own;
-}
-
-/** `appended` with its `own` run, when there is one. */
-function withOwn(appended: Appended, own: OwnEntry[] | undefined): Appended {
-  return own && own.length > 0 ? { ...appended, own } : appended;
-}
-
-/** Where the register holds `mid`: the seq, and the owner's own sends just below it. */
-function findIn(register: Record<string, unknown>, mid: string): { seq: number; own: OwnEntry[] } | undefined {
-  const head = (register.head as number | undefined) ?? 0;
-  for (let i = 0; i < REGISTER; i++) if (register[slot(i)] === mid) return { seq: head - i, own: ownRun(register, head, i + 1) };
-  return undefined;
-}
-
 /**
  * Timelines table (pk string, sk number). `tl#<owner>` / 0 holds the head counter (and the
  * register of the latest allocations), `tl#<owner>` / seq the messages (with the message
@@ -99,18 +55,15 @@ function findIn(register: Record<string, unknown>, mid: string): { seq: number; 
  * names never hold `#`, and message ids are decimal, so every key reads one way only.
  */
 export class DynamoTimelineStore implements TimelineStore {
-  /**
-   * Pointer values this process knows are stored (a lower bound: pointers only move
-   * forward): an ack at or below one writes nothing. A user's devices ack the same
-   * pointer; the second ack through the same process costs no write.
-   */
-  private readonly knownPointers = new Map<string, number>();
+  private readonly pointerItems: TimelinePointers;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly settleMs = SETTLE_MS,
-  ) {}
+  ) {
+    this.pointerItems = new TimelinePointers(db, table);
+  }
 
   /**
    * First attempt: one conditional write takes the seq and records the message id in the
@@ -220,33 +173,12 @@ export class DynamoTimelineStore implements TimelineStore {
     }
   }
 
-  async ack(uid: string, timeline: string, kind: AckKind, seq: number): Promise<void> {
-    const known = `${uid}#${timeline}#${kind}`;
-    if ((this.knownPointers.get(known) ?? 0) >= seq) return;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `ptr#${uid}#${timeline}`, sk: 0 },
-          UpdateExpression: 'SET #k = :seq',
-          ConditionExpression: 'attribute_not_exists(#k) OR #k < :seq',
-          ExpressionAttributeNames: { '#k': kind },
-          ExpressionAttributeValues: { ':seq': seq },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailed(err)) throw err; // pointer already at or past seq
-    }
-    this.knownPointers.delete(known);
-    this.knownPointers.set(known, seq);
-    if (this.knownPointers.size > MAX_KNOWN_POINTERS) this.knownPointers.delete(this.knownPointers.keys().next().value as string);
+  ack(uid: string, timeline: string, kind: AckKind, seq: number): Promise<void> {
+    return this.pointerItems.ack(uid, timeline, kind, seq);
   }
 
-  /** The pointers; `delivered` is at least `read` (a read ack moves only `read`: one write). */
-  async pointers(uid: string, timeline: string): Promise<{ delivered: number; read: number }> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `ptr#${uid}#${timeline}`, sk: 0 } }));
-    const read = (out.Item?.read as number | undefined) ?? 0;
-    return { delivered: Math.max(read, (out.Item?.delivered as number | undefined) ?? 0), read };
+  pointers(uid: string, timeline: string): Promise<{ delivered: number; read: number }> {
+    return this.pointerItems.pointers(uid, timeline);
   }
 
   /**
