@@ -1,7 +1,5 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthResult } from '../../gateway/auth.js';
-import { Channel, ChannelState } from '../../gateway/channel.js';
 import { ConnectionTable } from '../../gateway/connection-table.js';
 import { createConnectHandler } from '../../functions/connect.js';
 import { DynamoBatchWriter, type WriteRequest } from '../../shared/aws/dynamo-batch-writer.js';
@@ -9,22 +7,9 @@ import { DynamoSessionStore } from '../../shared/aws/dynamo-session-store.js';
 import { domainSettings, type Config } from '../../shared/config.js';
 import { systemClock } from '../../shared/domain/ports/clock.js';
 import { startDynalite } from '../helpers/dynalite.js';
+import { authOf, TABLE_OPTIONS, TestChannel } from '../helpers/test-channel.js';
 
-class TestChannel extends Channel {
-  readonly transport = 'tcp';
-  constructor() {
-    super(Date.now());
-    this.state = ChannelState.Authenticating;
-  }
-  buffered = () => 0;
-  writeOne = () => undefined;
-  writeMany = () => undefined;
-  end = () => undefined;
-  destroy = () => undefined;
-  remoteAddress = () => '127.0.0.1';
-}
 
-const auth = (uid: string): AuthResult => ({ uid, accepts: [] });
 
 /**
  * A gateway Auth writes the session, its user routing item and its Auth room in one
@@ -58,7 +43,7 @@ describe('an Auth whose session write is only partly taken', () => {
     }) as DynamoDBDocumentClient;
     const store = new DynamoSessionStore(db, name, 3, new DynamoBatchWriter(db, name, { maxAttempts: 2, baseBackoffMs: 1, maxBackoffMs: 2 }));
     table = new ConnectionTable(
-      { sessionTtlSeconds: 600, maxConnectionsPerUser: 2, maxConnectionAgeSeconds: 0, roomCountTtlMs: 60_000 },
+      TABLE_OPTIONS,
       { store, clock: systemClock, settings: domainSettings(d.config as Config), fencedBefore: () => 0, deliver: () => true, warn: () => undefined },
     );
     table.listenAt('http://task-p');
@@ -68,7 +53,7 @@ describe('an Auth whose session write is only partly taken', () => {
   it('is refused leaving no session, routing item or membership behind', async () => {
     const ch = new TestChannel();
     table.accept(ch);
-    const outcome = await table.open(ch, auth('partial-ann'), 'live:partial');
+    const outcome = await table.open(ch, authOf('partial-ann'), 'live:partial');
     expect(outcome).toMatchObject({ open: false, why: 'store' });
     await table.removalsSettled();
     expect(await real.byUser('partial-ann', Date.now())).toEqual([]);

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthResult } from '../../gateway/auth.js';
-import { Channel, ChannelState } from '../../gateway/channel.js';
 import { ConnectionTable } from '../../gateway/connection-table.js';
 import { DynamoSessionStore } from '../../shared/aws/dynamo-session-store.js';
 import { domainSettings, type Config } from '../../shared/config.js';
@@ -8,23 +6,10 @@ import type { Session } from '../../shared/domain/model.js';
 import type { SessionStore } from '../../shared/domain/ports/session-store.js';
 import { systemClock } from '../../shared/domain/ports/clock.js';
 import { startDynalite } from '../helpers/dynalite.js';
+import { authOf, TABLE_OPTIONS, TestChannel } from '../helpers/test-channel.js';
 
-class TestChannel extends Channel {
-  readonly transport = 'tcp';
-  constructor() {
-    super(Date.now());
-    this.state = ChannelState.Authenticating;
-  }
-  buffered = () => 0;
-  writeOne = () => undefined;
-  writeMany = () => undefined;
-  end = () => undefined;
-  destroy = () => undefined;
-  remoteAddress = () => '127.0.0.1';
-}
 
 const TTL = 600;
-const auth = (uid: string): AuthResult => ({ uid, accepts: [] });
 
 /**
  * The gateway renews a held connection's session half way to its expiry (sweep). When
@@ -52,13 +37,13 @@ describe('a failed session renewal on the gateway', () => {
     });
     const warnings: string[] = [];
     const t = new ConnectionTable(
-      { sessionTtlSeconds: TTL, maxConnectionsPerUser: 2, maxConnectionAgeSeconds: 0, roomCountTtlMs: 60_000 },
+      { ...TABLE_OPTIONS, sessionTtlSeconds: TTL },
       { store, clock: systemClock, settings: domainSettings(dynalite.config as Config), fencedBefore: () => 0, deliver: () => true, warn: (m) => void warnings.push(m) },
     );
     t.listenAt('http://task-r');
     const ch = new TestChannel();
     t.accept(ch);
-    expect((await t.open(ch, auth('renew-ann'), undefined)).open).toBe(true);
+    expect((await t.open(ch, authOf('renew-ann'), undefined)).open).toBe(true);
     const stored = ch.expiresAt;
 
     failRenew = true;

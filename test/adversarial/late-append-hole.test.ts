@@ -1,10 +1,10 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TimelineTracker } from '../../sdk/timeline-tracker.js';
 import type { TimelineMessage } from '../../sdk/types.js';
-import { DynamoTimelineStore, SETTLE_MS } from '../../shared/aws/dynamo-timeline-store.js';
+import { SETTLE_MS } from '../../shared/aws/dynamo-timeline-store.js';
 import type { Message } from '../../shared/protocol/frames.js';
-import { startDynalite } from '../helpers/dynalite.js';
+import { useDynaliteTimelines } from '../helpers/dynalite.js';
 
 const LATER = Math.floor(Date.now() / 1000) + 3600;
 const msg = (id: string): Message => ({ id, conv: `u:a:${id}`, from: 'a', to: { user: 'b' }, body: id, cmid: id, sentAt: Date.now() });
@@ -19,19 +19,13 @@ const as = (e: { seq: number; message: Message }): TimelineMessage => ({ timelin
  * gap below a recent write ends the page until it has had time to fill.
  */
 describe('a seq that is late, not lost', () => {
-  let d: Awaited<ReturnType<typeof startDynalite>>;
-  let store: DynamoTimelineStore;
-  beforeAll(async () => {
-    d = await startDynalite();
-    store = new DynamoTimelineStore(d.db, d.config.EDGEIM_TIMELINES_TABLE);
-  });
-  afterAll(() => d.close());
+  const tl = useDynaliteTimelines();
 
   /** Appends A then B to `owner` with A's message item gone: A's seq taken, its write in flight. */
   async function aInFlight(owner: string) {
-    await store.append(owner, msg(`${owner}-A`), LATER);
-    await d.db.send(new DeleteCommand({ TableName: d.config.EDGEIM_TIMELINES_TABLE, Key: { pk: `tl#${owner}`, sk: 1 } }));
-    const b = await store.append(owner, msg(`${owner}-B`), LATER);
+    await tl.store.append(owner, msg(`${owner}-A`), LATER);
+    await tl.d.db.send(new DeleteCommand({ TableName: tl.d.config.EDGEIM_TIMELINES_TABLE, Key: { pk: `tl#${owner}`, sk: 1 } }));
+    const b = await tl.store.append(owner, msg(`${owner}-B`), LATER);
     expect(b.seq).toBe(2);
   }
 
@@ -43,15 +37,15 @@ describe('a seq that is late, not lost', () => {
     const shown: string[] = [];
     const tracker = new TimelineTracker();
     shown.push(...tracker.push(as({ seq: 2, message: msg(`${owner}-B`) })).map((m) => m.message.id));
-    const page = await store.read(owner, tracker.last, 100, Date.now());
+    const page = await tl.store.read(owner, tracker.last, 100, Date.now());
     expect(page).toEqual({ entries: [], head: 0, held: true }); // not a hole yet: the page stops below the gap, and says so
     shown.push(...tracker.pulled(page.entries.map(as), page.head).map((m) => m.message.id));
     expect(tracker.last).toBe(0);
 
     // A's write lands while the device is reconnecting (its live push is lost with the old connection)
-    await store.append(owner, msg(`${owner}-A`), LATER);
+    await tl.store.append(owner, msg(`${owner}-A`), LATER);
     const again = new TimelineTracker(tracker.last); // the pointer the SDK saved
-    const after = await store.read(owner, again.last, 100, Date.now());
+    const after = await tl.store.read(owner, again.last, 100, Date.now());
     shown.push(...again.pulled(after.entries.map(as), after.head).map((m) => m.message.id));
 
     expect(shown.sort()).toEqual([`${owner}-A`, `${owner}-B`]);
@@ -60,20 +54,20 @@ describe('a seq that is late, not lost', () => {
   it('a seq that never fills is a hole once the write above it has settled', async () => {
     const owner = 'user:hole-b';
     await aInFlight(owner);
-    const soon = await store.read(owner, 0, 100, Date.now());
+    const soon = await tl.store.read(owner, 0, 100, Date.now());
     expect(soon.entries.map((e) => e.seq)).toEqual([]);
-    const later = await store.read(owner, 0, 100, Date.now() + SETTLE_MS + 1);
+    const later = await tl.store.read(owner, 0, 100, Date.now() + SETTLE_MS + 1);
     expect(later.entries.map((e) => e.seq)).toEqual([2]);
     expect(later.head).toBe(2);
   });
 
   it('entries below the gap are still served, and the head stops under it', async () => {
     const owner = 'user:mid-b';
-    await store.append(owner, msg(`${owner}-0`), LATER); // seq 1, written
-    await store.append(owner, msg(`${owner}-A`), LATER); // seq 2, in flight
-    await d.db.send(new DeleteCommand({ TableName: d.config.EDGEIM_TIMELINES_TABLE, Key: { pk: `tl#${owner}`, sk: 2 } }));
-    await store.append(owner, msg(`${owner}-B`), LATER); // seq 3
-    const page = await store.read(owner, 0, 100, Date.now());
+    await tl.store.append(owner, msg(`${owner}-0`), LATER); // seq 1, written
+    await tl.store.append(owner, msg(`${owner}-A`), LATER); // seq 2, in flight
+    await tl.d.db.send(new DeleteCommand({ TableName: tl.d.config.EDGEIM_TIMELINES_TABLE, Key: { pk: `tl#${owner}`, sk: 2 } }));
+    await tl.store.append(owner, msg(`${owner}-B`), LATER); // seq 3
+    const page = await tl.store.read(owner, 0, 100, Date.now());
     expect(page.entries.map((e) => e.seq)).toEqual([1]);
     expect(page.head).toBe(1);
   });

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoTimelineStore } from '../../shared/aws/dynamo-timeline-store.js';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../shared/protocol/frames.js';
-import { startDynalite } from '../helpers/dynalite.js';
+import { useDynaliteTimelines } from '../helpers/dynalite.js';
 import { mulberry32 } from '../security/goim-fuzz.js';
 
 const NOW = 1_800_000_000_000;
@@ -14,13 +13,7 @@ const msg = (id: string): Message => ({ id, conv: 'g:crowd', from: 'a', to: { gr
  * retries): each message once, at one seq, one attempt per message says it stored it.
  */
 describe('timeline appends: 96 messages x 3 racing attempts on one timeline', () => {
-  let d: Awaited<ReturnType<typeof startDynalite>>;
-  let store: DynamoTimelineStore;
-  beforeAll(async () => {
-    d = await startDynalite();
-    store = new DynamoTimelineStore(d.db, d.config.EDGEIM_TIMELINES_TABLE);
-  });
-  afterAll(() => d.close());
+  const tl = useDynaliteTimelines();
 
   const shuffled = (seed: number) => {
     const random = mulberry32(seed);
@@ -34,16 +27,16 @@ describe('timeline appends: 96 messages x 3 racing attempts on one timeline', ()
 
   it('each message once at one seq, never twice, exactly one fresh attempt per message, once failed attempts are retried (as the job does)', async () => {
     const owner = 'group:crowd';
-    const settled = await Promise.allSettled(shuffled(0x5e9).map(async (id) => ({ id, ...(await store.append(owner, msg(id), LATER)) })));
+    const settled = await Promise.allSettled(shuffled(0x5e9).map(async (id) => ({ id, ...(await tl.store.append(owner, msg(id), LATER)) })));
     const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = settled.length - results.length;
     const retried = new Set(results.map((r) => r.id));
-    for (let i = 0; i < 96; i++) if (!retried.has(`m${i}`)) results.push({ id: `m${i}`, ...(await store.append(owner, msg(`m${i}`), LATER)) });
+    for (let i = 0; i < 96; i++) if (!retried.has(`m${i}`)) results.push({ id: `m${i}`, ...(await tl.store.append(owner, msg(`m${i}`), LATER)) });
     const seqOf = new Map<string, Set<number>>();
     for (const r of results) (seqOf.get(r.id) ?? seqOf.set(r.id, new Set()).get(r.id)!).add(r.seq);
     expect([...seqOf.values()].every((s) => s.size === 1)).toBe(true);
     expect(results.filter((r) => r.fresh).map((r) => r.id).sort()).toEqual([...seqOf.keys()].sort());
-    const page = await store.read(owner, 0, 200, NOW);
+    const page = await tl.store.read(owner, 0, 200, NOW);
     // Every message at exactly the seq its attempts agreed on, none twice. (Seqs are not
     // dense here: an attempt racing its twin past 32 other appends takes a seq of its own
     // before it loses the claim, leaving a hole, as the store's contract allows.)
@@ -59,14 +52,14 @@ describe('timeline appends: 96 messages x 3 racing attempts on one timeline', ()
   // seq of its own and the claim settles which one holds.
   it('no racing attempt fails, and each message still lands at one seq', async () => {
     const owner = 'group:crowd2';
-    const settled = await Promise.allSettled(shuffled(0x77).map((id) => store.append(owner, msg(id), LATER)));
+    const settled = await Promise.allSettled(shuffled(0x77).map((id) => tl.store.append(owner, msg(id), LATER)));
     expect(settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason).slice(0, 120)).slice(0, 3)).toEqual([]);
     const results = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [{ id: shuffled(0x77)[i]!, ...s.value }] : []));
     const seqOf = new Map<string, Set<number>>();
     for (const r of results) (seqOf.get(r.id) ?? seqOf.set(r.id, new Set()).get(r.id)!).add(r.seq);
     expect([...seqOf.values()].every((s) => s.size === 1)).toBe(true);
     expect(results.filter((r) => r.fresh).map((r) => r.id).sort()).toEqual([...seqOf.keys()].sort());
-    const page = await store.read(owner, 0, 400, NOW);
+    const page = await tl.store.read(owner, 0, 400, NOW);
     expect(page.entries.map((e) => [e.message.id, e.seq]).sort()).toEqual([...seqOf].map(([id, seqs]) => [id, [...seqs][0]]).sort());
   });
 });

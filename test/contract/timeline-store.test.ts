@@ -1,10 +1,10 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoTimelineStore } from '../../shared/aws/dynamo-timeline-store.js';
 import type { TimelineStore } from '../../shared/domain/ports/timeline-store.js';
 import type { Message } from '../../shared/protocol/frames.js';
 import { MemoryTimelineStore } from '../../shared/memory/memory-timeline-store.js';
-import { startDynalite } from '../helpers/dynalite.js';
+import { useDynaliteTimelines } from '../helpers/dynalite.js';
 import { memoryAndDynamo, useImplementation } from './implementations.js';
 
 const NOW = 1_800_000_000_000;
@@ -122,36 +122,30 @@ describe.each(implementations)('TimelineStore contract: $name', (impl) => {
 });
 
 describe('DynamoTimelineStore after a crash inside append', () => {
-  let d: Awaited<ReturnType<typeof startDynalite>>;
-  let store: DynamoTimelineStore;
-  beforeAll(async () => {
-    d = await startDynalite();
-    store = new DynamoTimelineStore(d.db, d.config.EDGEIM_TIMELINES_TABLE);
-  });
-  afterAll(() => d.close());
+  const tl = useDynaliteTimelines();
   /** What a process that died right after taking the seq leaves behind: the seq taken, no claim, no message. */
   const dieAfterTakingSeq = async (owner: string, id: string) => {
-    const { seq } = await store.append(owner, msg(id), LATER);
-    const table = d.config.EDGEIM_TIMELINES_TABLE;
-    await d.db.send(new DeleteCommand({ TableName: table, Key: { pk: `claim#${owner}#${id}`, sk: 0 } }));
-    await d.db.send(new DeleteCommand({ TableName: table, Key: { pk: `tl#${owner}`, sk: seq } }));
+    const { seq } = await tl.store.append(owner, msg(id), LATER);
+    const table = tl.d.config.EDGEIM_TIMELINES_TABLE;
+    await tl.d.db.send(new DeleteCommand({ TableName: table, Key: { pk: `claim#${owner}#${id}`, sk: 0 } }));
+    await tl.d.db.send(new DeleteCommand({ TableName: table, Key: { pk: `tl#${owner}`, sk: seq } }));
   };
 
   it('reuses the seq the dead attempt took, even after other appends: no hole, no duplicate', async () => {
-    await store.append('user:k', msg('1'), LATER);
+    await tl.store.append('user:k', msg('1'), LATER);
     await dieAfterTakingSeq('user:k', '2');
-    for (const id of ['3', '4', '5']) await store.append('user:k', msg(id), LATER);
-    expect(await store.append('user:k', msg('2'), LATER)).toEqual({ seq: 2, fresh: false });
-    const page = await store.read('user:k', 0, 10, NOW);
+    for (const id of ['3', '4', '5']) await tl.store.append('user:k', msg(id), LATER);
+    expect(await tl.store.append('user:k', msg('2'), LATER)).toEqual({ seq: 2, fresh: false });
+    const page = await tl.store.read('user:k', 0, 10, NOW);
     expect(page.entries.map((e) => [e.seq, e.message.id])).toEqual([[1, '1'], [2, '2'], [3, '3'], [4, '4'], [5, '5']]);
     expect(page.head).toBe(5);
   });
 
   it('past 32 later appends the retry takes a new seq: a hole, never a duplicate', async () => {
     await dieAfterTakingSeq('user:m', 'lost');
-    for (let i = 0; i < 32; i++) await store.append('user:m', msg(`n${i}`), LATER);
-    expect(await store.append('user:m', msg('lost'), LATER)).toEqual({ seq: 34, fresh: true });
-    const page = await store.read('user:m', 0, 100, NOW);
+    for (let i = 0; i < 32; i++) await tl.store.append('user:m', msg(`n${i}`), LATER);
+    expect(await tl.store.append('user:m', msg('lost'), LATER)).toEqual({ seq: 34, fresh: true });
+    const page = await tl.store.read('user:m', 0, 100, NOW);
     expect(page.entries.filter((e) => e.message.id === 'lost').map((e) => e.seq)).toEqual([34]);
     expect(page.entries.map((e) => e.seq)).not.toContain(1);
   });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthResult } from '../../gateway/auth.js';
 import { Channel, ChannelState } from '../../gateway/channel.js';
-import { ConnectionTable, type ConnectionTableOptions } from '../../gateway/connection-table.js';
+import { ConnectionTable } from '../../gateway/connection-table.js';
 import { SessionStoreError } from '../../gateway/errors.js';
 import { textPacket, type OutPacket } from '../../gateway/frame-packets.js';
 import { GatewaySessions, NO_HELD_CONNECTIONS } from '../../gateway/gateway-sessions.js';
@@ -10,6 +9,7 @@ import { domainSettings, type Config } from '../../shared/config.js';
 import type { SessionStore } from '../../shared/domain/ports/session-store.js';
 import { systemClock } from '../../shared/domain/ports/clock.js';
 import { startDynalite } from '../helpers/dynalite.js';
+import { authOf, TABLE_OPTIONS, TestChannel } from '../helpers/test-channel.js';
 
 /**
  * The connection table (connections, rooms, sessions of one task) and the session layer
@@ -17,23 +17,7 @@ import { startDynalite } from '../helpers/dynalite.js';
  * table cares about is their state, not their sockets.
  */
 
-class TestChannel extends Channel {
-  readonly transport = 'tcp';
-  readonly written: Buffer[] = [];
-  constructor() {
-    super(Date.now());
-    this.state = ChannelState.Authenticating;
-  }
-  buffered = () => 0;
-  writeOne = (buf: Buffer) => void this.written.push(buf);
-  writeMany = (bufs: Buffer[]) => void this.written.push(...bufs);
-  end = () => undefined;
-  destroy = () => undefined;
-  remoteAddress = () => '127.0.0.1';
-}
 
-const OPTIONS: ConnectionTableOptions = { sessionTtlSeconds: 600, maxConnectionsPerUser: 2, maxConnectionAgeSeconds: 0, roomCountTtlMs: 60_000 };
-const auth = (uid: string): AuthResult => ({ uid, accepts: [] });
 const PACKETS: OutPacket[] = [{ buf: textPacket(1000, 'hi'), filterOp: 0 }];
 
 let dynalite: Awaited<ReturnType<typeof startDynalite>>;
@@ -48,7 +32,7 @@ afterAll(() => dynalite.close());
 function table(options: Partial<{ store: SessionStore; fencedBefore: number }> = {}) {
   const delivered: Channel[] = [];
   const warnings: { message: string; extra: Record<string, unknown> }[] = [];
-  const t = new ConnectionTable(OPTIONS, {
+  const t = new ConnectionTable(TABLE_OPTIONS, {
     store: options.store ?? real,
     clock: systemClock,
     settings: domainSettings(dynalite.config as Config),
@@ -63,7 +47,7 @@ function table(options: Partial<{ store: SessionStore; fencedBefore: number }> =
 async function opened(t: ConnectionTable, uid: string, room?: string): Promise<Channel> {
   const ch = new TestChannel();
   t.accept(ch);
-  const outcome = await t.open(ch, auth(uid), room);
+  const outcome = await t.open(ch, authOf(uid), room);
   expect(outcome.open).toBe(true);
   return ch;
 }
@@ -149,7 +133,7 @@ describe('connection table', () => {
     const a = await opened(t, 'ct-dee');
     const b = await opened(t, 'ct-dee');
     const third = new TestChannel();
-    expect(await t.open(third, auth('ct-dee'), undefined)).toEqual({ open: false, why: 'too-many-connections' });
+    expect(await t.open(third, authOf('ct-dee'), undefined)).toEqual({ open: false, why: 'too-many-connections' });
     expect(t.userConnections('ct-dee')).toBe(2);
     for (const ch of [a, b]) close(t, ch);
     t.close(third);
@@ -158,13 +142,13 @@ describe('connection table', () => {
 
     const fenced = table({ fencedBefore: Number.MAX_SAFE_INTEGER });
     const f = new TestChannel();
-    expect(await fenced.t.open(f, auth('ct-eve'), 'r:f')).toEqual({ open: false, why: 'fenced' });
+    expect(await fenced.t.open(f, authOf('ct-eve'), 'r:f')).toEqual({ open: false, why: 'fenced' });
     await fenced.t.removalsSettled();
     expect(await real.byUser('ct-eve', Date.now())).toEqual([]);
     expect(fenced.t.channel(f.id)).toBeUndefined();
 
     const g = new TestChannel();
-    const opening = t.open(g, auth('ct-fay'), undefined);
+    const opening = t.open(g, authOf('ct-fay'), undefined);
     g.state = ChannelState.Closing; // the client left while its session was written
     t.close(g);
     expect(await opening).toEqual({ open: false, why: 'gone' });

@@ -1,6 +1,8 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { afterAll, beforeAll } from 'vitest';
+import { DynamoTimelineStore } from '../../shared/aws/dynamo-timeline-store.js';
 import { createDocumentClient } from '../../shared/aws/dynamo-client.js';
 import { tableDefinitions } from '../../shared/aws/tables.js';
 import { loadConfig, type Config } from '../../shared/config.js';
@@ -20,6 +22,29 @@ export async function startDynalite(): Promise<{ db: DynamoDBDocumentClient; con
     close: async () => {
       db.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * A DynamoTimelineStore on a dynalite of its own for the enclosing describe block:
+ * started before its tests, closed after them. `d` reaches the table directly (to leave
+ * what a crash leaves).
+ */
+export function useDynaliteTimelines() {
+  let d: Awaited<ReturnType<typeof startDynalite>> | undefined;
+  let store: DynamoTimelineStore | undefined;
+  beforeAll(async () => {
+    d = await startDynalite();
+    store = new DynamoTimelineStore(d.db, d.config.EDGEIM_TIMELINES_TABLE);
+  });
+  afterAll(() => d?.close());
+  return {
+    get d() {
+      return d!;
+    },
+    get store() {
+      return store!;
     },
   };
 }
