@@ -11,6 +11,23 @@ import { authOf, TABLE_OPTIONS, TestChannel } from '../helpers/test-channel.js';
 
 
 
+/** The real client, except that every BatchWriteItem leaves the puts of items whose pk starts with `prefix` unprocessed. */
+function leavingUnprocessed(real: DynamoDBDocumentClient, table: string, prefix: string): DynamoDBDocumentClient {
+  return new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return async (command: unknown) => {
+        if (!(command instanceof BatchWriteCommand)) return target.send(command as never);
+        const requests = (command.input.RequestItems?.[table] ?? []) as WriteRequest[];
+        const left = (r: WriteRequest) => 'PutRequest' in r && String(r.PutRequest.Item.pk).startsWith(prefix);
+        const rest = requests.filter((r) => !left(r));
+        if (rest.length > 0) await target.send(new BatchWriteCommand({ RequestItems: { [table]: rest } }));
+        return { UnprocessedItems: { [table]: requests.filter(left) } };
+      };
+    },
+  }) as DynamoDBDocumentClient;
+}
+
 /**
  * A gateway Auth writes the session, its user routing item and its Auth room in one
  * coalesced BatchWriteItem. DynamoDB may take some items of a batch and leave others
@@ -28,19 +45,7 @@ describe('an Auth whose session write is only partly taken', () => {
     const name = d.config.EDGEIM_SESSIONS_TABLE;
     real = new DynamoSessionStore(d.db, name, 3);
     // The real client, except that room items of a batch are always left unprocessed (a throttled room partition).
-    const db = new Proxy(d.db, {
-      get(target, prop, receiver) {
-        if (prop !== 'send') return Reflect.get(target, prop, receiver);
-        return async (command: unknown) => {
-          if (!(command instanceof BatchWriteCommand)) return target.send(command as never);
-          const requests = (command.input.RequestItems?.[name] ?? []) as WriteRequest[];
-          const isRoom = (r: WriteRequest) => 'PutRequest' in r && String(r.PutRequest.Item.pk).startsWith('room#');
-          const rest = requests.filter((r) => !isRoom(r));
-          if (rest.length > 0) await target.send(new BatchWriteCommand({ RequestItems: { [name]: rest } }));
-          return { UnprocessedItems: { [name]: requests.filter(isRoom) } };
-        };
-      },
-    }) as DynamoDBDocumentClient;
+    const db = leavingUnprocessed(d.db, name, 'room#');
     const store = new DynamoSessionStore(db, name, 3, new DynamoBatchWriter(db, name, { maxAttempts: 2, baseBackoffMs: 1, maxBackoffMs: 2 }));
     table = new ConnectionTable(
       TABLE_OPTIONS,
@@ -73,19 +78,7 @@ describe('a $connect whose session write is only partly taken', () => {
     const name = d.config.EDGEIM_SESSIONS_TABLE;
     const real = new DynamoSessionStore(d.db, name, 3);
     // The user routing item of a batch is always left unprocessed (a throttled partition); the session item is written.
-    const db = new Proxy(d.db, {
-      get(target, prop, receiver) {
-        if (prop !== 'send') return Reflect.get(target, prop, receiver);
-        return async (command: unknown) => {
-          if (!(command instanceof BatchWriteCommand)) return target.send(command as never);
-          const requests = (command.input.RequestItems?.[name] ?? []) as WriteRequest[];
-          const isUser = (r: WriteRequest) => 'PutRequest' in r && String(r.PutRequest.Item.pk).startsWith('user#');
-          const rest = requests.filter((r) => !isUser(r));
-          if (rest.length > 0) await target.send(new BatchWriteCommand({ RequestItems: { [name]: rest } }));
-          return { UnprocessedItems: { [name]: requests.filter(isUser) } };
-        };
-      },
-    }) as DynamoDBDocumentClient;
+    const db = leavingUnprocessed(d.db, name, 'user#');
     const sessions = new DynamoSessionStore(db, name, 3, new DynamoBatchWriter(db, name, { maxAttempts: 2, baseBackoffMs: 1, maxBackoffMs: 2 }));
     const app = { config: { EDGEIM_WS_MANAGEMENT_ENDPOINT: 'https://api.example/prod' }, settings: domainSettings(d.config as Config), clock: systemClock, sessions, logger: { warn: () => undefined } };
     const event = { requestContext: { connectionId: 'partial-c1', routeKey: '$connect', domainName: 'api.example', stage: 'prod', authorizer: { uid: 'partial-bob' } } };
