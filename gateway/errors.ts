@@ -1,4 +1,4 @@
-import { EdgeImError } from '../shared/errors.js';
+import { InternalError } from '../shared/errors.js';
 
 /**
  * The gateway's own internal failures: named, code INTERNAL, the failure that caused
@@ -6,10 +6,10 @@ import { EdgeImError } from '../shared/errors.js';
  * to a client: a client whose request fails this way gets INTERNAL, or OVERLOADED where
  * a retry helps. Bad input is never one of these (it is a BadRequestError and friends).
  */
-export class GatewayError extends EdgeImError {
+export class GatewayError extends InternalError {
   override name = 'GatewayError';
   constructor(message: string, options: { cause: unknown }) {
-    super('INTERNAL', message, options);
+    super(message, options);
   }
 }
 
