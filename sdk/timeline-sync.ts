@@ -143,6 +143,8 @@ export class TimelineSync {
         } while (state.again && this.connection());
       } catch (err) {
         const e = asError(err);
+        // A group the user left (or that was deleted) is followed no more: no FORBIDDEN / NOT_FOUND at every reconnect.
+        if ((e.code === 'FORBIDDEN' || e.code === 'NOT_FOUND') && timeline.startsWith('group:')) this.followed.delete(timeline);
         if (e.code !== 'DISCONNECTED') this.emit('error', e);
       } finally {
         this.pulls.delete(timeline);

@@ -3,6 +3,7 @@ import { AckBatcher } from '../../sdk/ack-batcher.js';
 import {
   AdaptiveHeartbeat,
   backoffDelay,
+  EdgeImError,
   encodePacket,
   GoimOp,
   GoimStreamReader,
@@ -166,6 +167,24 @@ describe('own sends and acks (TimelineSync)', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('stops following a group timeline the server no longer lets it read (left or deleted), and says so once', async () => {
+    const errors: string[] = [];
+    const conn = {
+      request: async (_action: string, fields: { timeline?: string } = {}) => {
+        if (fields.timeline === 'group:gone') throw new EdgeImError('FORBIDDEN', 'me is not a member of group gone');
+        return { messages: [], head: 0 };
+      },
+      post: () => undefined,
+      close() {},
+    };
+    const s = new TimelineSync({ follow: ['gone', 'kept'] }, new MemoryStorage(), () => conn as never, new AckBatcher({}, () => conn as never), (event, arg) => {
+      if (event === 'error') errors.push((arg as EdgeImError).code);
+    });
+    await Promise.all([...s.followed].map((t) => s.pull(t)));
+    expect([...s.followed]).toEqual(['group:kept']);
+    expect(errors).toEqual(['FORBIDDEN']);
   });
 
   it('acks delivered 1:1 messages others sent, batched, with no reply asked; not group messages or its own', () => {
