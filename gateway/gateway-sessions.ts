@@ -48,6 +48,8 @@ export const NO_HELD_CONNECTIONS: HeldConnections = {
  */
 export class GatewaySessions implements SessionStore {
   private readonly counts = new Map<string, { value: number; at: number }>();
+  /** Per held connection, the last of its session writes (rewrite, renewal, join, leave): each waits for the one before. */
+  private readonly writes = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly inner: SessionStore,
@@ -57,8 +59,34 @@ export class GatewaySessions implements SessionStore {
 
   async put(session: Session): Promise<void> {
     const rewrite = this.held.session(session.connectionId) !== undefined;
+    if (rewrite) return this.inOrder(session.connectionId, () => this.inner.put(this.current(session)));
     await this.inner.put(session);
-    if (!rewrite) for (const rid of session.rooms) this.adjust(rid, 1);
+    for (const rid of session.rooms) this.adjust(rid, 1);
+  }
+
+  /**
+   * Runs a write of a held connection's session after the writes of it already under way
+   * (a connection is not held: at once). A whole-session write (renewal, accepts) racing
+   * a room join would otherwise land after it with the rooms it read before, dropping the
+   * join from the session while its membership item stays (a room counted one too many
+   * until the session expires, and a leave that cannot find the room).
+   */
+  private inOrder<T>(connectionId: string, write: () => Promise<T>): Promise<T> {
+    if (this.held.roomsOf(connectionId) === undefined) return write();
+    const before = this.writes.get(connectionId) ?? Promise.resolve();
+    const mine = before.catch(() => undefined).then(write);
+    this.writes.set(connectionId, mine);
+    const forget = () => {
+      if (this.writes.get(connectionId) === mine) this.writes.delete(connectionId);
+    };
+    mine.then(forget, forget);
+    return mine;
+  }
+
+  /** A held connection's session as it is when its turn to be written comes (rooms joined meanwhile included), keeping the expiry asked for. */
+  private current(session: Session): Session {
+    const now = this.held.session(session.connectionId);
+    return now ? { ...now, expiresAt: Math.max(now.expiresAt, session.expiresAt) } : session;
   }
 
   /** A held connection's session from memory while it is live; past its expiry (a renewal failed) the store answers, as for any other. */
@@ -89,7 +117,7 @@ export class GatewaySessions implements SessionStore {
   }
 
   renew(session: Session): Promise<void> {
-    return this.inner.renew(session);
+    return this.inOrder(session.connectionId, () => this.inner.renew(this.current(session)));
   }
 
   async joinRoom(connectionId: string, rid: string, nowMs: number, maxRooms = Infinity): Promise<Session | undefined> {
@@ -97,7 +125,7 @@ export class GatewaySessions implements SessionStore {
     if (rooms && rooms.length >= maxRooms && !rooms.includes(rid)) {
       return this.held.session(connectionId); // at the cap: refused without a store call
     }
-    const session = await this.inner.joinRoom(connectionId, rid, nowMs, maxRooms);
+    const session = await this.inOrder(connectionId, () => this.inner.joinRoom(connectionId, rid, nowMs, maxRooms));
     this.counts.delete(rid);
     if (session && rooms && session.rooms.includes(rid) && !this.held.joinRoom(connectionId, rid)) {
       // The connection closed while it joined: its removal did not know this room yet.
@@ -107,7 +135,7 @@ export class GatewaySessions implements SessionStore {
   }
 
   async leaveRoom(connectionId: string, rid: string, nowMs: number): Promise<Session | undefined> {
-    const session = await this.inner.leaveRoom(connectionId, rid, nowMs);
+    const session = await this.inOrder(connectionId, () => this.inner.leaveRoom(connectionId, rid, nowMs));
     this.counts.delete(rid);
     this.held.leaveRoom(connectionId, rid);
     return session;

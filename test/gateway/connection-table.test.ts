@@ -102,6 +102,33 @@ describe('connection table', () => {
     await t.removalsSettled();
   });
 
+  it('a renewal and a room join of one connection are written one after the other: neither drops the other', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // The renewal's write is slow to land (a throttled batch), and a join comes meanwhile.
+    const slowRenew: SessionStore = Object.assign(Object.create(real) as SessionStore, {
+      renew: async (s: Parameters<SessionStore['renew']>[0]) => {
+        await gate;
+        return real.renew(s);
+      },
+    });
+    const { t } = table({ store: slowRenew });
+    const ch = await opened(t, 'ct-renew');
+    t.renew(ch, Date.now() + 60_000);
+    const joined = t.sessions.joinRoom(ch.id, 'r:renew', Date.now(), 10);
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    await joined;
+    await new Promise((r) => setTimeout(r, 50));
+    const stored = await real.get(ch.id, Date.now());
+    expect(stored?.rooms).toEqual(['r:renew']); // the renewal did not write the rooms it read before the join
+    expect(stored!.expiresAt).toBe(ch.expiresAt); // and the join did not lose the renewal
+    await t.sessions.leaveRoom(ch.id, 'r:renew', Date.now());
+    expect(await real.roomCount('r:renew', Date.now())).toBe(0); // no membership left behind
+    close(t, ch);
+    await t.removalsSettled();
+  });
+
   it('a join that lands after its connection closed is undone: no session, no membership left behind', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
