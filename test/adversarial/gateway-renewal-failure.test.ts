@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionTable } from '../../gateway/connection-table.js';
-import { DynamoSessionStore } from '../../shared/aws/dynamo-session-store.js';
 import { domainSettings, type Config } from '../../shared/config.js';
 import type { Session } from '../../shared/domain/model.js';
 import type { SessionStore } from '../../shared/domain/ports/session-store.js';
 import { systemClock } from '../../shared/domain/ports/clock.js';
-import { startDynalite } from '../helpers/dynalite.js';
+import { useDynaliteSessions } from '../helpers/dynalite.js';
 import { authOf, TABLE_OPTIONS, TestChannel } from '../helpers/test-channel.js';
 
 
@@ -22,23 +21,17 @@ const TTL = 600;
  * dropped it (no inbox or room delivery reaches it meanwhile).
  */
 describe('a failed session renewal on the gateway', () => {
-  let dynalite: Awaited<ReturnType<typeof startDynalite>>;
-  let real: SessionStore;
-  beforeAll(async () => {
-    dynalite = await startDynalite();
-    real = new DynamoSessionStore(dynalite.db, dynalite.config.EDGEIM_SESSIONS_TABLE, 3);
-  });
-  afterAll(() => dynalite.close());
+  const sessions = useDynaliteSessions();
 
   it('leaves the channel with the expiry the store holds: the next sweep retries, and get answers from the store past it', async () => {
     let failRenew = false;
-    const store: SessionStore = Object.assign(Object.create(real) as SessionStore, {
-      renew: (s: Session) => (failRenew ? Promise.reject(new Error('throttled')) : real.renew(s)),
+    const store: SessionStore = Object.assign(Object.create(sessions.store) as SessionStore, {
+      renew: (s: Session) => (failRenew ? Promise.reject(new Error('throttled')) : sessions.store.renew(s)),
     });
     const warnings: string[] = [];
     const t = new ConnectionTable(
       { ...TABLE_OPTIONS, sessionTtlSeconds: TTL },
-      { store, clock: systemClock, settings: domainSettings(dynalite.config as Config), fencedBefore: () => 0, deliver: () => true, warn: (m) => void warnings.push(m) },
+      { store, clock: systemClock, settings: domainSettings(sessions.d.config as Config), fencedBefore: () => 0, deliver: () => true, warn: (m) => void warnings.push(m) },
     );
     t.listenAt('http://task-r');
     const ch = new TestChannel();

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Channel, ChannelState } from '../../gateway/channel.js';
 import { ConnectionTable } from '../../gateway/connection-table.js';
 import { SessionStoreError } from '../../gateway/errors.js';
 import { textPacket, type OutPacket } from '../../gateway/frame-packets.js';
 import { GatewaySessions, NO_HELD_CONNECTIONS } from '../../gateway/gateway-sessions.js';
-import { DynamoSessionStore } from '../../shared/aws/dynamo-session-store.js';
 import { domainSettings, type Config } from '../../shared/config.js';
 import type { SessionStore } from '../../shared/domain/ports/session-store.js';
 import { systemClock } from '../../shared/domain/ports/clock.js';
-import { startDynalite } from '../helpers/dynalite.js';
+import { useDynaliteSessions } from '../helpers/dynalite.js';
 import { authOf, TABLE_OPTIONS, TestChannel } from '../helpers/test-channel.js';
 
 /**
@@ -20,22 +19,16 @@ import { authOf, TABLE_OPTIONS, TestChannel } from '../helpers/test-channel.js';
 
 const PACKETS: OutPacket[] = [{ buf: textPacket(1000, 'hi'), filterOp: 0 }];
 
-let dynalite: Awaited<ReturnType<typeof startDynalite>>;
-let real: SessionStore;
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  real = new DynamoSessionStore(dynalite.db, dynalite.config.EDGEIM_SESSIONS_TABLE, 3);
-});
-afterAll(() => dynalite.close());
+const sessions = useDynaliteSessions();
 
 /** A table over `store` (the real one unless given), recording deliveries and warnings. */
 function table(options: Partial<{ store: SessionStore; fencedBefore: number }> = {}) {
   const delivered: Channel[] = [];
   const warnings: { message: string; extra: Record<string, unknown> }[] = [];
   const t = new ConnectionTable(TABLE_OPTIONS, {
-    store: options.store ?? real,
+    store: options.store ?? sessions.store,
     clock: systemClock,
-    settings: domainSettings(dynalite.config as Config),
+    settings: domainSettings(sessions.d.config as Config),
     fencedBefore: () => options.fencedBefore ?? 0,
     deliver: (ch) => (ch.state === ChannelState.Open ? (delivered.push(ch), true) : false),
     warn: (message, extra) => warnings.push({ message, extra }),
@@ -64,7 +57,7 @@ describe('connection table', () => {
     const ch = await opened(t, 'ct-ann', 'live:ct1');
     expect(t.channel(ch.id)).toBe(ch);
     expect(t.counts).toMatchObject({ open: 1, transports: 1, rooms: 1 });
-    expect(await real.get(ch.id, Date.now())).toMatchObject({ uid: 'ct-ann', endpoint: 'http://task-a', kind: 'gateway', rooms: ['live:ct1'] });
+    expect(await sessions.store.get(ch.id, Date.now())).toMatchObject({ uid: 'ct-ann', endpoint: 'http://task-a', kind: 'gateway', rooms: ['live:ct1'] });
     expect(t.broadcastRoom('live:ct1', PACKETS, null)).toBe(1);
     expect(t.broadcastRoom('live:ct1', PACKETS, ch.id)).toBe(0);
     expect(delivered).toEqual([ch]);
@@ -75,14 +68,14 @@ describe('connection table', () => {
     expect(t.channel(ch.id)).toBeUndefined();
     expect(t.counts).toEqual({ open: 0, transports: 0, removals: 0, rooms: 0 });
     expect(t.userConnections('ct-ann')).toBe(0);
-    expect(await real.get(ch.id, Date.now())).toBeUndefined();
-    expect(await real.roomCount('live:ct1', Date.now())).toBe(0);
+    expect(await sessions.store.get(ch.id, Date.now())).toBeUndefined();
+    expect(await sessions.store.roomCount('live:ct1', Date.now())).toBe(0);
   });
 
   it('joins and leaves through the session layer keep the channel and the room index in step; the rooms cap is answered from memory', async () => {
     let joins = 0;
-    const counting: SessionStore = Object.assign(Object.create(real) as SessionStore, {
-      joinRoom: (...a: Parameters<SessionStore['joinRoom']>) => (joins++, real.joinRoom(...a)),
+    const counting: SessionStore = Object.assign(Object.create(sessions.store) as SessionStore, {
+      joinRoom: (...a: Parameters<SessionStore['joinRoom']>) => (joins++, sessions.store.joinRoom(...a)),
     });
     const { t } = table({ store: counting });
     const ch = await opened(t, 'ct-bob');
@@ -97,7 +90,7 @@ describe('connection table', () => {
     expect(ch.rooms).toEqual(['r:2']);
     expect(t.roomMembers('r:1')).toBe(0);
     expect(await t.sessions.get(ch.id, Date.now())).toMatchObject({ rooms: ['r:2'] }); // from memory, as the store has it
-    expect((await real.get(ch.id, Date.now()))?.rooms).toEqual(['r:2']);
+    expect((await sessions.store.get(ch.id, Date.now()))?.rooms).toEqual(['r:2']);
     close(t, ch);
     await t.removalsSettled();
   });
@@ -106,10 +99,10 @@ describe('connection table', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     // The renewal's write is slow to land (a throttled batch), and a join comes meanwhile.
-    const slowRenew: SessionStore = Object.assign(Object.create(real) as SessionStore, {
+    const slowRenew: SessionStore = Object.assign(Object.create(sessions.store) as SessionStore, {
       renew: async (s: Parameters<SessionStore['renew']>[0]) => {
         await gate;
-        return real.renew(s);
+        return sessions.store.renew(s);
       },
     });
     const { t } = table({ store: slowRenew });
@@ -120,11 +113,11 @@ describe('connection table', () => {
     release();
     await joined;
     await new Promise((r) => setTimeout(r, 50));
-    const stored = await real.get(ch.id, Date.now());
+    const stored = await sessions.store.get(ch.id, Date.now());
     expect(stored?.rooms).toEqual(['r:renew']); // the renewal did not write the rooms it read before the join
     expect(stored!.expiresAt).toBe(ch.expiresAt); // and the join did not lose the renewal
     await t.sessions.leaveRoom(ch.id, 'r:renew', Date.now());
-    expect(await real.roomCount('r:renew', Date.now())).toBe(0); // no membership left behind
+    expect(await sessions.store.roomCount('r:renew', Date.now())).toBe(0); // no membership left behind
     close(t, ch);
     await t.removalsSettled();
   });
@@ -134,9 +127,9 @@ describe('connection table', () => {
     const gate = new Promise<void>((r) => (release = r));
     // The store takes the join, and its answer comes back only after the connection closed
     // (whose removal therefore did not know the room).
-    const slow: SessionStore = Object.assign(Object.create(real) as SessionStore, {
+    const slow: SessionStore = Object.assign(Object.create(sessions.store) as SessionStore, {
       joinRoom: async (...a: Parameters<SessionStore['joinRoom']>) => {
-        const session = await real.joinRoom(...a);
+        const session = await sessions.store.joinRoom(...a);
         await gate;
         return session;
       },
@@ -144,14 +137,14 @@ describe('connection table', () => {
     const { t } = table({ store: slow });
     const ch = await opened(t, 'ct-cid');
     const joining = t.sessions.joinRoom(ch.id, 'r:late', Date.now(), 10);
-    for (let i = 0; i < 200 && (await real.roomCount('r:late', Date.now())) === 0; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(await real.roomCount('r:late', Date.now())).toBe(1); // the store has the join
+    for (let i = 0; i < 200 && (await sessions.store.roomCount('r:late', Date.now())) === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(await sessions.store.roomCount('r:late', Date.now())).toBe(1); // the store has the join
     close(t, ch);
     await t.removalsSettled();
     release();
     await joining;
-    expect(await real.get(ch.id, Date.now())).toBeUndefined();
-    expect(await real.roomCount('r:late', Date.now())).toBe(0);
+    expect(await sessions.store.get(ch.id, Date.now())).toBeUndefined();
+    expect(await sessions.store.roomCount('r:late', Date.now())).toBe(0);
     expect(ch.rooms).toEqual([]);
   });
 
@@ -165,13 +158,13 @@ describe('connection table', () => {
     for (const ch of [a, b]) close(t, ch);
     t.close(third);
     await t.removalsSettled();
-    expect(await real.byUser('ct-dee', Date.now())).toEqual([]);
+    expect(await sessions.store.byUser('ct-dee', Date.now())).toEqual([]);
 
     const fenced = table({ fencedBefore: Number.MAX_SAFE_INTEGER });
     const f = new TestChannel();
     expect(await fenced.t.open(f, authOf('ct-eve'), 'r:f')).toEqual({ open: false, why: 'fenced' });
     await fenced.t.removalsSettled();
-    expect(await real.byUser('ct-eve', Date.now())).toEqual([]);
+    expect(await sessions.store.byUser('ct-eve', Date.now())).toEqual([]);
     expect(fenced.t.channel(f.id)).toBeUndefined();
 
     const g = new TestChannel();
@@ -180,13 +173,13 @@ describe('connection table', () => {
     t.close(g);
     expect(await opening).toEqual({ open: false, why: 'gone' });
     await t.removalsSettled();
-    expect(await real.byUser('ct-fay', Date.now())).toEqual([]);
+    expect(await sessions.store.byUser('ct-fay', Date.now())).toEqual([]);
     expect(t.userConnections('ct-fay')).toBe(0);
   });
 
   it('a store that fails a removal is logged as a named SessionStoreError keeping the cause', async () => {
     const cause = new Error('store down');
-    const failing: SessionStore = Object.assign(Object.create(real) as SessionStore, { remove: () => Promise.reject(cause) });
+    const failing: SessionStore = Object.assign(Object.create(sessions.store) as SessionStore, { remove: () => Promise.reject(cause) });
     const { t, warnings } = table({ store: failing });
     const ch = await opened(t, 'ct-gus');
     close(t, ch);
@@ -195,7 +188,7 @@ describe('connection table', () => {
     const error = warnings[0]!.extra.error;
     expect(error).toBeInstanceOf(SessionStoreError);
     expect(error).toMatchObject({ code: 'INTERNAL', operation: 'remove', connectionId: ch.id, cause });
-    await real.remove(ch.id);
+    await sessions.store.remove(ch.id);
   });
 
   it('rewriting a held session (its accepts) leaves the cached room count as it is', async () => {
@@ -205,7 +198,7 @@ describe('connection table', () => {
     await t.setAccepts(ch, new Set([1000]));
     expect([...(ch.accepts ?? [])]).toEqual([1000]);
     expect(await t.sessions.roomCount('r:acc', Date.now())).toBe(1);
-    expect((await real.get(ch.id, Date.now()))?.accepts).toEqual([1000]);
+    expect((await sessions.store.get(ch.id, Date.now()))?.accepts).toEqual([1000]);
     close(t, ch);
     await t.removalsSettled();
   });
@@ -213,7 +206,7 @@ describe('connection table', () => {
 
 describe('session layer over a store alone', () => {
   it('passes joins of connections it does not hold through to the store (built from a store and NO_HELD_CONNECTIONS)', async () => {
-    const layer = new GatewaySessions(real, NO_HELD_CONNECTIONS, 0);
+    const layer = new GatewaySessions(sessions.store, NO_HELD_CONNECTIONS, 0);
     const now = Date.now();
     await layer.put({ connectionId: 'sl-1', uid: 'sl-u', endpoint: 'http://x', kind: 'gateway', device: 'd', platform: 'p', rooms: [], connectedAt: now, expiresAt: Math.floor(now / 1000) + 600 });
     expect((await layer.joinRoom('sl-1', 'r:sl', now, 10))?.rooms).toEqual(['r:sl']);
@@ -225,9 +218,9 @@ describe('session layer over a store alone', () => {
   it('a task\'s layer passes joins of connections held elsewhere through as well (it undoes only its own closed ones)', async () => {
     const { t } = table();
     const now = Date.now();
-    await real.put({ connectionId: 'sl-2', uid: 'sl-u', endpoint: 'http://task-b', kind: 'gateway', device: 'd', platform: 'p', rooms: [], connectedAt: now, expiresAt: Math.floor(now / 1000) + 600 });
+    await sessions.store.put({ connectionId: 'sl-2', uid: 'sl-u', endpoint: 'http://task-b', kind: 'gateway', device: 'd', platform: 'p', rooms: [], connectedAt: now, expiresAt: Math.floor(now / 1000) + 600 });
     expect((await t.sessions.joinRoom('sl-2', 'r:sl2', now, 10))?.rooms).toEqual(['r:sl2']);
-    expect((await real.get('sl-2', now))?.rooms).toEqual(['r:sl2']);
-    await real.remove('sl-2');
+    expect((await sessions.store.get('sl-2', now))?.rooms).toEqual(['r:sl2']);
+    await sessions.store.remove('sl-2');
   });
 });

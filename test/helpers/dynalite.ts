@@ -2,6 +2,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll } from 'vitest';
+import { DynamoSessionStore } from '../../shared/aws/dynamo-session-store.js';
 import { DynamoTimelineStore } from '../../shared/aws/dynamo-timeline-store.js';
 import { createDocumentClient } from '../../shared/aws/dynamo-client.js';
 import { tableDefinitions } from '../../shared/aws/tables.js';
@@ -27,16 +28,16 @@ export async function startDynalite(): Promise<{ db: DynamoDBDocumentClient; con
 }
 
 /**
- * A DynamoTimelineStore on a dynalite of its own for the enclosing describe block:
- * started before its tests, closed after them. `d` reaches the table directly (to leave
- * what a crash leaves).
+ * A store on a dynalite of its own for the enclosing describe block (or file): started
+ * before its tests, closed after them. `d` reaches the tables directly (to leave what a
+ * crash leaves, or to build another store on them).
  */
-export function useDynaliteTimelines() {
+export function useDynaliteStore<T>(make: (d: Awaited<ReturnType<typeof startDynalite>>) => T) {
   let d: Awaited<ReturnType<typeof startDynalite>> | undefined;
-  let store: DynamoTimelineStore | undefined;
+  let store: T | undefined;
   beforeAll(async () => {
     d = await startDynalite();
-    store = new DynamoTimelineStore(d.db, d.config.EDGEIM_TIMELINES_TABLE);
+    store = make(d);
   });
   afterAll(() => d?.close());
   return {
@@ -48,3 +49,9 @@ export function useDynaliteTimelines() {
     },
   };
 }
+
+/** A DynamoTimelineStore on a dynalite of its own (useDynaliteStore). */
+export const useDynaliteTimelines = () => useDynaliteStore((d) => new DynamoTimelineStore(d.db, d.config.EDGEIM_TIMELINES_TABLE));
+
+/** A DynamoSessionStore (3 room shards) on a dynalite of its own (useDynaliteStore). */
+export const useDynaliteSessions = () => useDynaliteStore((d) => new DynamoSessionStore(d.db, d.config.EDGEIM_SESSIONS_TABLE, 3));
