@@ -5,7 +5,7 @@ import type { Message } from '../protocol/frames.js';
 import { InvariantError, StoreContentionError, StoreInconsistencyError } from '../errors.js';
 import { isUid } from '../protocol/identifiers.js';
 import { isConditionFailed } from './dynamo-batch.js';
-import { TTL_ATTRIBUTE } from './tables.js';
+import { isExpired, TTL_ATTRIBUTE } from './tables.js';
 import { TimelinePointers } from './timeline-pointers.js';
 import { ALLOCATE, findIn, NOT_ALLOCATED, ownRun, registerValue, withOwn } from './timeline-register.js';
 
@@ -123,7 +123,6 @@ export class DynamoTimelineStore implements TimelineStore {
   async read(owner: string, after: number, limit: number, nowMs: number): Promise<TimelinePage> {
     const headRead = this.head(owner);
     const entries: TimelineEntry[] = [];
-    const nowSeconds = Math.floor(nowMs / 1000);
     let expected = after + 1;
     let start: Record<string, unknown> | undefined;
     try {
@@ -142,7 +141,7 @@ export class DynamoTimelineStore implements TimelineStore {
           // A gap that may still fill: the page ends before it (held) and the head is the seq below it.
           if (item.sk !== expected && unsettled(item, nowMs, this.settleMs)) return { entries, head: Math.min(await headRead, expected - 1), held: true };
           expected = (item.sk as number) + 1;
-          if ((item[TTL_ATTRIBUTE] as number) > nowSeconds) entries.push({ seq: item.sk as number, message: decode(item.m) });
+          if (!isExpired(item, nowMs)) entries.push({ seq: item.sk as number, message: decode(item.m) });
         }
         start = out.LastEvaluatedKey;
       } while (start && entries.length < limit);

@@ -17,20 +17,21 @@ import { connect, runQueued } from './job-runner.js';
  * once the batch is stored, so the device is either pushed the message or finds it.
  */
 describe('fan-out: connections looked up after the appends', () => {
-  /** Memory deps whose appends to `user:<uid>` connect a new device `late-<uid>` just before they land. */
-  function depsWithLateDevice(max: number): MemoryDeps {
-    const deps = memoryDeps(loadConfig({ EDGEIM_WRITE_FANOUT_MAX: String(max) }));
+  /** Makes each append of `deps` wait a moment and, when `lateUser` names a user for it, connect a device `late-<uid>` of that user just before it lands. */
+  function connectDuringAppends(deps: MemoryDeps, lateUser: (owner: string, message: Message) => string | undefined): MemoryDeps {
     const append = deps.timelines.append.bind(deps.timelines);
-    deps.timelines.append = async (owner: string, message: Message, expiresAt: number, options) => {
+    deps.timelines.append = async (owner, message, expiresAt, options) => {
       await new Promise((r) => setTimeout(r, 5)); // the write is on its way …
-      if (owner.startsWith('user:') && owner !== `user:${message.from}`) await connect(deps, `late-${owner.slice(5)}`, owner.slice(5)); // … a device connects meanwhile
+      const uid = lateUser(owner, message);
+      if (uid) await connect(deps, `late-${uid}`, uid); // … a device connects meanwhile
       return append(owner, message, expiresAt, options);
     };
     return deps;
   }
 
   it('1:1: a device that connected while its inbox append ran is pushed the message', async () => {
-    const deps = depsWithLateDevice(4);
+    // every recipient's inbox append (not the sender's) sees a new device of that recipient connect
+    const deps = connectDuringAppends(memoryDeps(loadConfig({})), (owner, m) => (owner.startsWith('user:') && owner !== `user:${m.from}` ? owner.slice('user:'.length) : undefined));
     await connect(deps, 'c-ann', 'ann');
     const { msgId } = await sendMessage(deps, userCaller('ann', 'c-ann'), { to: { user: 'bo' }, cmid: 'late-1', body: 'hi' });
     await runQueued(deps);
@@ -43,12 +44,7 @@ describe('fan-out: connections looked up after the appends', () => {
     const members = ['g0', 'g1', 'g2', 'g3'];
     await deps.groups.create({ gid: 'big', name: 'big', owner: 'g0', createdAt: deps.clock.now() }, members);
     await connect(deps, 'c-g0', 'g0');
-    const append = deps.timelines.append.bind(deps.timelines);
-    deps.timelines.append = async (owner, message, expiresAt, options) => {
-      await new Promise((r) => setTimeout(r, 5));
-      if (owner === 'group:big') await connect(deps, 'late-g3', 'g3');
-      return append(owner, message, expiresAt, options);
-    };
+    connectDuringAppends(deps, (owner) => (owner === 'group:big' ? 'g3' : undefined));
     const { msgId } = await sendMessage(deps, userCaller('g0', 'c-g0'), { to: { group: 'big' }, cmid: 'late-2', body: 'hi' });
     await runQueued(deps);
     expect(deps.delivery.framesTo('late-g3')).toEqual([expect.objectContaining({ type: 'message', timeline: 'group:big', seq: 1, message: expect.objectContaining({ id: msgId }) })]);
